@@ -1,0 +1,61 @@
+/*
+ * Activations: exact GELU, GEGLU, quick-GELU, SiLU and softmax, mirroring torch.nn.functional.gelu
+ * (approximate='none'), diffusers' GEGLU, transformers' QuickGELUActivation and F.silu.
+ *
+ * ND4J M2.1's nn.gelu is the sigmoid approximation and preciseGelu is wrong, so exact GELU is
+ * built from erf: gelu(x) = x·½·(1 + erf(x/√2)).
+ */
+package dev.spectune.ops;
+
+import org.nd4j.autodiff.samediff.SDIndex;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+
+public final class Activations {
+    private Activations() {}
+
+    private static final double INV_SQRT2 = 1.0 / Math.sqrt(2.0);
+
+    /** Exact GELU, elementwise. */
+    public static SDVariable gelu(SameDiff sd, SDVariable x) {
+        SDVariable cdf = sd.math().erf(x.mul(INV_SQRT2)).add(1.0).mul(0.5);
+        return x.mul(cdf);
+    }
+
+    /** CLIP's quick_gelu: x·sigmoid(1.702·x), elementwise. */
+    public static SDVariable quickGelu(SameDiff sd, SDVariable x) {
+        return x.mul(sd.nn().sigmoid(x.mul(1.702)));
+    }
+
+    /** SiLU (swish): x·sigmoid(x), elementwise. */
+    public static SDVariable silu(SameDiff sd, SDVariable x) {
+        return x.mul(sd.nn().sigmoid(x));
+    }
+
+    /** Softmax along {@code dimension} (negative counts from the end). */
+    public static SDVariable softmax(SameDiff sd, SDVariable x, int dimension) {
+        return sd.nn().softmax(x, dimension);
+    }
+
+    /**
+     * diffusers' GEGLU: a linear projection to 2·D, split into hidden and gate halves,
+     * hidden · gelu(gate). The halves are taken from the weight (rows [0,D) and [D,2D)), so the
+     * checkpoint's single "proj" weight stays one graph variable.
+     *
+     * @param x      [..., in]
+     * @param weight [2·D, in]
+     * @param bias   [2·D], or null
+     * @return [..., D]
+     */
+    public static SDVariable geglu(SameDiff sd, SDVariable x, SDVariable weight, SDVariable bias) {
+        long d = weight.getShape()[0] / 2;
+        long in = weight.getShape()[1];
+        SDVariable wHidden = weight.get(SDIndex.interval(0L, d), SDIndex.all());          // [D, in]
+        SDVariable wGate = weight.get(SDIndex.interval(d, 2 * d), SDIndex.all());        // [D, in]
+        SDVariable bHidden = bias == null ? null : bias.get(SDIndex.interval(0L, d));     // [D]
+        SDVariable bGate = bias == null ? null : bias.get(SDIndex.interval(d, 2 * d));   // [D]
+        SDVariable hidden = Linear.apply(sd, x, wHidden, bHidden, in, d);                       // [..., D]
+        SDVariable gate = Linear.apply(sd, x, wGate, bGate, in, d);                             // [..., D]
+        return hidden.mul(gelu(sd, gate));
+    }
+}

@@ -1,0 +1,2 @@
+/** DreamBooth-style personalization with any adapter (issue 8). */
+package dev.spectune.training;
