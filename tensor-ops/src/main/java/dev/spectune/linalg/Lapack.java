@@ -2,6 +2,10 @@
  * Lapack: the few LAPACK routines spectune calls (gesdd, geqrf/orgqr, gesv), through the OpenBLAS
  * that javacpp bundles for ND4J. Row-major arrays in, row-major arrays out; every call checks
  * LAPACK's info code. Single and double precision share the code path by a precision flag.
+ *
+ * Measured here: OpenBLAS 0.3.19's threaded LU (gesv, n ≥ 20) crashes the JVM when ND4J shares
+ * the library, so every routine but gesdd runs with OpenBLAS pinned to one thread (restored after).
+ * The small matrices these routines see (Kronecker factors, r×r blocks) gain nothing from threads.
  */
 package dev.spectune.linalg;
 
@@ -44,6 +48,10 @@ final class Lapack {
 
     /** Thin QR of a [m, n] with m ≥ n. */
     static QrArrays geqrf(double[] a, int m, int n, boolean single) {
+        return singleThreaded(() -> geqrfUnpinned(a, m, n, single));
+    }
+
+    private static QrArrays geqrfUnpinned(double[] a, int m, int n, boolean single) {
         if (m < n) throw new IllegalArgumentException("thin QR needs rows >= cols, got " + m + "x" + n);
         double[] factored = new double[m * n];
         double[] r = new double[n * n];
@@ -73,6 +81,10 @@ final class Lapack {
 
     /** Solves A X = B for square A [n, n] and B [n, nrhs]. */
     static double[] gesv(double[] a, double[] b, int n, int nrhs, boolean single) {
+        return singleThreaded(() -> gesvUnpinned(a, b, n, nrhs, single));
+    }
+
+    private static double[] gesvUnpinned(double[] a, double[] b, int n, int nrhs, boolean single) {
         double[] x = new double[n * nrhs];
         int info;
         if (single) {
@@ -90,6 +102,16 @@ final class Lapack {
         }
         check("gesv", info, n, n);
         return x;
+    }
+
+    private static synchronized <T> T singleThreaded(java.util.function.Supplier<T> call) {
+        int threads = openblas.blas_get_num_threads();
+        openblas.blas_set_num_threads(1);
+        try {
+            return call.get();
+        } finally {
+            openblas.blas_set_num_threads(threads);
+        }
     }
 
     private static void check(String routine, int info, int m, int n) {
