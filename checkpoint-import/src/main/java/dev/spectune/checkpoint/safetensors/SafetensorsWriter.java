@@ -1,0 +1,85 @@
+/*
+ * SafetensorsWriter: writes tensors and a "__metadata__" string map as a safetensors file. The
+ * header is padded with spaces to a multiple of 8 bytes (as the reference writer does) and the
+ * data section holds the tensors back to back in the order given. The file is written under a
+ * temporary name in the same folder and renamed into place, so a crash never leaves a partial
+ * file under the target name.
+ */
+package dev.spectune.checkpoint.safetensors;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+public final class SafetensorsWriter {
+    private SafetensorsWriter() {}
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public static void write(Path target, Collection<Tensor> tensors, Map<String, String> metadata) throws IOException {
+        ObjectNode header = JSON.createObjectNode();
+        if (metadata != null && !metadata.isEmpty()) {
+            ObjectNode meta = header.putObject(Header.METADATA_KEY);
+            metadata.forEach(meta::put);
+        }
+        Set<String> seen = new HashSet<>();
+        long offset = 0;
+        for (Tensor t : tensors) {
+            if (Header.METADATA_KEY.equals(t.name())) throw new IllegalArgumentException("a tensor cannot be named __metadata__");
+            if (!seen.add(t.name())) throw new IllegalArgumentException("duplicate tensor name '" + t.name() + "'");
+            ObjectNode entry = header.putObject(t.name());
+            entry.put("dtype", t.dtype().name());
+            ArrayNode shape = entry.putArray("shape");
+            for (long d : t.shape()) shape.add(d);
+            ArrayNode offsets = entry.putArray("data_offsets");
+            offsets.add(offset);
+            offsets.add(offset + t.data().length);
+            offset += t.data().length;
+        }
+        byte[] json = JSON.writeValueAsBytes(header);
+        int padded = (json.length + 7) / 8 * 8;
+        byte[] headerBytes = new byte[padded];
+        System.arraycopy(json, 0, headerBytes, 0, json.length);
+        for (int i = json.length; i < padded; i++) headerBytes[i] = ' ';
+
+        Path dir = target.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        try {
+            try (OutputStream out = Files.newOutputStream(temp)) {
+                out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
+                out.write(headerBytes);
+                for (Tensor t : tensors) out.write(t.data());
+            }
+            moveIntoPlace(temp, target);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    static void moveIntoPlace(Path temp, Path target) throws IOException {
+        try {
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** UTF-8 JSON of a header, for tests that craft files by hand. */
+    static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
