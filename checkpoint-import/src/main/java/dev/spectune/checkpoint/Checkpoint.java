@@ -64,7 +64,8 @@ public final class Checkpoint implements AutoCloseable {
         if (!Files.exists(path)) throw new CheckpointException(path + ": no such file or folder");
         if (Files.isDirectory(path)) {
             if (Files.isRegularFile(path.resolve("model_index.json"))) return openPipeline(path);
-            return new Checkpoint(path, ModelFormat.DIFFUSERS_COMPONENT, Map.of(path.getFileName().toString(), openComponentFolder(path)), null);
+            if (hasComponentFolders(path)) return openComponents(path);
+            return new Checkpoint(path, ModelFormat.DIFFUSERS_COMPONENT, Map.of(componentName(path), openComponentFolder(path)), null);
         }
         refusePickle(path);
         SafetensorsFile f = SafetensorsFile.open(path);
@@ -98,6 +99,46 @@ public final class Checkpoint implements AutoCloseable {
             throw e;
         }
         return new Checkpoint(folder, ModelFormat.DIFFUSERS_PIPELINE, parts, null);
+    }
+
+    /** unet / vae / text_encoder from the folder's config.json class, else the folder's name. */
+    private static String componentName(Path folder) {
+        Path config = folder.resolve("config.json");
+        if (Files.isRegularFile(config)) {
+            try {
+                JsonNode root = new ObjectMapper().readTree(config.toFile());
+                String cls = root.path("_class_name").asText(root.path("architectures").path(0).asText(""));
+                switch (cls) {
+                    case "UNet2DConditionModel": return Component.UNET.folder();
+                    case "AutoencoderKL": return Component.VAE.folder();
+                    case "CLIPTextModel": return Component.TEXT_ENCODER.folder();
+                    default: break;
+                }
+            } catch (IOException e) {
+                throw new CheckpointException(config + ": not valid JSON: " + e.getMessage());
+            }
+        }
+        return folder.getFileName().toString();
+    }
+
+    private static boolean hasComponentFolders(Path folder) {
+        for (Component c : Component.values()) if (Files.isDirectory(folder.resolve(c.folder()))) return true;
+        return false;
+    }
+
+    /** A folder with unet/, vae/, text_encoder/ sub-folders but no model_index.json. */
+    private static Checkpoint openComponents(Path folder) {
+        Map<String, WeightSource> parts = new LinkedHashMap<>();
+        try {
+            for (Component c : Component.values()) {
+                Path sub = folder.resolve(c.folder());
+                if (Files.isDirectory(sub)) parts.put(c.folder(), openComponentFolder(sub));
+            }
+        } catch (RuntimeException e) {
+            parts.values().forEach(WeightSource::close);
+            throw e;
+        }
+        return new Checkpoint(folder, ModelFormat.DIFFUSERS_FOLDER, parts, null);
     }
 
     /** The weights of one component folder (unet/, vae/, text_encoder/ …). */

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionInfo.class,
         description = "Spectrum-aware parameter-efficient fine-tuning of diffusion models, on the JVM.",
-        subcommands = {DemoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, InspectCommand.class, ParityCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -22,14 +22,27 @@ public final class Main implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
-    public static void main(String[] args) {
-        dev.spectune.runtime.ConsoleNoise.silenceSameDiff();
-        int code = new CommandLine(new Main())
+    /** Errors in what the user gave (paths, files, configs, options): exit code 2. */
+    static boolean isBadInput(Exception e) {
+        return e instanceof IllegalArgumentException
+                || e instanceof dev.spectune.checkpoint.CheckpointException
+                || e instanceof dev.spectune.checkpoint.safetensors.SafetensorsException
+                || e instanceof dev.spectune.checkpoint.config.ConfigException
+                || e instanceof java.io.IOException;
+    }
+
+    /** The command line as main() runs it, without exiting: for tests and embedding. */
+    public static CommandLine commandLine() {
+        return new CommandLine(new Main())
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
                     cmd.getErr().println("spectune: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
-                    return e instanceof IllegalArgumentException ? 2 : 1;
-                })
-                .execute(args);
+                    return isBadInput(e) ? 2 : 1;
+                });
+    }
+
+    public static void main(String[] args) {
+        dev.spectune.runtime.ConsoleNoise.silenceSameDiff();
+        int code = commandLine().execute(args);
         System.exit(code);
     }
 }

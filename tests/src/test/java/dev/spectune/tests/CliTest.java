@@ -28,7 +28,7 @@ class CliTest {
         System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
         int code;
         try {
-            CommandLine cli = new CommandLine(new Main());
+            CommandLine cli = Main.commandLine();
             cli.setOut(new PrintWriter(out, true));
             cli.setErr(new PrintWriter(err, true));
             code = cli.execute(args);
