@@ -1,6 +1,7 @@
 /*
- * Activations: exact GELU, GEGLU, quick-GELU, SiLU and softmax, mirroring torch.nn.functional.gelu
- * (approximate='none'), diffusers' GEGLU, transformers' QuickGELUActivation and F.silu.
+ * Activations: exact GELU, GEGLU, quick-GELU, SiLU, ReLU, TAESD's tanh clamp and softmax, mirroring
+ * torch.nn.functional.gelu (approximate='none'), diffusers' GEGLU, transformers' QuickGELUActivation,
+ * F.silu, F.relu and taesd.py's Clamp.
  *
  * ND4J M2.1's nn.gelu is the sigmoid approximation and preciseGelu is wrong, so exact GELU is
  * built from erf: gelu(x) = x·½·(1 + erf(x/√2)).
@@ -30,6 +31,16 @@ public final class Activations {
     /** SiLU (swish): x·sigmoid(x), elementwise. */
     public static SDVariable silu(SameDiff sd, SDVariable x) {
         return x.mul(sd.nn().sigmoid(x));
+    }
+
+    /** ReLU: max(x, 0), elementwise (TAESD's blocks). */
+    public static SDVariable relu(SameDiff sd, SDVariable x) {
+        return sd.nn().relu(x, 0.0);
+    }
+
+    /** TAESD's Clamp: tanh(x / limit)·limit, a smooth clamp to (−limit, limit). */
+    public static SDVariable softClamp(SameDiff sd, SDVariable x, double limit) {
+        return sd.math().tanh(x.div(limit)).mul(limit);
     }
 
     /** Softmax along {@code dimension} (negative counts from the end). */

@@ -264,6 +264,53 @@ class OpsTest {
     }
 
     @Test
+    void relu() {
+        RefTensor x = randn(1, 3, 11);
+        for (int i = 0; i < x.size(); i++) if (Math.abs(x.data()[i]) < 1e-3) x.data()[i] = 0.5;   // keep FD off the kink
+        SameDiff sd = SameDiff.create();
+        SDVariable y = Activations.relu(sd, sd.var("x", toNd(x)));
+        assertForward("relu", y.eval(), ReferenceOps.relu(x));
+        assertGradients("relu", sd, y, "x");
+    }
+
+    @Test
+    void softClamp() {
+        RefTensor x = randn(4, 2, 9);
+        SameDiff sd = SameDiff.create();
+        SDVariable y = Activations.softClamp(sd, sd.var("x", toNd(x)), 3.0);
+        assertForward("tanh clamp", y.eval(), ReferenceOps.softClamp(x, 3.0));
+        assertGradients("tanh clamp", sd, y, "x");
+    }
+
+    @Test
+    void zeroPadAsymmetric() {
+        RefTensor x = randn(1, 2, 3, 4, 5);
+        SameDiff sd = SameDiff.create();
+        SDVariable y = Padding.zeroPad2d(sd, sd.var("x", toNd(x)), 0, 1, 0, 1);
+        assertForward("zero pad (0,1,0,1)", y.eval(), ReferenceOps.zeroPad2d(x, 0, 1, 0, 1));
+        assertGradients("zero pad (0,1,0,1)", sd, y, "x");
+        SameDiff sd2 = SameDiff.create();
+        SDVariable y2 = Padding.zeroPad2d(sd2, sd2.var("x", toNd(x)), 2, 1, 3, 0);
+        assertForward("zero pad (2,1,3,0)", y2.eval(), ReferenceOps.zeroPad2d(x, 2, 1, 3, 0));
+    }
+
+    @Test
+    void embeddingLookup() {
+        RefTensor table = randn(1, 7, 4);
+        int[][] ids = {{0, 3, 3, 6}, {5, 1, 0, 2}};
+        SameDiff sd = SameDiff.create();
+        SDVariable vt = sd.var("table", toNd(table));
+        SDVariable vids = sd.constant("ids", Nd4j.createFromArray(ids));
+        SDVariable y = Embedding.lookup(sd, vt, vids, 4);
+        assertForward("embedding", y.eval(), ReferenceOps.embedding(table, ids));
+        assertGradients("embedding (repeated ids)", sd, y, "table");
+        SameDiff frozen = SameDiff.create();
+        SDVariable constantTable = frozen.constant("table", toNd(table));
+        assertForward("embedding (constant table)", Embedding.lookup(frozen, constantTable,
+                frozen.constant("ids", Nd4j.createFromArray(ids)), 4).eval(), ReferenceOps.embedding(table, ids));
+    }
+
+    @Test
     void dropoutIsIdentityAtEvalAndInvertedInTraining() {
         SameDiff sd = SameDiff.create();
         SDVariable x = sd.var("x", Nd4j.ones(DataType.DOUBLE, 200, 100));

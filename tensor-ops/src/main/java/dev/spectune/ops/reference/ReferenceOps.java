@@ -131,6 +131,37 @@ public final class ReferenceOps {
         return y;
     }
 
+    /** ReLU. */
+    public static RefTensor relu(RefTensor x) {
+        return map(x, v -> Math.max(v, 0));
+    }
+
+    /** taesd.py's Clamp: tanh(x / limit)·limit. */
+    public static RefTensor softClamp(RefTensor x, double limit) {
+        return map(x, v -> Math.tanh(v / limit) * limit);
+    }
+
+    /** F.pad(x, (left, right, top, bottom)) with zeros, x [B, C, H, W]. */
+    public static RefTensor zeroPad2d(RefTensor x, int left, int right, int top, int bottom) {
+        int batch = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
+        RefTensor y = RefTensor.zeros(batch, c, h + top + bottom, w + left + right);
+        for (int b = 0; b < batch; b++)
+            for (int ch = 0; ch < c; ch++)
+                for (int i = 0; i < h; i++)
+                    for (int j = 0; j < w; j++) y.set(x.get(b, ch, i, j), b, ch, i + top, j + left);
+        return y;
+    }
+
+    /** torch.nn.Embedding: table [V, D], ids [B, T] → [B, T, D]. */
+    public static RefTensor embedding(RefTensor table, int[][] ids) {
+        int d = table.dim(1);
+        RefTensor y = RefTensor.zeros(ids.length, ids[0].length, d);
+        for (int b = 0; b < ids.length; b++)
+            for (int t = 0; t < ids[b].length; t++)
+                for (int j = 0; j < d; j++) y.set(table.get(ids[b][t], j), b, t, j);
+        return y;
+    }
+
     /** Softmax along the last dim, max-subtracted. */
     public static RefTensor softmaxLast(RefTensor x) {
         int d = x.dim(-1), rows = x.size() / d;
