@@ -1,0 +1,90 @@
+/*
+ * ModelGraph: a built SameDiff graph with its named inputs (placeholders), its outputs, and the
+ * intermediate activations worth looking at ("taps", named as diffusers' modules are, e.g.
+ * "down_blocks.0" or "mid_block"), so parity tools can compare any of them. Built once per
+ * (model, batch, resolution) and run many times.
+ */
+package dev.spectune.model;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+public final class ModelGraph {
+
+    private final SameDiff sd;
+    private final DataType type;
+    private final Map<String, SDVariable> inputs = new LinkedHashMap<>();
+    private final Map<String, SDVariable> taps = new LinkedHashMap<>();
+
+    public ModelGraph(SameDiff sd, DataType type) {
+        this.sd = sd;
+        this.type = type;
+    }
+
+    public SameDiff sd() {
+        return sd;
+    }
+
+    public DataType type() {
+        return type;
+    }
+
+    /** Declares a placeholder input. */
+    public SDVariable input(String name, DataType dtype, long... shape) {
+        SDVariable v = sd.placeHolder(name, dtype, shape);
+        inputs.put(name, v);
+        return v;
+    }
+
+    /** Names an activation so it can be fetched by {@link #run}; returns it unchanged. */
+    public SDVariable tap(String name, SDVariable v) {
+        taps.put(name, v);
+        return v;
+    }
+
+    public Map<String, SDVariable> taps() {
+        return Map.copyOf(taps);
+    }
+
+    public boolean hasTap(String name) {
+        return taps.containsKey(name);
+    }
+
+    public SDVariable get(String tap) {
+        SDVariable v = taps.get(tap);
+        if (v == null) throw new IllegalArgumentException("graph has no output named '" + tap + "' (has " + taps.keySet() + ")");
+        return v;
+    }
+
+    /** Runs the graph and returns the requested taps. Inputs are cast to each placeholder's type. */
+    public Map<String, INDArray> run(Map<String, INDArray> feed, String... wanted) {
+        Map<String, INDArray> placeholders = new LinkedHashMap<>();
+        for (var e : inputs.entrySet()) {
+            INDArray value = feed.get(e.getKey());
+            if (value == null) throw new IllegalArgumentException("missing input '" + e.getKey() + "'");
+            long[] expected = e.getValue().placeholderShape();
+            if (expected != null && !matches(expected, value.shape())) {
+                throw new IllegalArgumentException("input '" + e.getKey() + "' has shape " + Arrays.toString(value.shape())
+                        + ", the graph was built for " + Arrays.toString(expected));
+            }
+            placeholders.put(e.getKey(), value.dataType() == e.getValue().dataType() ? value : value.castTo(e.getValue().dataType()));
+        }
+        String[] names = new String[wanted.length];
+        for (int i = 0; i < wanted.length; i++) names[i] = get(wanted[i]).name();
+        Map<String, INDArray> raw = sd.output(placeholders, names);
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        for (int i = 0; i < wanted.length; i++) out.put(wanted[i], raw.get(names[i]));
+        return out;
+    }
+
+    private static boolean matches(long[] expected, long[] actual) {
+        if (expected.length != actual.length) return false;
+        for (int i = 0; i < expected.length; i++) if (expected[i] >= 0 && expected[i] != actual[i]) return false;
+        return true;
+    }
+}

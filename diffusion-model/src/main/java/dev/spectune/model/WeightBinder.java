@@ -1,0 +1,107 @@
+/*
+ * WeightBinder: binds checkpoint tensors to graph variables while a model graph is built.
+ *
+ * Every module asks for its parameters by checkpoint key and the shape its config implies (so the
+ * state-dict names come from the module tree, as in diffusers). The binder reads the tensor in
+ * the graph's float type, converts conv weights from PyTorch OIHW to SameDiff's YXIO once, and
+ * notes every key that is missing or mis-shaped instead of failing at the first; {@link #finish}
+ * then reports those and every key of the source that no module asked for, all at once.
+ * Inference graphs hold weights as constants; adapters later turn chosen ones into trainable
+ * reparameterisations.
+ */
+package dev.spectune.model;
+
+import dev.spectune.checkpoint.CheckpointException;
+import dev.spectune.checkpoint.WeightSource;
+import dev.spectune.ops.Conv2d;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+public final class WeightBinder {
+
+    private final SameDiff sd;
+    private final WeightSource source;
+    private final DataType type;
+    private final String prefix;
+    private final Map<String, long[]> requested = new LinkedHashMap<>();
+    private final List<String> missing = new ArrayList<>();
+    private final List<String> misshaped = new ArrayList<>();
+
+    /** @param prefix prepended to every key when reading the source (e.g. "" or "decoder.") */
+    public WeightBinder(SameDiff sd, WeightSource source, DataType type, String prefix) {
+        this.sd = sd;
+        this.source = source;
+        this.type = type;
+        this.prefix = prefix;
+    }
+
+    public SameDiff sd() {
+        return sd;
+    }
+
+    public DataType type() {
+        return type;
+    }
+
+    /** The checkpoint keys requested so far, with their expected (PyTorch-layout) shapes. */
+    public Map<String, long[]> requested() {
+        return Map.copyOf(requested);
+    }
+
+    /** A parameter as stored: linear weights [out, in], biases [n], norms [n], embeddings [V, D]. */
+    public SDVariable param(String key, long... shape) {
+        return sd.constant(key, load(key, shape));
+    }
+
+    /** A conv weight, stored OIHW [out, in, k, k], bound as SameDiff's YXIO [k, k, in, out]. */
+    public SDVariable conv(String key, long out, long in, long kernel) {
+        INDArray oihw = load(key, out, in, kernel, kernel);
+        return sd.constant(key, Conv2d.oihwToYxio(oihw));
+    }
+
+    private INDArray load(String key, long... shape) {
+        String full = prefix + key;
+        requested.put(full, shape.clone());
+        if (!source.keys().contains(full)) {
+            missing.add(full + " " + Arrays.toString(shape));
+            return Nd4j.zeros(type, shape);
+        }
+        long[] found = source.shape(full);
+        if (!Arrays.equals(found, shape)) {
+            misshaped.add(full + ": expected " + Arrays.toString(shape) + ", found " + Arrays.toString(found));
+            return Nd4j.zeros(type, shape);
+        }
+        return source.read(full, type);
+    }
+
+    /**
+     * Fails with every missing, mis-shaped and unexpected key (keys under {@code prefix} that no
+     * module requested). Call once the graph is complete.
+     */
+    public void finish() {
+        Set<String> unexpected = new LinkedHashSet<>();
+        for (String k : source.keys()) if (k.startsWith(prefix) && !requested.containsKey(k)) unexpected.add(k + " " + Arrays.toString(source.shape(k)));
+        if (missing.isEmpty() && misshaped.isEmpty() && unexpected.isEmpty()) return;
+        StringBuilder sb = new StringBuilder(source.description() + ": weights do not match the model");
+        append(sb, "missing", missing);
+        append(sb, "mis-shaped", misshaped);
+        append(sb, "unexpected", new ArrayList<>(unexpected));
+        throw new CheckpointException(sb.toString());
+    }
+
+    private static void append(StringBuilder sb, String what, List<String> keys) {
+        if (keys.isEmpty()) return;
+        sb.append('\n').append(keys.size()).append(' ').append(what).append(" key").append(keys.size() == 1 ? "" : "s").append(':');
+        for (String k : keys) sb.append("\n  ").append(k);
+    }
+}
