@@ -235,6 +235,23 @@ public final class ReferenceOps {
         return emb;   // an odd dim leaves the last column zero, as diffusers pads it
     }
 
+    /** The same, rounding where diffusers computes in float32: exponent, exp, t·freq, sin and cos. */
+    public static RefTensor timestepEmbeddingFloat32(double[] timesteps, int dim, boolean flipSinToCos,
+                                                     double downscaleFreqShift, double scale, double maxPeriod) {
+        int half = dim / 2;
+        RefTensor emb = RefTensor.zeros(timesteps.length, dim);
+        for (int b = 0; b < timesteps.length; b++)
+            for (int j = 0; j < half; j++) {
+                float exponent = (float) -Math.log(maxPeriod) * (float) j / (float) (half - downscaleFreqShift);
+                float arg = (float) timesteps[b] * dev.spectune.ops.TorchExpFloat32.exp(exponent);
+                arg = (float) scale * arg;
+                float sin = (float) Math.sin(arg), cos = (float) Math.cos(arg);
+                emb.set(flipSinToCos ? cos : sin, b, j);
+                emb.set(flipSinToCos ? sin : cos, b, half + j);
+            }
+        return emb;
+    }
+
     /** torch.cat(parts, dim=1) for tensors [B, C_i, *spatial]. */
     public static RefTensor concatChannels(RefTensor... parts) {
         int batch = parts[0].dim(0), spatial = parts[0].size() / (batch * parts[0].dim(1)), channels = 0;
