@@ -89,8 +89,17 @@ public final class WeightBinder {
      * module requested). Call once the graph is complete.
      */
     public void finish() {
+        finish(prefix);
+    }
+
+    /** As {@link #finish()}, judging as unexpected only unrequested keys under the given prefixes (a graph that builds part of a model). */
+    public void finish(String... ownedPrefixes) {
         Set<String> unexpected = new LinkedHashSet<>();
-        for (String k : source.keys()) if (k.startsWith(prefix) && !requested.containsKey(k)) unexpected.add(k + " " + Arrays.toString(source.shape(k)));
+        for (String k : source.keys()) {
+            boolean owned = false;
+            for (String p : ownedPrefixes) owned |= k.startsWith(p);
+            if (owned && !requested.containsKey(k)) unexpected.add(k + " " + Arrays.toString(source.shape(k)));
+        }
         if (missing.isEmpty() && misshaped.isEmpty() && unexpected.isEmpty()) return;
         StringBuilder sb = new StringBuilder(source.description() + ": weights do not match the model");
         append(sb, "missing", missing);
