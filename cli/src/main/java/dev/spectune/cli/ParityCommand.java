@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
 
 @Command(name = "parity", mixinStandardHelpOptions = true,
         description = "Compare against golden outputs of the upstream implementations.",
-        subcommands = {TokenizerParityCommand.class})
+        subcommands = {TokenizerParityCommand.class, ModelParityCommands.TextEncoder.class, ModelParityCommands.UNet.class,
+                ModelParityCommands.Vae.class, ModelParityCommands.Taesd.class, ModelParityCommands.Ldm.class})
 public final class ParityCommand implements Runnable {
     @Override
     public void run() {
