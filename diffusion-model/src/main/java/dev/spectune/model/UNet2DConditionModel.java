@@ -7,7 +7,8 @@
  *   h = conv_in(sample); skips = [h]
  *   down block i: (resnet, attention?) × L, skips += h each; downsample (stride-2 conv) but last
  *   mid: resnet, attention, resnet
- *   up block i (channels reversed): (cat(h, skips.pop()), resnet, attention?) × (L+1); upsample but last
+ *   up block i (channels reversed): (cat(h, skips.pop()), resnet, attention?) × (L+1); upsample but last,
+ *   to the next skip's size (any latent size works, as in diffusers' forward_upsample_size)
  *   out = conv_out(silu(conv_norm_out(h)))
  *
  * Inputs: "sample" [B, Cin, H, W], "timestep" [B] (float), "encoder_hidden_states" [B, T, crossDim].
@@ -37,14 +38,27 @@ public final class UNet2DConditionModel {
     private UNet2DConditionModel() {}
 
     public static ModelGraph build(UNetConfig config, WeightSource weights, DataType type, int batch, int height, int width, int contextLength) {
-        int levels = config.levels();
-        if (height % (1 << (levels - 1)) != 0 || width % (1 << (levels - 1)) != 0) {
-            throw new IllegalArgumentException("latent size " + height + "x" + width + " must be divisible by " + (1 << (levels - 1))
-                    + " for " + levels + " UNet levels");
-        }
+        if (height < 1 || width < 1) throw new IllegalArgumentException("latent size must be positive, got " + height + "x" + width);
         SameDiff sd = SameDiff.create();
         ModelGraph g = new ModelGraph(sd, type);
         WeightBinder w = new WeightBinder(sd, weights, type, "");
+        graph(config, g, w, type, batch, height, width, contextLength);
+        w.finish();
+        return g;
+    }
+
+    /** The state dict this config implies: every checkpoint key with its PyTorch shape, in module order. */
+    public static java.util.Map<String, long[]> parameterShapes(UNetConfig config) {
+        SameDiff sd = SameDiff.create();
+        WeightBinder w = WeightBinder.shapesOnly(sd, DataType.FLOAT);
+        int f = 1 << (config.levels() - 1);
+        graph(config, new ModelGraph(sd, DataType.FLOAT), w, DataType.FLOAT, 1, f, f, 1);
+        return w.requested();
+    }
+
+    private static void graph(UNetConfig config, ModelGraph g, WeightBinder w, DataType type, int batch, int height, int width, int contextLength) {
+        SameDiff sd = g.sd();
+        int levels = config.levels();
         List<Integer> ch = config.blockOutChannels();
         int c0 = ch.get(0), tembDim = config.timeEmbeddingDim(), groups = config.normNumGroups();
         double eps = config.normEps();
@@ -62,8 +76,11 @@ public final class UNet2DConditionModel {
         SDVariable h = g.tap("conv_in", Conv2d.apply(sd, sample, w.conv("conv_in.weight", c0, config.inChannels(), 3), w.param("conv_in.bias", c0), 1, 1, 1));
         Deque<SDVariable> skips = new ArrayDeque<>();
         Deque<Integer> skipChannels = new ArrayDeque<>();
+        Deque<int[]> skipSizes = new ArrayDeque<>();
+        int hh = height, ww = width;
         skips.push(h);
         skipChannels.push(c0);
+        skipSizes.push(new int[] {hh, ww});
 
         int channels = c0;
         for (int i = 0; i < levels; i++) {
@@ -78,12 +95,17 @@ public final class UNet2DConditionModel {
                 }
                 skips.push(h);
                 skipChannels.push(out);
+                skipSizes.push(new int[] {hh, ww});
             }
             if (i < levels - 1) {
+                int pad = config.downsamplePadding();
                 h = Conv2d.apply(sd, h, w.conv(p + "downsamplers.0.conv.weight", out, out, 3), w.param(p + "downsamplers.0.conv.bias", out),
-                        2, config.downsamplePadding(), 1);
+                        2, pad, 1);
+                hh = (hh + 2 * pad - 3) / 2 + 1;
+                ww = (ww + 2 * pad - 3) / 2 + 1;
                 skips.push(h);
                 skipChannels.push(out);
+                skipSizes.push(new int[] {hh, ww});
             }
             g.tap("down_blocks." + i, h);
         }
@@ -102,6 +124,7 @@ public final class UNet2DConditionModel {
             for (int j = 0; j <= config.layersPerBlock(); j++) {
                 SDVariable skip = skips.pop();
                 int skipC = skipChannels.pop();
+                skipSizes.pop();
                 int in = channels + skipC;
                 h = ResnetBlock2D.apply(w, p + "resnets." + j + ".", Channels.concat(sd, h, skip), temb, in, out, groups, eps, tembDim);
                 channels = out;
@@ -111,8 +134,12 @@ public final class UNet2DConditionModel {
                 }
             }
             if (i < levels - 1) {
-                h = Conv2d.apply(sd, Upsample.nearest2x(sd, h), w.conv(p + "upsamplers.0.conv.weight", out, out, 3),
-                        w.param(p + "upsamplers.0.conv.bias", out), 1, 1, 1);
+                // diffusers upsamples to the next skip's size (2x when the latent divides evenly).
+                int[] target = skipSizes.peek();
+                h = Upsample.nearest(sd, h, hh, ww, target[0], target[1], type);
+                hh = target[0];
+                ww = target[1];
+                h = Conv2d.apply(sd, h, w.conv(p + "upsamplers.0.conv.weight", out, out, 3), w.param(p + "upsamplers.0.conv.bias", out), 1, 1, 1);
             }
             g.tap("up_blocks." + i, h);
         }
@@ -121,7 +148,5 @@ public final class UNet2DConditionModel {
         h = Conv2d.apply(sd, Activations.silu(sd, h), w.conv("conv_out.weight", config.outChannels(), c0, 3), w.param("conv_out.bias", config.outChannels()), 1, 1, 1);
         g.tap("conv_out", h);
         g.tap("out", h);
-        w.finish();
-        return g;
     }
 }

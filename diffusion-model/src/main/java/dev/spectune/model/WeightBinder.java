@@ -45,6 +45,14 @@ public final class WeightBinder {
         this.prefix = prefix;
     }
 
+    /**
+     * A binder that reads nothing: every parameter becomes a placeholder of the expected shape, so
+     * a graph can be built only to learn the model's state-dict names and shapes ({@link #requested}).
+     */
+    public static WeightBinder shapesOnly(SameDiff sd, DataType type) {
+        return new WeightBinder(sd, null, type, "");
+    }
+
     public SameDiff sd() {
         return sd;
     }
@@ -55,16 +63,24 @@ public final class WeightBinder {
 
     /** The checkpoint keys requested so far, with their expected (PyTorch-layout) shapes. */
     public Map<String, long[]> requested() {
-        return Map.copyOf(requested);
+        return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(requested));
     }
 
     /** A parameter as stored: linear weights [out, in], biases [n], norms [n], embeddings [V, D]. */
     public SDVariable param(String key, long... shape) {
+        if (source == null) {
+            requested.put(prefix + key, shape.clone());
+            return sd.placeHolder(key, type, shape);
+        }
         return sd.constant(key, load(key, shape));
     }
 
     /** A conv weight, stored OIHW [out, in, k, k], bound as SameDiff's YXIO [k, k, in, out]. */
     public SDVariable conv(String key, long out, long in, long kernel) {
+        if (source == null) {
+            requested.put(prefix + key, new long[] {out, in, kernel, kernel});
+            return sd.placeHolder(key, type, kernel, kernel, in, out);
+        }
         INDArray oihw = load(key, out, in, kernel, kernel);
         return sd.constant(key, Conv2d.oihwToYxio(oihw));
     }
@@ -94,6 +110,7 @@ public final class WeightBinder {
 
     /** As {@link #finish()}, judging as unexpected only unrequested keys under the given prefixes (a graph that builds part of a model). */
     public void finish(String... ownedPrefixes) {
+        if (source == null) return;
         Set<String> unexpected = new LinkedHashSet<>();
         for (String k : source.keys()) {
             boolean owned = false;

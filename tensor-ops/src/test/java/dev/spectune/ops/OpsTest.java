@@ -229,6 +229,19 @@ class OpsTest {
     }
 
     @Test
+    void resizeNearestToAnySize() {
+        RefTensor x = randn(1, 2, 3, 2, 3);
+        int[][] sizes = {{3, 5}, {4, 6}, {2, 3}, {5, 4}};
+        for (int[] size : sizes) {
+            SameDiff sd = SameDiff.create();
+            SDVariable y = Upsample.nearest(sd, sd.var("x", toNd(x)), 2, 3, size[0], size[1], DataType.DOUBLE);
+            String op = "nearest resize 2x3 -> " + size[0] + "x" + size[1];
+            assertForward(op, y.eval(), ReferenceOps.resizeNearest(x, size[0], size[1]));
+            if (size[0] == 3) assertGradients(op, sd, y, "x");
+        }
+    }
+
+    @Test
     void timestepEmbeddingAllVariants() {
         double[] t = {0, 1, 10, 250.5, 999};
         int[][] dims = {{32}, {33}};

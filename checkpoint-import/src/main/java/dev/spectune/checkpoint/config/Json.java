@@ -13,7 +13,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 final class Json {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** diffusers configs are written by Python's json, which emits Infinity/NaN (e.g. lambda_min_clipped). */
+    private static final ObjectMapper MAPPER = new ObjectMapper()
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.ALLOW_NON_NUMERIC_NUMBERS);
 
     private final String source;
     private final JsonNode root;

@@ -218,6 +218,18 @@ public final class ReferenceOps {
         return y;
     }
 
+    /** F.interpolate(x, size=(outH, outW), mode="nearest"): out[.., i, j] = in[.., ⌊i·H/outH⌋, ⌊j·W/outW⌋]. */
+    public static RefTensor resizeNearest(RefTensor x, int outH, int outW) {
+        int batch = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
+        RefTensor y = RefTensor.zeros(batch, c, outH, outW);
+        for (int b = 0; b < batch; b++)
+            for (int ch = 0; ch < c; ch++)
+                for (int i = 0; i < outH; i++)
+                    for (int j = 0; j < outW; j++)
+                        y.set(x.get(b, ch, (int) Math.floor((double) i * h / outH), (int) Math.floor((double) j * w / outW)), b, ch, i, j);
+        return y;
+    }
+
     /** diffusers' get_timestep_embedding for timesteps [B] → [B, dim]. */
     public static RefTensor timestepEmbedding(double[] timesteps, int dim, boolean flipSinToCos,
                                               double downscaleFreqShift, double scale, double maxPeriod) {
