@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
 @Command(name = "parity", mixinStandardHelpOptions = true,
         description = "Compare against golden outputs of the upstream implementations.",
         subcommands = {TokenizerParityCommand.class, ModelParityCommands.TextEncoder.class, ModelParityCommands.UNet.class,
-                ModelParityCommands.Vae.class, ModelParityCommands.Taesd.class, ModelParityCommands.Ldm.class})
+                ModelParityCommands.Vae.class, ModelParityCommands.Taesd.class, ModelParityCommands.Ldm.class,
+                MoreParityCommands.Schedulers.class, MoreParityCommands.Pipeline.class})
 public final class ParityCommand implements Runnable {
     @Override
     public void run() {

@@ -30,6 +30,9 @@ class CheckpointCliTest {
 
     static Run run(String... args) {
         StringWriter err = new StringWriter();
+        PrintStream originalErr = System.err;
+        ByteArrayOutputStream capturedErr = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(capturedErr, true, StandardCharsets.UTF_8));
         PrintStream originalOut = System.out;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
@@ -40,8 +43,9 @@ class CheckpointCliTest {
             code = cli.execute(args);
         } finally {
             System.setOut(originalOut);
+            System.setErr(originalErr);
         }
-        return new Run(code, captured.toString(StandardCharsets.UTF_8), err.toString());
+        return new Run(code, captured.toString(StandardCharsets.UTF_8), err + capturedErr.toString(StandardCharsets.UTF_8));
     }
 
     @Test

@@ -1,0 +1,25 @@
+/*
+ * MoreParityCommands: `spectune parity schedulers <folder>` and `spectune parity pipeline <folder>`.
+ */
+package dev.spectune.cli;
+
+import dev.spectune.model.parity.ParityReport;
+import dev.spectune.model.parity.PipelineParity;
+import dev.spectune.model.parity.SchedulerParity;
+import java.nio.file.Path;
+import java.util.function.Function;
+import picocli.CommandLine.Command;
+
+final class MoreParityCommands {
+    private MoreParityCommands() {}
+
+    @Command(name = "schedulers", mixinStandardHelpOptions = true, description = "DDPM, DDIM, PNDM, Euler, DPM++ 2M vs diffusers (tables, steps, 10-step loops).")
+    static final class Schedulers extends ModelParityCommands.Base {
+        Function<Path, ParityReport> runner() { return SchedulerParity::run; }
+    }
+
+    @Command(name = "pipeline", mixinStandardHelpOptions = true, description = "The text-to-image pipeline vs diffusers, step by step.")
+    static final class Pipeline extends ModelParityCommands.Base {
+        Function<Path, ParityReport> runner() { return PipelineParity::run; }
+    }
+}
