@@ -86,6 +86,20 @@ class SampleCliTest {
     }
 
     @Test
+    void singleFileCheckpointSamplesWithConfigFolder() throws IOException {
+        Path out = dir.resolve("single.png");
+        var r = CheckpointCliTest.run("sample", "--model", TestFixtures.path("golden/ldm_single_file_tiny/tiny_sd1_ldm.safetensors").toString(),
+                "--config", TestFixtures.path("golden/pipeline_tiny").toString(), "--prompt", "a photo of sks dog", "--steps", "2",
+                "--height", "64", "--width", "64", "--out", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(ImageIO.read(out.toFile()).getWidth()).isEqualTo(64);
+        var noConfig = CheckpointCliTest.run("sample", "--model", TestFixtures.path("golden/ldm_single_file_tiny/tiny_sd1_ldm.safetensors").toString(),
+                "--prompt", "x", "--out", dir.resolve("none.png").toString());
+        assertThat(noConfig.code()).isEqualTo(2);
+        assertThat(noConfig.err()).contains("--config");
+    }
+
+    @Test
     void longPromptIsTruncatedWithAWarning() {
         Path out = dir.resolve("long.png");
         String longPrompt = "a photo of a dog ".repeat(30);

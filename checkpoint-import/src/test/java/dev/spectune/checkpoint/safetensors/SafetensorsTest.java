@@ -115,6 +115,29 @@ class SafetensorsTest {
         }
     }
 
+    @Test
+    void tensorsBeyondTwoGibibytesAreRead() throws IOException {
+        // A sparse file: a 2 GiB + 16 B padding tensor, then a small tensor whose bytes lie past 2^31.
+        long pad = (1L << 31) + 16;
+        String json = "{\"pad\": {\"dtype\": \"U8\", \"shape\": [" + pad + "], \"data_offsets\": [0, " + pad + "]},"
+                + " \"tail\": {\"dtype\": \"F32\", \"shape\": [3], \"data_offsets\": [" + pad + ", " + (pad + 12) + "]}}";
+        byte[] header = json.getBytes(StandardCharsets.UTF_8);
+        Path file = dir.resolve("big.safetensors");
+        try (var raf = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+            raf.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).array());
+            raf.write(header);
+            raf.seek(8 + header.length + pad);
+            raf.write(ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putFloat(1.5f).putFloat(-2f).putFloat(3.25f).array());
+        }
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            assertThat(f.floats("tail")).containsExactly(1.5f, -2f, 3.25f);
+            assertThat(f.info("pad").byteLength()).isEqualTo(pad);
+            assertThatThrownBy(() -> f.doubles("pad")).isInstanceOf(SafetensorsException.class).hasMessageContaining("more than one Java array holds");
+        } finally {
+            Files.delete(file);
+        }
+    }
+
     // ---- crafted bad files -------------------------------------------------------------------
 
     private Path craft(String name, String json, int dataBytes) throws IOException {

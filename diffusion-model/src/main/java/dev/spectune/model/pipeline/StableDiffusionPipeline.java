@@ -67,8 +67,8 @@ public final class StableDiffusionPipeline implements AutoCloseable {
 
     /**
      * A diffusers pipeline folder, or a single-file checkpoint with {@code configDir} (a diffusers
-     * folder holding at least tokenizer/, scheduler/ and text_encoder/config.json; the UNet and VAE
-     * configs are read from it when present, else detected from the weights).
+     * folder holding at least tokenizer/, scheduler/ and text_encoder/config.json). A single file's
+     * UNet and VAE configs are detected from its weights, as stable-diffusion.cpp does.
      */
     public static StableDiffusionPipeline open(Path model, Path configDir) {
         if (!Files.exists(model)) throw new CheckpointException(model + ": no such model folder or file");
@@ -86,9 +86,10 @@ public final class StableDiffusionPipeline implements AutoCloseable {
             for (String c : List.of("unet", "vae", "text_encoder")) checkpoint.component(c);
             ClipTokenizer tokenizer = ClipTokenizer.fromFolder(requireDir(configs.resolve("tokenizer")));
             TextEncoderConfig text = TextEncoderConfig.fromJson(configs.resolve("text_encoder/config.json"));
-            UNetConfig unet = Files.isRegularFile(configs.resolve("unet/config.json")) ? UNetConfig.fromJson(configs.resolve("unet/config.json"))
+            boolean single = checkpoint.format() == ModelFormat.SINGLE_FILE;
+            UNetConfig unet = !single && Files.isRegularFile(configs.resolve("unet/config.json")) ? UNetConfig.fromJson(configs.resolve("unet/config.json"))
                     : UNetConfig.detectFromWeights(checkpoint.component("unet").shapes());
-            VaeConfig vae = Files.isRegularFile(configs.resolve("vae/config.json")) ? VaeConfig.fromJson(configs.resolve("vae/config.json"))
+            VaeConfig vae = !single && Files.isRegularFile(configs.resolve("vae/config.json")) ? VaeConfig.fromJson(configs.resolve("vae/config.json"))
                     : VaeConfig.detectFromWeights(checkpoint.component("vae").shapes());
             SchedulerConfig scheduler = SchedulerConfig.fromJson(configs.resolve("scheduler/scheduler_config.json"));
             return new StableDiffusionPipeline(model, checkpoint, tokenizer, text, unet, vae, scheduler);
