@@ -7,20 +7,16 @@
 package dev.spectune.cli;
 
 import dev.spectune.checkpoint.Checkpoint;
+import dev.spectune.checkpoint.Sha256;
 import dev.spectune.checkpoint.WeightSource;
 import dev.spectune.checkpoint.config.TextEncoderConfig;
 import dev.spectune.checkpoint.config.UNetConfig;
 import dev.spectune.checkpoint.config.VaeConfig;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -119,7 +115,7 @@ public final class InspectCommand implements Callable<Integer> {
                 failed++;
                 continue;
             }
-            String sha = sha256(file);
+            String sha = Sha256.of(file);
             boolean ok = sha.equalsIgnoreCase(l[2]);
             System.out.printf("%-9s %s%s%n", ok ? "ok" : "MISMATCH", l[0], ok ? "" : ": sha256 " + sha + ", expected " + l[2]);
             if (ok) verified++; else failed++;
@@ -130,14 +126,5 @@ public final class InspectCommand implements Callable<Integer> {
             return 1;
         }
         return failed == 0 ? 0 : 1;
-    }
-
-    static String sha256(Path file) throws IOException {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -10,14 +10,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spectune.testing.TestFixtures;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,15 +53,6 @@ class GoldenIndexTest {
         };
     }
 
-    static String sha256(Path file) throws IOException {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     @Test
     void everyGoldenFileMatchesIndexAndManifest() throws IOException {
         Path golden = TestFixtures.path("golden");
@@ -79,7 +65,7 @@ class GoldenIndexTest {
             assertThat(Files.size(file)).as(section.file()).isEqualTo(section.bytes());
             JsonNode entry = manifest.get(section.file());
             if (entry != null && entry.has("sha256")) {
-                assertThat(sha256(file)).as(section.file() + " sha256").isEqualTo(entry.get("sha256").asText());
+                assertThat(dev.spectune.checkpoint.Sha256.of(file)).as(section.file() + " sha256").isEqualTo(entry.get("sha256").asText());
                 hashesChecked++;
             }
             try (SafetensorsFile f = SafetensorsFile.open(file)) {

@@ -4,14 +4,10 @@
  */
 package dev.spectune.model.pipeline;
 
+import dev.spectune.checkpoint.Sha256;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 public final class ModelHash {
     private ModelHash() {}
@@ -27,15 +23,6 @@ public final class ModelHash {
             }
             if (file == model) return "unknown";
         }
-        return sha256(file).substring(0, 10);
-    }
-
-    public static String sha256(Path file) throws IOException {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Sha256.of(file).substring(0, 10);
     }
 }

@@ -10,45 +10,19 @@ package dev.spectune.model.scheduler;
 import dev.spectune.checkpoint.config.SchedulerConfig;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-public final class DdimScheduler implements Scheduler {
+public final class DdimScheduler extends IntegerTimestepScheduler {
 
-    private final SchedulerConfig config;
-    private final NoiseSchedule schedule;
     private final double eta;
-    private int[] timesteps = new int[0];
-    private int inferenceSteps;
 
     public DdimScheduler(SchedulerConfig config, double eta) {
+        super(config);
         if (eta < 0) throw new IllegalArgumentException("DDIM eta must be >= 0, got " + eta);
-        this.config = config;
-        this.schedule = NoiseSchedule.of(config);
         this.eta = eta;
     }
 
     @Override
     public String name() {
         return "DDIMScheduler";
-    }
-
-    @Override
-    public void setTimesteps(int steps) {
-        inferenceSteps = steps;
-        timesteps = Timesteps.of(config.timestepSpacing(), schedule.size(), steps, config.stepsOffset());
-    }
-
-    @Override
-    public double[] timesteps() {
-        return Timesteps.toDouble(timesteps);
-    }
-
-    @Override
-    public double initNoiseSigma() {
-        return 1.0;
-    }
-
-    @Override
-    public INDArray scaleModelInput(INDArray sample, int index) {
-        return sample;
     }
 
     @Override
@@ -59,8 +33,7 @@ public final class DdimScheduler implements Scheduler {
     public Step stepAt(INDArray modelOutput, int t, INDArray sample, INDArray varianceNoise) {
         if (inferenceSteps == 0) throw new IllegalStateException("call setTimesteps before step");
         int prev = t - schedule.size() / inferenceSteps;
-        double finalAlpha = config.setAlphaToOne() ? 1.0 : schedule.alphasCumprod()[0];
-        double at = schedule.alphasCumprod()[t], ap = schedule.alphaBar(prev, finalAlpha), bt = 1 - at;
+        double at = schedule.alphasCumprod()[t], ap = schedule.alphaBar(prev, finalAlphaCumprod()), bt = 1 - at;
         INDArray x0, eps;
         switch (config.predictionType()) {
             case "epsilon" -> {

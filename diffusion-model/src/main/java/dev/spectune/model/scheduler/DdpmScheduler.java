@@ -13,49 +13,18 @@ import dev.spectune.checkpoint.config.SchedulerConfig;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-public final class DdpmScheduler implements Scheduler {
-
-    private final SchedulerConfig config;
-    private final NoiseSchedule schedule;
-    private int[] timesteps;
-    private int inferenceSteps = -1;
+public final class DdpmScheduler extends IntegerTimestepScheduler {
 
     public DdpmScheduler(SchedulerConfig config) {
-        this.config = config;
-        this.schedule = NoiseSchedule.of(config);
+        super(config);
         int n = schedule.size();
         this.timesteps = new int[n];
         for (int i = 0; i < n; i++) timesteps[i] = n - 1 - i;
     }
 
-    public NoiseSchedule schedule() {
-        return schedule;
-    }
-
     @Override
     public String name() {
         return "DDPMScheduler";
-    }
-
-    @Override
-    public void setTimesteps(int steps) {
-        inferenceSteps = steps;
-        timesteps = Timesteps.of(config.timestepSpacing(), schedule.size(), steps, config.stepsOffset());
-    }
-
-    @Override
-    public double[] timesteps() {
-        return Timesteps.toDouble(timesteps);
-    }
-
-    @Override
-    public double initNoiseSigma() {
-        return 1.0;
-    }
-
-    @Override
-    public INDArray scaleModelInput(INDArray sample, int index) {
-        return sample;
     }
 
     /** x_t for each batch element's own timestep. x₀, noise: [B, …]; t: one per batch element. */
@@ -81,7 +50,7 @@ public final class DdpmScheduler implements Scheduler {
     }
 
     private int previousTimestep(int t) {
-        return inferenceSteps > 0 ? t - schedule.size() / inferenceSteps : t - 1;
+        return inferenceSteps > 0 ? t - schedule.size() / inferenceSteps : t - 1;   // before setTimesteps: every training step
     }
 
     @Override

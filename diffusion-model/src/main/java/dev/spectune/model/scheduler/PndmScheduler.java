@@ -14,25 +14,20 @@ import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-public final class PndmScheduler implements Scheduler {
+public final class PndmScheduler extends IntegerTimestepScheduler {
 
-    private final SchedulerConfig config;
-    private final NoiseSchedule schedule;
-    private int[] timesteps = new int[0];
-    private int inferenceSteps;
     private final List<INDArray> ets = new ArrayList<>();
     private int counter;
     private INDArray curSample;
 
     public PndmScheduler(SchedulerConfig config) {
+        super(config);
         if (!config.skipPrkSteps()) {
             throw new IllegalArgumentException("PNDM with Runge–Kutta warm-up steps (skip_prk_steps=false) is not implemented; SD configs skip them");
         }
         if (!config.predictionType().equals("epsilon")) {
             throw new IllegalArgumentException("PNDM supports epsilon prediction, got " + config.predictionType());
         }
-        this.config = config;
-        this.schedule = NoiseSchedule.of(config);
     }
 
     @Override
@@ -56,21 +51,6 @@ public final class PndmScheduler implements Scheduler {
         ets.clear();
         counter = 0;
         curSample = null;
-    }
-
-    @Override
-    public double[] timesteps() {
-        return Timesteps.toDouble(timesteps);
-    }
-
-    @Override
-    public double initNoiseSigma() {
-        return 1.0;
-    }
-
-    @Override
-    public INDArray scaleModelInput(INDArray sample, int index) {
-        return sample;
     }
 
     @Override
@@ -107,8 +87,7 @@ public final class PndmScheduler implements Scheduler {
     }
 
     private INDArray previousSample(INDArray sample, int t, int prev, INDArray eps) {
-        double finalAlpha = config.setAlphaToOne() ? 1.0 : schedule.alphasCumprod()[0];
-        double at = schedule.alphasCumprod()[t], ap = schedule.alphaBar(prev, finalAlpha);
+        double at = schedule.alphasCumprod()[t], ap = schedule.alphaBar(prev, finalAlphaCumprod());
         double bt = 1 - at, bp = 1 - ap;
         double sampleCoeff = Math.sqrt(ap / at);
         double denominator = at * Math.sqrt(bp) + Math.sqrt(at * bt * ap);
