@@ -1,0 +1,115 @@
+/*
+ * StiefelSgd: momentum SGD on the Stiefel manifold St(n, m) = {X : XᵀX = I} (Kong, Wang & Tao,
+ * "Momentum Stiefel Optimizer", ICLR 2023, Algorithm 1), as the reference StiefelSGD steps it.
+ * Wide parameters are optimized as their transpose. With G the Euclidean gradient, η = lr, μ:
+ *
+ *   Y ← μ·Y − (1−d)·(1−b)/2·(XᵀG − GᵀX)                  skew (tangent) momentum   [m, m]
+ *   V ← μ·V + c·(η/μ)·V·Y_old − (1−d)·(G − X·XᵀG)          normal momentum (tall X)  [n, m]
+ *   X ← move(X, Y, η);  then for tall X:  X ← X + η·V·XᵀX,  V ← V − η·X·VᵀV
+ *   X ← X·(XᵀX)^{-1/2}
+ * (b = a/(a−1), c = −(3a−2)/2, a = 1/2 canonical or 0 Euclidean; see StiefelOptions.)
+ */
+package dev.spectune.optim;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+public final class StiefelSgd implements Optimizer {
+
+    private final Map<String, INDArray> params;
+    private final Map<String, StiefelParam> state = new LinkedHashMap<>();
+    private double lr;
+    private final double momentum, dampening;
+    private final StiefelOptions options;
+
+    public StiefelSgd(Map<String, INDArray> params, double lr, double momentum, double dampening, StiefelOptions options) {
+        if (!(momentum > 0)) throw new IllegalArgumentException("Stiefel SGD needs momentum > 0 (it divides by it), got " + momentum);
+        this.params = new LinkedHashMap<>(params);
+        this.lr = lr;
+        this.momentum = momentum;
+        this.dampening = dampening;
+        this.options = options;
+        params.forEach((k, v) -> state.put(k, new StiefelParam(v)));
+    }
+
+    @Override
+    public Map<String, INDArray> parameters() {
+        return params;
+    }
+
+    @Override
+    public void step(Map<String, INDArray> gradients) {
+        for (var e : state.entrySet()) {
+            INDArray grad = gradients.get(e.getKey());
+            if (grad != null) update(e.getValue(), e.getValue().tallGradient(grad));
+        }
+    }
+
+    private void update(StiefelParam p, INDArray g) {
+        INDArray x = p.x();
+        long m = x.columns();
+        if (p.y == null) {
+            p.y = org.nd4j.linalg.factory.Nd4j.zeros(x.dataType(), m, m);
+            if (!p.square()) p.v = x.ulike().assign(0);
+        }
+        INDArray xtg = x.transpose().mmul(g);                                         // [m, m]
+        INDArray gradY = xtg.sub(xtg.transpose()).muli(options.skewGradientScale());  // [m, m]
+        if (!p.square()) {
+            INDArray gradV = g.sub(x.mmul(xtg));                                     // [n, m]
+            p.v.muli(momentum);
+            p.v.addi(p.v.mmul(p.y).muli(options.couplingScale() * lr / momentum));
+            p.v.subi(gradV.muli(1 - dampening));
+        }
+        p.y.muli(momentum).subi(gradY.muli(1 - dampening));
+        x = StiefelGeometry.move(x, p.y, lr, options.expMethod());
+        if (!p.square()) {
+            INDArray xvtv = x.mmul(p.v.transpose().mmul(p.v));
+            x = x.add(p.v.mmul(x.transpose().mmul(x)).muli(lr));
+            p.v.subi(xvtv.muli(lr));
+        }
+        p.write(StiefelGeometry.retract(x, options, p));
+    }
+
+    /** Newton–Schulz iterations of each parameter's last retraction (diagnostics; the stop is data dependent). */
+    public Map<String, Integer> lastRootInverseIterations() {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        state.forEach((k, p) -> out.put(k, p.lastRootInverseIterations));
+        return out;
+    }
+
+    @Override
+    public double learningRate() {
+        return lr;
+    }
+
+    @Override
+    public void setLearningRate(double lr) {
+        this.lr = lr;
+    }
+
+    /** Momentum buffers by parameter: "name/Y", "name/V" (in the optimizer's tall orientation). */
+    @Override
+    public Map<String, INDArray> stateTensors() {
+        Map<String, INDArray> s = new LinkedHashMap<>();
+        state.forEach((k, p) -> {
+            if (p.y != null) s.put(k + "/Y", p.y.dup());
+            if (p.v != null) s.put(k + "/V", p.v.dup());
+        });
+        return s;
+    }
+
+    @Override
+    public Map<String, Double> stateScalars() {
+        return new LinkedHashMap<>(Map.of("lr", lr));
+    }
+
+    @Override
+    public void loadState(Map<String, INDArray> tensors, Map<String, Double> scalars) {
+        state.forEach((k, p) -> {
+            p.y = tensors.containsKey(k + "/Y") ? tensors.get(k + "/Y").dup() : null;
+            p.v = tensors.containsKey(k + "/V") ? tensors.get(k + "/V").dup() : null;
+        });
+        if (scalars.containsKey("lr")) lr = scalars.get("lr");
+    }
+}
