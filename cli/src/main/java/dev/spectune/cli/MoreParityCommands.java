@@ -1,11 +1,12 @@
 /*
- * MoreParityCommands: `spectune parity schedulers <folder>` and `spectune parity pipeline <folder>`.
+ * MoreParityCommands: `spectune parity schedulers|pipeline|optim <folder>`.
  */
 package dev.spectune.cli;
 
 import dev.spectune.model.parity.ParityReport;
 import dev.spectune.model.parity.PipelineParity;
 import dev.spectune.model.parity.SchedulerParity;
+import dev.spectune.training.parity.OptimParity;
 import java.nio.file.Path;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
@@ -16,6 +17,11 @@ final class MoreParityCommands {
     @Command(name = "schedulers", mixinStandardHelpOptions = true, description = "DDPM, DDIM, PNDM, Euler, DPM++ 2M vs diffusers (tables, steps, 10-step loops).")
     static final class Schedulers extends ModelParityCommands.Base {
         Function<Path, ParityReport> runner() { return SchedulerParity::run; }
+    }
+
+    @Command(name = "optim", mixinStandardHelpOptions = true, description = "Stiefel SGD/Adam and SODA's optimizer recipe vs the reference iterates and states.")
+    static final class Optim extends ModelParityCommands.Base {
+        Function<Path, ParityReport> runner() { return OptimParity::run; }
     }
 
     @Command(name = "pipeline", mixinStandardHelpOptions = true, description = "The text-to-image pipeline vs diffusers, step by step.")
