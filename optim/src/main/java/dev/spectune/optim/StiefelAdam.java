@@ -13,11 +13,9 @@
  */
 package dev.spectune.optim;
 
-import dev.spectune.linalg.LinearSolve;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 public final class StiefelAdam implements Optimizer {
 
@@ -50,50 +48,60 @@ public final class StiefelAdam implements Optimizer {
             INDArray grad = gradients.get(e.getKey());
             if (grad == null) continue;
             int k = steps.merge(e.getKey(), 1, Integer::sum);
-            update(e.getValue(), e.getValue().tallGradient(grad), k);
+            update(e.getValue(), e.getValue().tall(grad), k);
         }
     }
 
-    private void update(StiefelParam p, INDArray g, int k) {
-        INDArray x = p.x();
-        long m = x.columns();
+    private void update(StiefelParam p, SmallMatrix g, int k) {
+        SmallMatrix x = p.x();
         if (p.y == null) {
-            p.y = org.nd4j.linalg.factory.Nd4j.zeros(x.dataType(), m, m);
-            p.pY = p.y.dup();
+            p.y = new SmallMatrix(p.m, p.m);
+            p.pY = new SmallMatrix(p.m, p.m);
             if (!p.square()) {
-                p.v = x.ulike().assign(0);
-                p.pV = p.v.dup();
+                p.v = new SmallMatrix(p.n, p.m);
+                p.pV = new SmallMatrix(p.n, p.m);
             }
         }
         double c1 = 1 - Math.pow(beta1, k), c2 = 1 - Math.pow(beta2, k);
-        INDArray xtg = x.transpose().mmul(g);                                         // [m, m]
-        INDArray gradY = xtg.sub(xtg.transpose()).muli(options.skewGradientScale());  // [m, m]
-        INDArray gradV = null;
+        SmallMatrix xtg = x.transpose().times(g);                                                   // [m, m]
+        SmallMatrix gradY = xtg.plus(xtg.transpose(), -1).scaleInPlace(options.skewGradientScale());  // [m, m]
+        SmallMatrix gradV = null;
         if (!p.square()) {
-            gradV = g.sub(x.mmul(xtg));                                              // [n, m]
-            p.pV.muli(beta2).addi(gradV.mul(gradV).muli(1 - beta2));
+            gradV = g.plus(x.times(xtg), -1);                                                      // [n, m]
+            secondMoment(p.pV, gradV);
         }
-        p.y.muli(beta1).subi(gradY.mul(1 - beta1));
-        p.pY.muli(beta2).addi(gradY.mul(gradY).muli(1 - beta2));
-        INDArray xi = p.y.mul(lr / c1).divi(Transforms.sqrt(p.pY.div(c2), false).addi(epsilon));
+        p.y.scaleInPlace(beta1).addInPlace(gradY, -(1 - beta1));
+        secondMoment(p.pY, gradY);
+        SmallMatrix xi = adaptive(p.y, p.pY, c2).scaleInPlace(lr / c1);
         x = StiefelGeometry.move(x, xi, 1.0, options.expMethod());
         if (!p.square()) {
-            p.v.muli(beta1);
-            p.v.addi(p.v.mmul(p.y).muli(options.couplingScale() * lr / beta1));
-            p.v.subi(gradV.muli(1 - beta1));
-            INDArray vd = p.v.div(Transforms.sqrt(p.pV.div(c2), false).addi(epsilon));
-            INDArray xtx = x.transpose().mmul(x);
-            INDArray vt = vd.sub(x.mmul(solve(xtx, x.transpose().mmul(vd))));
-            INDArray xvtv = x.mmul(vt.transpose().mmul(p.v));
-            x = x.add(vt.mmul(xtx).muli(lr));
-            p.v.subi(xvtv.muli(lr));
+            p.v.scaleInPlace(beta1);
+            p.v.addInPlace(p.v.times(p.y), options.couplingScale() * lr / beta1);
+            p.v.addInPlace(gradV, -(1 - beta1));
+            SmallMatrix vd = adaptive(p.v, p.pV, c2);
+            SmallMatrix xtx = x.transpose().times(x);
+            SmallMatrix vt = vd.plus(x.times(SmallMatrix.solve(xtx, x.transpose().times(vd))), -1);
+            SmallMatrix xvtv = x.times(vt.transpose().times(p.v));
+            x = x.plus(vt.times(xtx), lr);
+            p.v.addInPlace(xvtv, -lr);
         }
         p.write(StiefelGeometry.retract(x, options, p));
+        p.round(p.y);
+        p.round(p.pY);
+        p.round(p.v);
+        p.round(p.pV);
     }
 
-    /** (XᵀX)⁻¹·B for the small SPD matrix XᵀX (the reference forms inv(XᵀX); a solve is the same up to rounding). */
-    private static INDArray solve(INDArray a, INDArray b) {
-        return LinearSolve.solve(a, b);
+    /** p ← β2·p + (1−β2)·g², elementwise. */
+    private void secondMoment(SmallMatrix p, SmallMatrix g) {
+        for (int i = 0; i < p.a.length; i++) p.a[i] = beta2 * p.a[i] + (1 - beta2) * g.a[i] * g.a[i];
+    }
+
+    /** m / (√(p/c2) + ε), elementwise. */
+    private SmallMatrix adaptive(SmallMatrix m, SmallMatrix p, double c2) {
+        SmallMatrix out = new SmallMatrix(m.rows, m.cols);
+        for (int i = 0; i < out.a.length; i++) out.a[i] = m.a[i] / (Math.sqrt(p.a[i] / c2) + epsilon);
+        return out;
     }
 
     /** Newton–Schulz iterations of each parameter's last retraction (diagnostics; the stop is data dependent). */
@@ -117,10 +125,10 @@ public final class StiefelAdam implements Optimizer {
     public Map<String, INDArray> stateTensors() {
         Map<String, INDArray> s = new LinkedHashMap<>();
         state.forEach((k, p) -> {
-            if (p.y != null) s.put(k + "/Y", p.y.dup());
-            if (p.pY != null) s.put(k + "/pY", p.pY.dup());
-            if (p.v != null) s.put(k + "/V", p.v.dup());
-            if (p.pV != null) s.put(k + "/pV", p.pV.dup());
+            if (p.y != null) s.put(k + "/Y", p.export(p.y));
+            if (p.pY != null) s.put(k + "/pY", p.export(p.pY));
+            if (p.v != null) s.put(k + "/V", p.export(p.v));
+            if (p.pV != null) s.put(k + "/pV", p.export(p.pV));
         });
         return s;
     }
@@ -137,16 +145,12 @@ public final class StiefelAdam implements Optimizer {
     public void loadState(Map<String, INDArray> tensors, Map<String, Double> scalars) {
         steps.clear();
         state.forEach((k, p) -> {
-            p.y = copy(tensors.get(k + "/Y"));
-            p.pY = copy(tensors.get(k + "/pY"));
-            p.v = copy(tensors.get(k + "/V"));
-            p.pV = copy(tensors.get(k + "/pV"));
+            p.y = StiefelParam.load(tensors.get(k + "/Y"));
+            p.pY = StiefelParam.load(tensors.get(k + "/pY"));
+            p.v = StiefelParam.load(tensors.get(k + "/V"));
+            p.pV = StiefelParam.load(tensors.get(k + "/pV"));
             if (scalars.containsKey(k + "/step")) steps.put(k, scalars.get(k + "/step").intValue());
         });
         if (scalars.containsKey("lr")) lr = scalars.get("lr");
-    }
-
-    private static INDArray copy(INDArray a) {
-        return a == null ? null : a.dup();
     }
 }

@@ -9,50 +9,41 @@
  */
 package dev.spectune.optim;
 
-import dev.spectune.linalg.Cayley;
-import dev.spectune.linalg.MatrixExp;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-
 final class StiefelGeometry {
     private StiefelGeometry() {}
 
-    static INDArray eye(long n, INDArray like) {
-        return Nd4j.eye(n).castTo(like.dataType());
-    }
-
-    static INDArray cayley(INDArray y, double alpha) {
-        return Cayley.plusMinus(y.mul(alpha / 2));
+    static SmallMatrix cayley(SmallMatrix y, double alpha) {
+        int n = y.rows;
+        SmallMatrix minus = SmallMatrix.identity(n).addInPlace(y, -alpha / 2);
+        SmallMatrix plus = SmallMatrix.identity(n).addInPlace(y, alpha / 2);
+        return SmallMatrix.solve(minus, plus);
     }
 
     /** X moved along the skew direction Y with step η, by the chosen method. */
-    static INDArray move(INDArray x, INDArray y, double eta, StiefelOptions.ExpMethod method) {
+    static SmallMatrix move(SmallMatrix x, SmallMatrix y, double eta, StiefelOptions.ExpMethod method) {
         return switch (method) {
-            case FORWARD_EULER -> x.add(x.mmul(y).muli(eta));
-            case CAYLEY -> x.mmul(cayley(y, eta));
-            case MATRIX_EXP -> x.mmul(MatrixExp.exp(y.mul(eta)));
+            case FORWARD_EULER -> x.plus(x.times(y), eta);
+            case CAYLEY -> x.times(cayley(y, eta));
+            case MATRIX_EXP -> x.times(SmallMatrix.exp(y.scaled(eta)));
         };
     }
 
     /** A^{-1/2} and the number of Newton–Schulz iterations the loop ran. */
-    record RootInverse(INDArray value, int iterations) {}
+    record RootInverse(SmallMatrix value, int iterations) {}
 
     /** (A)^{-1/2} for SPD A by the reference code's coupled Newton–Schulz loop. */
-    static RootInverse rootInverse(INDArray a, StiefelOptions options) {
-        long n = a.rows();
-        boolean single = a.dataType() == org.nd4j.linalg.api.buffer.DataType.FLOAT;
-        INDArray eye = eye(n, a);
-        double nrm = round(a.norm2Number().doubleValue(), single);
-        double sqrtNrm = round(Math.sqrt(nrm), single);
-        INDArray y = a.div(nrm), z = eye.dup();
-        INDArray zPrev = z;
-        double err = nrm, olderr = round(nrm + 1, single);     // scalars are float32 tensors in the float32 reference run
+    static RootInverse rootInverse(SmallMatrix a, StiefelOptions options) {
+        int n = a.rows;
+        SmallMatrix eye = SmallMatrix.identity(n);
+        double nrm = a.frobenius(), sqrtNrm = Math.sqrt(nrm);
+        SmallMatrix y = a.scaled(1 / nrm), z = eye.copy(), zPrev = z;
+        double err = nrm, olderr = nrm + 1;
         int i = 0;
         while (i < options.maxIterations() && (options.rootInverse() == StiefelOptions.RootInverse.FIXED || err < olderr)) {
-            INDArray t = eye.mul(3).subi(z.mmul(y)).muli(0.5);
-            INDArray yNext = y.mmul(t), zNext = t.mmul(z);
-            INDArray scaled = yNext.mul(sqrtNrm);
-            double errNext = round(round(a.sub(scaled.mmul(scaled)).norm2Number().doubleValue(), single) / nrm, single);
+            SmallMatrix t = eye.scaled(3).addInPlace(z.times(y), -1).scaleInPlace(0.5);
+            SmallMatrix yNext = y.times(t), zNext = t.times(z);
+            SmallMatrix scaled = yNext.scaled(sqrtNrm);
+            double errNext = a.plus(scaled.times(scaled), -1).frobenius() / nrm;
             zPrev = z;
             y = yNext;
             z = zNext;
@@ -60,17 +51,13 @@ final class StiefelGeometry {
             err = errNext;
             i++;
         }
-        return new RootInverse(zPrev.div(sqrtNrm), i);
-    }
-
-    private static double round(double v, boolean single) {
-        return single ? (float) v : v;
+        return new RootInverse(zPrev.scaled(1 / sqrtNrm), i);
     }
 
     /** X ← X·(XᵀX)^{-1/2}: back onto the manifold; records the iteration count in {@code p}. */
-    static INDArray retract(INDArray x, StiefelOptions options, StiefelParam p) {
-        RootInverse r = rootInverse(x.transpose().mmul(x), options);
+    static SmallMatrix retract(SmallMatrix x, StiefelOptions options, StiefelParam p) {
+        RootInverse r = rootInverse(x.transpose().times(x), options);
         p.lastRootInverseIterations = r.iterations();
-        return x.mmul(r.value());
+        return x.times(r.value());
     }
 }

@@ -1,36 +1,63 @@
 /*
  * StiefelParam: one matrix parameter as the Stiefel optimizers see it — tall (n ≥ m), the stored
- * parameter being transposed in and out when it is wide — with its momentum buffers.
+ * parameter being transposed in and out when it is wide — with its momentum buffers held as plain
+ * double matrices. After every step the buffers are rounded to the parameter's precision, so that
+ * saved state (in that precision) resumes bit for bit.
  */
 package dev.spectune.optim;
 
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 final class StiefelParam {
     final INDArray stored;      // the parameter as the model holds it (updated in place)
     final boolean transposed;   // stored is wide: the optimizer works on its transpose
-    INDArray y, v, pY, pV;      // skew momentum [m, m], normal momentum [n, m], Adam second moments
+    final int n, m;             // tall shape
+    SmallMatrix y, v, pY, pV;   // skew momentum [m, m], normal momentum [n, m], Adam second moments
     int lastRootInverseIterations;
 
     StiefelParam(INDArray stored) {
         if (stored.rank() != 2) throw new IllegalArgumentException("Stiefel parameters are matrices, got shape " + java.util.Arrays.toString(stored.shape()));
         this.stored = stored;
         this.transposed = stored.rows() < stored.columns();
-    }
-
-    INDArray x() {
-        return transposed ? stored.transpose().dup('c') : stored.dup('c');
-    }
-
-    void write(INDArray x) {
-        stored.assign(transposed ? x.transpose() : x);
+        this.n = (int) Math.max(stored.rows(), stored.columns());
+        this.m = (int) Math.min(stored.rows(), stored.columns());
     }
 
     boolean square() {
-        return stored.rows() == stored.columns();
+        return n == m;
     }
 
-    INDArray tallGradient(INDArray g) {
-        return transposed ? g.transpose().dup('c') : g;
+    /** The parameter (or its transpose) as a tall matrix. */
+    SmallMatrix x() {
+        return tall(stored);
+    }
+
+    /** A gradient in the parameter's layout, as a tall matrix. */
+    SmallMatrix tall(INDArray a) {
+        INDArray t = transposed ? a.transpose() : a;
+        return new SmallMatrix(n, m, t.castTo(DataType.DOUBLE).dup('c').data().asDouble());
+    }
+
+    void write(SmallMatrix x) {
+        INDArray value = Nd4j.createFromArray(x.a).reshape('c', n, m);
+        stored.assign((transposed ? value.transpose() : value).castTo(stored.dataType()));
+    }
+
+    /** Rounds a buffer to the parameter's precision (float parameters keep float-valued state). */
+    SmallMatrix round(SmallMatrix b) {
+        if (b != null && stored.dataType() != DataType.DOUBLE) {
+            for (int i = 0; i < b.a.length; i++) b.a[i] = (float) b.a[i];
+        }
+        return b;
+    }
+
+    INDArray export(SmallMatrix b) {
+        return b == null ? null : Nd4j.createFromArray(b.a.clone()).reshape('c', b.rows, b.cols).castTo(stored.dataType());
+    }
+
+    static SmallMatrix load(INDArray a) {
+        return a == null ? null : new SmallMatrix((int) a.rows(), (int) a.columns(), a.castTo(DataType.DOUBLE).dup('c').data().asDouble());
     }
 }

@@ -42,33 +42,34 @@ public final class StiefelSgd implements Optimizer {
     public void step(Map<String, INDArray> gradients) {
         for (var e : state.entrySet()) {
             INDArray grad = gradients.get(e.getKey());
-            if (grad != null) update(e.getValue(), e.getValue().tallGradient(grad));
+            if (grad != null) update(e.getValue(), e.getValue().tall(grad));
         }
     }
 
-    private void update(StiefelParam p, INDArray g) {
-        INDArray x = p.x();
-        long m = x.columns();
+    private void update(StiefelParam p, SmallMatrix g) {
+        SmallMatrix x = p.x();
         if (p.y == null) {
-            p.y = org.nd4j.linalg.factory.Nd4j.zeros(x.dataType(), m, m);
-            if (!p.square()) p.v = x.ulike().assign(0);
+            p.y = new SmallMatrix(p.m, p.m);
+            if (!p.square()) p.v = new SmallMatrix(p.n, p.m);
         }
-        INDArray xtg = x.transpose().mmul(g);                                         // [m, m]
-        INDArray gradY = xtg.sub(xtg.transpose()).muli(options.skewGradientScale());  // [m, m]
+        SmallMatrix xtg = x.transpose().times(g);                                                   // [m, m]
+        SmallMatrix gradY = xtg.plus(xtg.transpose(), -1).scaleInPlace(options.skewGradientScale());  // [m, m]
         if (!p.square()) {
-            INDArray gradV = g.sub(x.mmul(xtg));                                     // [n, m]
-            p.v.muli(momentum);
-            p.v.addi(p.v.mmul(p.y).muli(options.couplingScale() * lr / momentum));
-            p.v.subi(gradV.muli(1 - dampening));
+            SmallMatrix gradV = g.plus(x.times(xtg), -1);                                          // [n, m]
+            p.v.scaleInPlace(momentum);
+            p.v.addInPlace(p.v.times(p.y), options.couplingScale() * lr / momentum);
+            p.v.addInPlace(gradV, -(1 - dampening));
         }
-        p.y.muli(momentum).subi(gradY.muli(1 - dampening));
+        p.y.scaleInPlace(momentum).addInPlace(gradY, -(1 - dampening));
         x = StiefelGeometry.move(x, p.y, lr, options.expMethod());
         if (!p.square()) {
-            INDArray xvtv = x.mmul(p.v.transpose().mmul(p.v));
-            x = x.add(p.v.mmul(x.transpose().mmul(x)).muli(lr));
-            p.v.subi(xvtv.muli(lr));
+            SmallMatrix xvtv = x.times(p.v.transpose().times(p.v));
+            x = x.plus(p.v.times(x.transpose().times(x)), lr);
+            p.v.addInPlace(xvtv, -lr);
         }
         p.write(StiefelGeometry.retract(x, options, p));
+        p.round(p.y);
+        p.round(p.v);
     }
 
     /** Newton–Schulz iterations of each parameter's last retraction (diagnostics; the stop is data dependent). */
@@ -93,8 +94,8 @@ public final class StiefelSgd implements Optimizer {
     public Map<String, INDArray> stateTensors() {
         Map<String, INDArray> s = new LinkedHashMap<>();
         state.forEach((k, p) -> {
-            if (p.y != null) s.put(k + "/Y", p.y.dup());
-            if (p.v != null) s.put(k + "/V", p.v.dup());
+            if (p.y != null) s.put(k + "/Y", p.export(p.y));
+            if (p.v != null) s.put(k + "/V", p.export(p.v));
         });
         return s;
     }
@@ -107,8 +108,8 @@ public final class StiefelSgd implements Optimizer {
     @Override
     public void loadState(Map<String, INDArray> tensors, Map<String, Double> scalars) {
         state.forEach((k, p) -> {
-            p.y = tensors.containsKey(k + "/Y") ? tensors.get(k + "/Y").dup() : null;
-            p.v = tensors.containsKey(k + "/V") ? tensors.get(k + "/V").dup() : null;
+            p.y = StiefelParam.load(tensors.get(k + "/Y"));
+            p.v = StiefelParam.load(tensors.get(k + "/V"));
         });
         if (scalars.containsKey("lr")) lr = scalars.get("lr");
     }
