@@ -1,0 +1,70 @@
+/*
+ * GraphMath: the small graph constructions the adapters share — W·Rᵀ for a Kronecker rotation
+ * R = Q1 ⊗ … ⊗ Qm applied by mode products (never forming R), a diagonal scaling, and the Cayley
+ * transform with a differentiable inverse built from stop-gradients (ND4J M2.1's matrix inverse
+ * has no usable gradient): X = sg(A⁻¹), A⁻¹ ≈ X + X·(sg(A) − A)·X, exact in value with the right
+ * first-order gradient.
+ */
+package dev.spectune.adapters;
+
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.factory.Nd4j;
+
+final class GraphMath {
+    private GraphMath() {}
+
+    /**
+     * @param w       [rows, Π ki] (static shape)
+     * @param factors Qi [ki, ki]
+     * @return [rows, Π ki] = W·Rᵀ, each row w ↦ R·w
+     */
+    static SDVariable timesKroneckerTranspose(SameDiff sd, SDVariable w, long rows, SDVariable[] factors, int[] sizes) {
+        int m = factors.length;
+        long[] shape = new long[m + 1];
+        shape[0] = rows;
+        for (int i = 0; i < m; i++) shape[i + 1] = sizes[i];
+        SDVariable t = sd.reshape(w, shape);                                           // [rows, k1, …, km]
+        for (int i = 0; i < m; i++) {
+            int axis = i + 1;
+            int[] toLast = new int[m + 1];
+            long[] movedShape = new long[m + 1];
+            for (int a = 0, p = 0; a <= m; a++) if (a != axis) { toLast[p] = a; movedShape[p++] = shape[a]; }
+            toLast[m] = axis;
+            movedShape[m] = shape[axis];
+            SDVariable moved = sd.permute(t, toLast);                                  // [..., k_axis]
+            SDVariable flat = sd.reshape(moved, -1, sizes[i]);                         // [rest, k_axis]
+            SDVariable product = sd.mmul(flat, factors[i], false, true, false);        // x ↦ Qi·x on the last axis
+            SDVariable back = sd.reshape(product, movedShape);
+            int[] inverse = new int[m + 1];
+            for (int a = 0; a <= m; a++) inverse[toLast[a]] = a;
+            t = sd.permute(back, inverse);
+        }
+        return sd.reshape(t, rows, product(sizes));
+    }
+
+    private static long product(int[] sizes) {
+        long p = 1;
+        for (int s : sizes) p *= s;
+        return p;
+    }
+
+    /** (I − K)(I + K)⁻¹ with K = ½(X − Xᵀ), differentiable in X. */
+    static SDVariable cayley(SameDiff sd, SDVariable x, int n) {
+        SDVariable eye = sd.constant(Nd4j.eye(n).castTo(x.dataType()));
+        SDVariable k = x.sub(sd.permute(x, 1, 0)).mul(0.5);
+        SDVariable plus = eye.add(k);
+        return eye.sub(k).mmul(inverse(sd, plus));
+    }
+
+    /** A⁻¹ with a usable first-order gradient: X + X·(sg(A) − A)·X, X = sg(inv(A)). */
+    static SDVariable inverse(SameDiff sd, SDVariable a) {
+        SDVariable x = stopGradient(sd, sd.math().matrixInverse(a));
+        return x.add(x.mmul(stopGradient(sd, a).sub(a)).mmul(x));
+    }
+
+    /** The value of x with no gradient flowing back (ND4J's StopGradient op; SameDiff has no factory method for it). */
+    static SDVariable stopGradient(SameDiff sd, SDVariable x) {
+        return new org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient(sd, x).outputVariable();
+    }
+}

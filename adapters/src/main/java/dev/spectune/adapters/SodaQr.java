@@ -1,0 +1,42 @@
+/*
+ * SodaQr: SODA's QR/LQ variant (the authors' KronQRInjectedLinear_QR3):
+ *
+ *   W0ᵀ = Q·T (thin QR; i.e. W0 = Tᵀ·Qᵀ, an LQ of W0; needs out ≤ in)
+ *   W   = (T + diag(δ))ᵀ·Qᵀ·Rᵀ,  δ0 = 0 (exact identity at init), R as in SodaSvd (input side)
+ * Parameters: out + Σ ki².
+ */
+package dev.spectune.adapters;
+
+import dev.spectune.linalg.Qr;
+import dev.spectune.optim.ParamKind;
+import java.util.ArrayList;
+import java.util.List;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+public final class SodaQr {
+    private SodaQr() {}
+
+    public static AdaptedWeight build(SameDiff sd, String key, INDArray w0, int[] inputFactors) {
+        if (w0.rows() > w0.columns()) {
+            throw new IllegalArgumentException(key + ": SODA-QR needs out_features <= in_features, got [" + w0.rows() + ", " + w0.columns() + "]");
+        }
+        return build(sd, key, w0, Qr.qr(w0.transpose().dup('c')), inputFactors);
+    }
+
+    /** With a given QR of W0ᵀ (Q [in, out], T [out, out]) — e.g. LAPACK's signs as the reference has them. */
+    public static AdaptedWeight build(SameDiff sd, String key, INDArray w0, Qr.QR qr, int[] inputFactors) {
+        long out = w0.rows();
+        List<AdapterParameter> params = new ArrayList<>();
+        SDVariable delta = sd.var(Names.param(key, "soda_delta"), Nd4j.zeros(w0.dataType(), out));
+        params.add(new AdapterParameter(delta.name(), delta, ParamKind.EUCLIDEAN));
+        SDVariable t = sd.constant(Names.param(key, "soda_T"), qr.r());                                     // [out, out]
+        SDVariable q = sd.constant(Names.param(key, "soda_Qw"), qr.q());                                    // [in, out]
+        SDVariable tEff = t.add(sd.math().diag(delta));                                                     // T + diag(δ)
+        SDVariable w = sd.permute(q.mmul(tEff), 1, 0);                                                      // (T+Δ)ᵀQᵀ [out, in]
+        w = GraphMath.timesKroneckerTranspose(sd, w, out, SodaSvd.factors(sd, key, "soda_Q", inputFactors, w0, params), inputFactors);
+        return new AdaptedWeight(key, "soda-qr", w, List.copyOf(params), w0);
+    }
+}

@@ -1,0 +1,87 @@
+/*
+ * SpectralAdapter: tuning the top singular vectors (Zhang & Pilanci, "Spectral Adapter:
+ * Fine-Tuning in Spectral Space", 2024), on W0 = U·diag(σ)·Vᵀ with J a set of r columns (the top r
+ * by default, or block i = [i·r, (i+1)·r), or a list) and W_rest the rest of the sum:
+ *
+ *   additive (A):    W = W_rest + (U_J + A)·diag(σ_J + c)·(V_J + B)ᵀ,  A, B, c = 0 at init
+ *   rotational (R):  W = W_rest + U_J·cay(A)·diag(σ_J ⊙ c)·(V_J·cay(B))ᵀ,  A = B = 0, c = 1,
+ *                    cay(X) = (I − K)(I + K)⁻¹, K = ½(X − Xᵀ)
+ * Parameters: additive r·(out + in + 1), rotational 2r² + r.
+ */
+package dev.spectune.adapters;
+
+import dev.spectune.linalg.Svd;
+import dev.spectune.optim.ParamKind;
+import java.util.ArrayList;
+import java.util.List;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+public final class SpectralAdapter {
+    private SpectralAdapter() {}
+
+    public enum Kind { ADDITIVE, ROTATIONAL }
+
+    /** The columns J: {@code block} i of width {@code rank}, or an explicit list. */
+    public record Columns(int rank, int block, int[] list) {
+        public static Columns top(int rank) {
+            return new Columns(rank, 0, null);
+        }
+
+        int[] indices(long k) {
+            int[] j = list != null ? list.clone() : java.util.stream.IntStream.range(block * rank, block * rank + rank).toArray();
+            for (int i : j) if (i < 0 || i >= k) throw new IllegalArgumentException("singular-vector column " + i + " outside [0, " + k + ")");
+            if (j.length != rank) throw new IllegalArgumentException("column list has " + j.length + " entries, rank is " + rank);
+            return j;
+        }
+    }
+
+    public static AdaptedWeight build(SameDiff sd, String key, INDArray w0, Kind kind, Columns columns) {
+        return build(sd, key, w0, Svd.of(w0), kind, columns);
+    }
+
+    /** With a given decomposition (U [out, k], s [k], Vt [k, in]). */
+    public static AdaptedWeight build(SameDiff sd, String key, INDArray w0, Svd svd, Kind kind, Columns columns) {
+        long k = svd.s().length();
+        int[] j = columns.indices(k);
+        int r = j.length;
+        INDArray v = svd.v();                                                                   // [in, k]
+        INDArray uJ = svd.u().get(NDArrayIndex.all(), NDArrayIndex.indices(toLong(j))).dup('c');   // [out, r]
+        INDArray vJ = v.get(NDArrayIndex.all(), NDArrayIndex.indices(toLong(j))).dup('c');         // [in, r]
+        INDArray sJ = Nd4j.createFromArray(java.util.Arrays.stream(j).mapToDouble(i -> svd.s().getDouble(i)).toArray()).castTo(w0.dataType());
+        INDArray sRest = svd.s().dup();
+        for (int i : j) sRest.putScalar(i, 0.0);
+        INDArray rest = svd.u().mulRowVector(sRest).mmul(svd.vt());                             // W_rest [out, in]
+        List<AdapterParameter> params = new ArrayList<>();
+        SDVariable u = sd.constant(Names.param(key, "spectral_UJ"), uJ), vv = sd.constant(Names.param(key, "spectral_VJ"), vJ);
+        SDVariable s = sd.constant(Names.param(key, "spectral_SJ"), sJ);
+        SDVariable w;
+        if (kind == Kind.ADDITIVE) {
+            SDVariable a = param(sd, key, "spectral_A", Nd4j.zeros(w0.dataType(), w0.rows(), r), params);
+            SDVariable b = param(sd, key, "spectral_B", Nd4j.zeros(w0.dataType(), w0.columns(), r), params);
+            SDVariable c = param(sd, key, "spectral_C", Nd4j.zeros(w0.dataType(), r), params);
+            w = u.add(a).mul(sd.reshape(s.add(c), 1, r)).mmul(sd.permute(vv.add(b), 1, 0));
+        } else {
+            SDVariable a = param(sd, key, "spectral_A", Nd4j.zeros(w0.dataType(), r, r), params);
+            SDVariable b = param(sd, key, "spectral_B", Nd4j.zeros(w0.dataType(), r, r), params);
+            SDVariable c = param(sd, key, "spectral_C", Nd4j.ones(w0.dataType(), r), params);
+            SDVariable ur = u.mmul(GraphMath.cayley(sd, a, r)), vr = vv.mmul(GraphMath.cayley(sd, b, r));
+            w = ur.mul(sd.reshape(s.mul(c), 1, r)).mmul(sd.permute(vr, 1, 0));
+        }
+        w = w.add(sd.constant(Names.param(key, "spectral_rest"), rest));
+        return new AdaptedWeight(key, kind == Kind.ADDITIVE ? "spectral-a" : "spectral-r", w, List.copyOf(params), w0);
+    }
+
+    private static SDVariable param(SameDiff sd, String key, String name, INDArray init, List<AdapterParameter> params) {
+        SDVariable v = sd.var(Names.param(key, name), init);
+        params.add(new AdapterParameter(v.name(), v, ParamKind.EUCLIDEAN));
+        return v;
+    }
+
+    private static long[] toLong(int[] a) {
+        return java.util.Arrays.stream(a).asLongStream().toArray();
+    }
+}

@@ -1,0 +1,168 @@
+/*
+ * AdapterContractTest: the contract every adapter method passes, on a float64 Linear(24 → 16):
+ * identity at init (or the documented offset), merged weight = adapted output, unmerge restores
+ * W0, a parameter round trip reproduces the output bit for bit, every parameter's gradient matches
+ * central finite differences, the parameter count equals the method's formula, and Stiefel
+ * factors stay orthogonal under their optimizer.
+ */
+package dev.spectune.adapters;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spectune.linalg.Cayley;
+import dev.spectune.linalg.Matrices;
+import dev.spectune.linalg.Svd;
+import dev.spectune.ops.Linear;
+import dev.spectune.optim.ParamKind;
+import dev.spectune.optim.StiefelAdam;
+import dev.spectune.optim.StiefelOptions;
+import dev.spectune.runtime.Nd4jRuntime;
+import dev.spectune.testing.GradCheck;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+class AdapterContractTest {
+
+    static final int OUT = 16, IN = 24, R = 4;
+    static final int[] FACTORS = {2, 3, 4};
+    static INDArray w0, bias, x;
+
+    @BeforeAll
+    static void data() {
+        Nd4jRuntime.useDefaultDataType(DataType.DOUBLE);
+        Nd4j.getRandom().setSeed(2024);
+        w0 = Nd4j.randn(DataType.DOUBLE, OUT, IN).muli(0.3);
+        bias = Nd4j.randn(DataType.DOUBLE, OUT).muli(0.1);
+        x = Nd4j.randn(DataType.DOUBLE, 5, IN);
+    }
+
+    /** Builds the method on a fresh graph. */
+    static AdaptedWeight build(String method, SameDiff sd) {
+        return switch (method) {
+            case "soda-svd" -> SodaSvd.build(sd, "layer.weight", w0, new SodaSvd.Options(0, true, RotationSide.INPUT, FACTORS, null));
+            case "soda-svd-both" -> SodaSvd.build(sd, "layer.weight", w0, new SodaSvd.Options(0, false, RotationSide.BOTH, FACTORS, new int[] {4, 4}));
+            case "soda-qr" -> SodaQr.build(sd, "layer.weight", w0, FACTORS);
+            case "svdiff" -> Svdiff.build(sd, "layer.weight", w0);
+            case "lora" -> Lora.build(sd, "layer.weight", w0, new Lora.Options(R, 8, false, 1));
+            case "rslora" -> Lora.build(sd, "layer.weight", w0, new Lora.Options(R, 8, true, 1));
+            case "spectral-a" -> SpectralAdapter.build(sd, "layer.weight", w0, SpectralAdapter.Kind.ADDITIVE, SpectralAdapter.Columns.top(R));
+            case "spectral-a-block1" -> SpectralAdapter.build(sd, "layer.weight", w0, SpectralAdapter.Kind.ADDITIVE, new SpectralAdapter.Columns(R, 1, null));
+            case "spectral-r" -> SpectralAdapter.build(sd, "layer.weight", w0, SpectralAdapter.Kind.ROTATIONAL, SpectralAdapter.Columns.top(R));
+            default -> throw new IllegalArgumentException(method);
+        };
+    }
+
+    /** The parameter counts of the papers: SODA k + Σki², LoRA r(in + out), SVDiff k, Spectral A r(in + out + 1), R 2r² + r. */
+    static long formula(String method) {
+        int k = Math.min(OUT, IN);
+        return switch (method) {
+            case "soda-svd" -> k + 4 + 9 + 16;
+            case "soda-svd-both" -> k + 4 + 9 + 16 + 16 + 16;
+            case "soda-qr" -> OUT + 4 + 9 + 16;
+            case "svdiff" -> k;
+            case "lora", "rslora" -> (long) R * (IN + OUT);
+            case "spectral-a", "spectral-a-block1" -> (long) R * (IN + OUT + 1);
+            case "spectral-r" -> 2L * R * R + R;
+            default -> -1;
+        };
+    }
+
+    static SDVariable forward(SameDiff sd, AdaptedWeight a) {
+        return Linear.apply(sd, sd.var("x", x.dup()), a.weight(), sd.constant("b", bias), IN, OUT);
+    }
+
+    /** Moves every parameter away from its init (orthogonal factors to random rotations). */
+    static void perturb(AdaptedWeight a, long seed) {
+        Nd4j.getRandom().setSeed(seed);
+        for (AdapterParameter p : a.parameters()) {
+            INDArray v = p.value();
+            if (p.kind() == ParamKind.STIEFEL) {
+                v.assign(Cayley.minusPlus(Cayley.skewPart(Nd4j.randn(DataType.DOUBLE, v.rows(), v.columns()).muli(0.5))));
+            } else {
+                v.addi(Nd4j.randn(DataType.DOUBLE, v.shape()).muli(0.05));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"soda-svd", "soda-svd-both", "soda-qr", "svdiff", "lora", "rslora", "spectral-a", "spectral-a-block1", "spectral-r"})
+    void contract(String method) {
+        SameDiff sd = SameDiff.create();
+        AdaptedWeight a = build(method, sd);
+        // 1. identity at init
+        double initError = Matrices.relativeError(a.merged(), w0);
+        System.out.printf("%-18s init ‖W(θ0) − W0‖/‖W0‖ = %.2e, parameters %d%n", method, initError, a.parameterCount());
+        assertThat(initError).as(method + " identity at init").isLessThan(1e-12);
+        // 6. parameter count
+        assertThat(a.parameterCount()).as(method + " parameter count").isEqualTo(formula(method));
+
+        perturb(a, 7);
+        SDVariable y = forward(sd, a);
+        INDArray adapted = y.eval();
+        // 2. merged weight gives the adapted output
+        INDArray merged = a.merged();
+        INDArray plain = x.mmul(merged.transpose()).addRowVector(bias);
+        assertThat(Matrices.relativeError(plain, adapted)).as(method + " merged = adapted").isLessThan(1e-12);
+        assertThat(Matrices.relativeError(merged, w0)).as(method + " moved away from W0").isGreaterThan(1e-4);
+        // 3. unmerge restores W0
+        assertThat(Matrices.relativeError(merged.sub(a.delta()), w0)).isLessThan(1e-14);
+        // 4. parameter round trip: a fresh adapter loaded with the values gives the same output bits
+        Map<String, INDArray> saved = new LinkedHashMap<>();
+        a.parameters().forEach(p -> saved.put(p.name(), p.value().dup()));
+        SameDiff sd2 = SameDiff.create();
+        AdaptedWeight b = build(method, sd2);
+        b.parameters().forEach(p -> p.value().assign(saved.get(p.name())));
+        assertThat(forward(sd2, b).eval()).as(method + " round trip").isEqualTo(adapted);
+        // 5. gradients against finite differences
+        List<String> names = a.parameters().stream().map(AdapterParameter::name).toList();
+        GradCheck.Worst worst = GradCheck.check(sd, y, names, 30, 5);
+        System.out.printf("%-18s gradient %s%n", method, worst);
+        assertThat(worst.relativeError()).as(method + " gradient " + worst).isLessThan(1e-6);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"soda-svd", "soda-qr"})
+    void stiefelFactorsStayOrthogonal(String method) {
+        SameDiff sd = SameDiff.create();
+        AdaptedWeight a = build(method, sd);
+        Map<String, INDArray> factors = new LinkedHashMap<>();
+        a.parameters().stream().filter(p -> p.kind() == ParamKind.STIEFEL).forEach(p -> factors.put(p.name(), p.value()));
+        assertThat(factors).hasSize(3);
+        StiefelAdam adam = new StiefelAdam(factors, 0.05, 0.9, 0.99, 1e-5, StiefelOptions.soda());
+        Nd4j.getRandom().setSeed(3);
+        for (int step = 0; step < 50; step++) {
+            Map<String, INDArray> grads = new LinkedHashMap<>();
+            factors.forEach((k, v) -> grads.put(k, Nd4j.randn(DataType.DOUBLE, v.shape())));
+            adam.step(grads);
+        }
+        for (INDArray q : factors.values()) assertThat(Matrices.orthogonalityError(q)).isLessThan(1e-12);
+        // A rotation of the input side leaves the singular values of W unchanged.
+        if (method.equals("soda-svd")) {
+            double[] before = Svd.of(w0).s().toDoubleVector(), after = Svd.of(a.merged()).s().toDoubleVector();
+            for (int i = 0; i < before.length; i++) assertThat(after[i]).isCloseTo(before[i], org.assertj.core.data.Offset.offset(1e-12));
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void authorsInitialDeltaIsTheDocumentedOffset() {
+        SameDiff sd = SameDiff.create();
+        AdaptedWeight a = SodaSvd.build(sd, "layer.weight", w0, new SodaSvd.Options(1e-3, true, RotationSide.INPUT, FACTORS, null));
+        Svd svd = Svd.of(w0);
+        INDArray expected = w0.add(svd.u().mmul(svd.vt()).muli(1e-3));     // W0 + 1e-3·U·Vᵀ (SODA's δ0 = 1e-3)
+        assertThat(Matrices.relativeError(a.merged(), expected)).isLessThan(1e-12);
+    }
+
+    static BiFunction<String, SameDiff, AdaptedWeight> builder() {
+        return AdapterContractTest::build;
+    }
+}
