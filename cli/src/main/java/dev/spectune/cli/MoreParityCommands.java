@@ -6,6 +6,7 @@ package dev.spectune.cli;
 import dev.spectune.model.parity.ParityReport;
 import dev.spectune.model.parity.PipelineParity;
 import dev.spectune.model.parity.SchedulerParity;
+import dev.spectune.training.parity.AdapterParity;
 import dev.spectune.training.parity.OptimParity;
 import java.nio.file.Path;
 import java.util.function.Function;
@@ -22,6 +23,16 @@ final class MoreParityCommands {
     @Command(name = "optim", mixinStandardHelpOptions = true, description = "Stiefel SGD/Adam and SODA's optimizer recipe vs the reference iterates and states.")
     static final class Optim extends ModelParityCommands.Base {
         Function<Path, ParityReport> runner() { return OptimParity::run; }
+    }
+
+    @Command(name = "soda", mixinStandardHelpOptions = true, description = "SODA-SVD and SODA-QR layers vs the SODA authors' code (outputs, weights, gradients).")
+    static final class Soda extends ModelParityCommands.Base {
+        Function<Path, ParityReport> runner() { return AdapterParity::soda; }
+    }
+
+    @Command(name = "spectral", mixinStandardHelpOptions = true, description = "Spectral Adapter additive and rotational layers vs the authors' code.")
+    static final class Spectral extends ModelParityCommands.Base {
+        Function<Path, ParityReport> runner() { return AdapterParity::spectral; }
     }
 
     @Command(name = "pipeline", mixinStandardHelpOptions = true, description = "The text-to-image pipeline vs diffusers, step by step.")

@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
         description = "Compare against golden outputs of the upstream implementations.",
         subcommands = {TokenizerParityCommand.class, ModelParityCommands.TextEncoder.class, ModelParityCommands.UNet.class,
                 ModelParityCommands.Vae.class, ModelParityCommands.Taesd.class, ModelParityCommands.Ldm.class,
-                MoreParityCommands.Schedulers.class, MoreParityCommands.Pipeline.class, MoreParityCommands.Optim.class})
+                MoreParityCommands.Schedulers.class, MoreParityCommands.Pipeline.class, MoreParityCommands.Optim.class,
+                MoreParityCommands.Soda.class, MoreParityCommands.Spectral.class})
 public final class ParityCommand implements Runnable {
     @Override
     public void run() {
