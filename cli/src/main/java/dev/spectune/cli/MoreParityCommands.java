@@ -7,6 +7,7 @@ import dev.spectune.model.parity.ParityReport;
 import dev.spectune.model.parity.PipelineParity;
 import dev.spectune.model.parity.SchedulerParity;
 import dev.spectune.training.parity.AdapterParity;
+import dev.spectune.training.parity.LoraUnetParity;
 import dev.spectune.training.parity.OptimParity;
 import java.nio.file.Path;
 import java.util.function.Function;
@@ -33,6 +34,11 @@ final class MoreParityCommands {
     @Command(name = "spectral", mixinStandardHelpOptions = true, description = "Spectral Adapter additive and rotational layers vs the authors' code.")
     static final class Spectral extends ModelParityCommands.Base {
         Function<Path, ParityReport> runner() { return AdapterParity::spectral; }
+    }
+
+    @Command(name = "lora-unet", mixinStandardHelpOptions = true, description = "diffusers' LoRA file injected into the tiny UNet vs diffusers' output.")
+    static final class LoraUnet extends ModelParityCommands.Base {
+        Function<Path, ParityReport> runner() { return LoraUnetParity::run; }
     }
 
     @Command(name = "pipeline", mixinStandardHelpOptions = true, description = "The text-to-image pipeline vs diffusers, step by step.")

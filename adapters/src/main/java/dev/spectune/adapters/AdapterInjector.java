@@ -1,0 +1,77 @@
+/*
+ * AdapterInjector: turns chosen layers of any SameDiff graph built with tensor-ops into adapted
+ * ones. It selects the constant weights whose checkpoint key matches a pattern (e.g. the attention
+ * projections "to_q|to_k|to_v|to_out.0" of a UNet, "q_proj|k_proj|v_proj|out_proj" of CLIP),
+ * builds W(θ) for each in the same graph, and rewires every op that read W0 to read W(θ) instead
+ * (SameDiff's replaceArgFor). The rest of the graph is untouched; only θ is trainable.
+ */
+package dev.spectune.adapters;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.nd4j.autodiff.functions.DifferentialFunction;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.VariableType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+public final class AdapterInjector {
+    private AdapterInjector() {}
+
+    /** Builds an adapter for one weight W0 [out, in] under its checkpoint key. */
+    @FunctionalInterface
+    public interface Method {
+        AdaptedWeight build(SameDiff sd, String key, INDArray w0);
+    }
+
+    /** The UNet attention projections SODA and the Spectral Adapter tune. */
+    public static final Pattern UNET_ATTENTION = Pattern.compile(".*\\.attn[12]\\.(to_q|to_k|to_v|to_out\\.0)\\.weight");
+    /** The CLIP text-encoder attention projections. */
+    public static final Pattern TEXT_ATTENTION = Pattern.compile(".*\\.self_attn\\.(q_proj|k_proj|v_proj|out_proj)\\.weight");
+
+    /** Adapts every rank-2 constant weight whose key matches; fails when nothing matches. */
+    public static List<AdaptedWeight> inject(SameDiff sd, Pattern keys, Method method) {
+        List<SDVariable> targets = new ArrayList<>();
+        for (SDVariable v : sd.variables()) {
+            if (v.getVariableType() == VariableType.CONSTANT && keys.matcher(v.name()).matches() && v.getArr() != null && v.getArr().rank() == 2) {
+                targets.add(v);
+            }
+        }
+        if (targets.isEmpty()) throw new IllegalArgumentException("no linear weight matches /" + keys.pattern() + "/");
+        List<AdaptedWeight> adapted = new ArrayList<>();
+        for (SDVariable w0 : targets) {
+            AdaptedWeight a = method.build(sd, w0.name(), w0.getArr().dup());
+            rewire(sd, w0.name(), a.weight());
+            adapted.add(a);
+        }
+        return adapted;
+    }
+
+    /** Every op that takes {@code name} as an input takes {@code replacement} instead. */
+    static void rewire(SameDiff sd, String name, SDVariable replacement) {
+        List<String> consumers = sd.getVariables().get(name).getInputsForOp();
+        if (consumers == null) return;
+        for (String opName : List.copyOf(consumers)) {
+            DifferentialFunction op = sd.getOps().get(opName).getOp();
+            if (isPartOf(sd, opName, replacement)) continue;              // the adapter's own use of W0
+            String[] args = op.argNames();
+            for (int i = 0; i < args.length; i++) if (args[i].equals(name)) sd.replaceArgFor(i, replacement, op);
+        }
+    }
+
+    /** True when the op feeds (directly or indirectly) the replacement — i.e. belongs to the adapter itself. */
+    private static boolean isPartOf(SameDiff sd, String opName, SDVariable replacement) {
+        java.util.ArrayDeque<String> queue = new java.util.ArrayDeque<>(List.of(replacement.name()));
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        while (!queue.isEmpty()) {
+            String v = queue.poll();
+            if (!seen.add(v)) continue;
+            String producer = sd.getVariables().get(v).getOutputOfOp();
+            if (producer == null) continue;
+            if (producer.equals(opName)) return true;
+            for (String in : sd.getOps().get(producer).getInputsToOp()) queue.add(in);
+        }
+        return false;
+    }
+}
