@@ -8,6 +8,7 @@ import dev.spectune.model.parity.PipelineParity;
 import dev.spectune.model.parity.SchedulerParity;
 import dev.spectune.training.parity.AdapterParity;
 import dev.spectune.training.parity.LoraUnetParity;
+import dev.spectune.training.parity.TrainStepParity;
 import dev.spectune.training.parity.OptimParity;
 import java.nio.file.Path;
 import java.util.function.Function;
@@ -39,6 +40,11 @@ final class MoreParityCommands {
     @Command(name = "lora-unet", mixinStandardHelpOptions = true, description = "diffusers' LoRA file injected into the tiny UNet vs diffusers' output.")
     static final class LoraUnet extends ModelParityCommands.Base {
         Function<Path, ParityReport> runner() { return LoraUnetParity::run; }
+    }
+
+    @Command(name = "train-step", mixinStandardHelpOptions = true, description = "One DreamBooth step: loss and every UNet and text-encoder gradient vs torch autograd.")
+    static final class TrainStep extends ModelParityCommands.Base {
+        Function<Path, ParityReport> runner() { return TrainStepParity::run; }
     }
 
     @Command(name = "pipeline", mixinStandardHelpOptions = true, description = "The text-to-image pipeline vs diffusers, step by step.")

@@ -31,12 +31,17 @@ public final class ClipTextModel {
 
     /** Builds the graph for [batch, length] ids; inputs "input_ids" (INT64) and "pool_index" (INT64 [B]). */
     public static ModelGraph build(TextEncoderConfig config, WeightSource weights, DataType type, int batch, int length) {
+        return build(config, weights, type, batch, length, false);
+    }
+
+    /** @param trainable weights as trainable variables (full fine-tuning; embeddings then use the one-hot lookup) */
+    public static ModelGraph build(TextEncoderConfig config, WeightSource weights, DataType type, int batch, int length, boolean trainable) {
         if (length > config.maxPositionEmbeddings()) {
             throw new IllegalArgumentException("sequence length " + length + " exceeds max_position_embeddings " + config.maxPositionEmbeddings());
         }
         SameDiff sd = SameDiff.create();
         ModelGraph g = new ModelGraph(sd, type);
-        WeightBinder w = new WeightBinder(sd, weights, type, "");
+        WeightBinder w = new WeightBinder(sd, weights, type, "").trainable(trainable);
         int d = config.hiddenSize();
         String p = "text_model.";
 

@@ -38,10 +38,16 @@ public final class UNet2DConditionModel {
     private UNet2DConditionModel() {}
 
     public static ModelGraph build(UNetConfig config, WeightSource weights, DataType type, int batch, int height, int width, int contextLength) {
+        return build(config, weights, type, batch, height, width, contextLength, false);
+    }
+
+    /** @param trainable weights as trainable variables (full fine-tuning, gradient checks) */
+    public static ModelGraph build(UNetConfig config, WeightSource weights, DataType type, int batch, int height, int width, int contextLength,
+                                   boolean trainable) {
         if (height < 1 || width < 1) throw new IllegalArgumentException("latent size must be positive, got " + height + "x" + width);
         SameDiff sd = SameDiff.create();
         ModelGraph g = new ModelGraph(sd, type);
-        WeightBinder w = new WeightBinder(sd, weights, type, "");
+        WeightBinder w = new WeightBinder(sd, weights, type, "").trainable(trainable);
         graph(config, g, w, type, batch, height, width, contextLength);
         w.finish();
         return g;

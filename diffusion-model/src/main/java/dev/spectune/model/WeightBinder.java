@@ -36,6 +36,7 @@ public final class WeightBinder {
     private final Map<String, long[]> requested = new LinkedHashMap<>();
     private final List<String> missing = new ArrayList<>();
     private final List<String> misshaped = new ArrayList<>();
+    private boolean trainable;
 
     /** @param prefix prepended to every key when reading the source (e.g. "" or "decoder.") */
     public WeightBinder(SameDiff sd, WeightSource source, DataType type, String prefix) {
@@ -43,6 +44,16 @@ public final class WeightBinder {
         this.source = source;
         this.type = type;
         this.prefix = prefix;
+    }
+
+    /** Binds weights as trainable variables instead of constants (full fine-tuning, gradient checks). */
+    public WeightBinder trainable(boolean on) {
+        this.trainable = on;
+        return this;
+    }
+
+    private SDVariable bind(String key, INDArray value) {
+        return trainable ? sd.var(key, value) : sd.constant(key, value);
     }
 
     /**
@@ -72,7 +83,7 @@ public final class WeightBinder {
             requested.put(prefix + key, shape.clone());
             return sd.placeHolder(key, type, shape);
         }
-        return sd.constant(key, load(key, shape));
+        return bind(key, load(key, shape));
     }
 
     /** A conv weight, stored OIHW [out, in, k, k], bound as SameDiff's YXIO [k, k, in, out]. */
@@ -82,7 +93,7 @@ public final class WeightBinder {
             return sd.placeHolder(key, type, kernel, kernel, in, out);
         }
         INDArray oihw = load(key, out, in, kernel, kernel);
-        return sd.constant(key, Conv2d.oihwToYxio(oihw));
+        return bind(key, Conv2d.oihwToYxio(oihw));
     }
 
     private INDArray load(String key, long... shape) {

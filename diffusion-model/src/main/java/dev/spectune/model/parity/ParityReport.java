@@ -40,6 +40,19 @@ public final class ParityReport {
     }
 
     /**
+     * As {@link #compare}, relative to max(max|expected|, floor): for tensors that are zero in exact
+     * arithmetic (e.g. the gradient of an attention key bias, which softmax ignores), where both
+     * sides hold only rounding noise and a ratio of noises would mean nothing.
+     */
+    public Line compareWithFloor(String name, INDArray actual, INDArray expected, double tolerance, double floor) {
+        if (!Arrays.equals(actual.shape(), expected.shape())) return compare(name, actual, expected, tolerance);
+        double[] err = error(actual, expected);
+        double scale = Math.max(expected.castTo(DataType.DOUBLE).amaxNumber().doubleValue(), floor);
+        double rel = err[0] / scale;
+        return add(new Line(name, err[0], rel, tolerance, rel <= tolerance, scale == floor ? "relative to the noise floor " + String.format("%.1e", floor) : "", false));
+    }
+
+    /**
      * A comparison reported but not counted: where the reference itself cannot be met at the
      * tolerance for a stated reason (printed beside the line).
      */
