@@ -1,9 +1,11 @@
 /*
  * SodaQr: SODA's QR/LQ variant (the authors' KronQRInjectedLinear_QR3):
  *
- *   W0ᵀ = Q·T (thin QR; i.e. W0 = Tᵀ·Qᵀ, an LQ of W0; needs out ≤ in)
+ *   W0ᵀ = Q·T (thin QR; i.e. W0 = Tᵀ·Qᵀ, an LQ of W0; out ≤ in, the authors' case)
  *   W   = (T + diag(δ))ᵀ·Qᵀ·Rᵀ,  δ0 = 0 (exact identity at init), R as in SodaSvd (input side)
- * Parameters: out + Σ ki².
+ * For out > in (e.g. SD's cross-attention keys from a 768-wide text encoder into 1280 channels),
+ * where the authors' code stops, the QR is taken of W0 itself: W0 = Q·T, W = Q·(T + diag(δ))·Rᵀ.
+ * Parameters: min(out, in) + Σ ki².
  */
 package dev.spectune.adapters;
 
@@ -20,10 +22,21 @@ public final class SodaQr {
     private SodaQr() {}
 
     public static AdaptedWeight build(SameDiff sd, String key, INDArray w0, int[] inputFactors) {
-        if (w0.rows() > w0.columns()) {
-            throw new IllegalArgumentException(key + ": SODA-QR needs out_features <= in_features, got [" + w0.rows() + ", " + w0.columns() + "]");
-        }
+        if (w0.rows() > w0.columns()) return buildTall(sd, key, w0, Qr.qr(w0), inputFactors);
         return build(sd, key, w0, Qr.qr(w0.transpose().dup('c')), inputFactors);
+    }
+
+    /** out > in: W0 = Q·T (Q [out, in], T [in, in]), W = Q·(T + diag(δ))·Rᵀ. */
+    static AdaptedWeight buildTall(SameDiff sd, String key, INDArray w0, Qr.QR qr, int[] inputFactors) {
+        long out = w0.rows(), in = w0.columns();
+        List<AdapterParameter> params = new ArrayList<>();
+        SDVariable delta = sd.var(Names.param(key, "soda_delta"), Nd4j.zeros(w0.dataType(), in));
+        params.add(new AdapterParameter(delta.name(), delta, ParamKind.EUCLIDEAN));
+        SDVariable q = sd.constant(Names.param(key, "soda_Qw"), qr.q());                                    // [out, in]
+        SDVariable t = sd.constant(Names.param(key, "soda_T"), qr.r());                                     // [in, in]
+        SDVariable w = q.mmul(t.add(sd.math().diag(delta)));                                                 // [out, in]
+        w = GraphMath.timesKroneckerTranspose(sd, w, out, SodaSvd.factors(sd, key, "soda_Q", inputFactors, w0, params), inputFactors);
+        return new AdaptedWeight(key, "soda-qr", w, List.copyOf(params), w0);
     }
 
     /** With a given QR of W0ᵀ (Q [in, out], T [out, out]) — e.g. LAPACK's signs as the reference has them. */

@@ -154,6 +154,19 @@ class AdapterContractTest {
     }
 
     @org.junit.jupiter.api.Test
+    void sodaQrOnTallWeightsBeyondTheAuthorsCode() {
+        INDArray tall = w0.transpose().dup('c');                                   // [24, 16]: out > in
+        SameDiff sd = SameDiff.create();
+        AdaptedWeight a = SodaQr.build(sd, "tall.weight", tall, new int[] {4, 4});
+        assertThat(Matrices.relativeError(a.merged(), tall)).isLessThan(1e-12);
+        assertThat(a.parameterCount()).isEqualTo(16 + 16 + 16);
+        perturb(a, 9);
+        SDVariable y = Linear.apply(sd, sd.var("x16", Nd4j.randn(DataType.DOUBLE, 3, 16)), a.weight(), null, 16, 24);
+        GradCheck.Worst worst = GradCheck.check(sd, y, a.parameters().stream().map(AdapterParameter::name).toList(), 30, 6);
+        assertThat(worst.relativeError()).as(worst.toString()).isLessThan(1e-6);
+    }
+
+    @org.junit.jupiter.api.Test
     void authorsInitialDeltaIsTheDocumentedOffset() {
         SameDiff sd = SameDiff.create();
         AdaptedWeight a = SodaSvd.build(sd, "layer.weight", w0, new SodaSvd.Options(1e-3, true, RotationSide.INPUT, FACTORS, null));

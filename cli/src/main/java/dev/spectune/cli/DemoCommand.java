@@ -1,86 +1,76 @@
 /*
- * DemoCommand: `spectune demo` — the README's main job. The full demo (teach a small embedded
- * model a subject with SODA and sample it before and after) arrives with the training issue;
- * until then it says what exists and shows the spectral machinery SODA is built on, on a random
- * SD-1.5-shaped attention weight: W0 = U·diag(σ)·Vᵀ, a Kronecker rotation R = Q1⊗Q2⊗Q3 of the
- * input side, and W = U·diag(ReLU(σ+δ))·Vᵀ·Rᵀ, with the identity at init checked numerically.
+ * DemoCommand: `spectune demo` — the README's main job, with nothing downloaded: it writes a
+ * miniature Stable Diffusion with seeded random weights (an embedded default), draws a subject
+ * procedurally (a red disc with a yellow star, in a few views), samples "a photo of sks toy"
+ * before training, teaches the subject with SODA (SVD spectrum + Kronecker rotations on every UNet
+ * attention projection), prints the loss at the start and the end, and samples again.
+ *
+ * The base model is random, so the samples show the mechanics (the adapter changes what the model
+ * draws for the prompt) rather than a photo; give `spectune train` a real model for real results.
  */
 package dev.spectune.cli;
 
-import dev.spectune.linalg.Cayley;
-import dev.spectune.linalg.Kronecker;
-import dev.spectune.linalg.Matrices;
-import dev.spectune.linalg.Svd;
+import dev.spectune.adapters.AdapterInjector;
+import dev.spectune.adapters.AdapterSpec;
+import dev.spectune.model.pipeline.GenerationRequest;
+import dev.spectune.model.pipeline.ModelHash;
+import dev.spectune.model.pipeline.PngWriter;
+import dev.spectune.model.pipeline.StableDiffusionPipeline;
+import dev.spectune.model.pipeline.StepListener;
 import dev.spectune.runtime.Nd4jRuntime;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
+import dev.spectune.training.TinyModel;
+import dev.spectune.training.TrainingConfig;
+import dev.spectune.training.TrainingRun;
+import dev.spectune.training.data.ProceduralSubject;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Show what spectune can do now (the full DreamBooth demo arrives with training).")
-public final class DemoCommand implements Runnable {
+        description = "Teach a small embedded model a procedurally drawn subject with SODA, sampling before and after.")
+public final class DemoCommand implements Callable<Integer> {
 
-    @Option(names = "--seed", defaultValue = "0", description = "Random seed (default ${DEFAULT-VALUE}).")
-    long seed;
+    @Option(names = "--out", defaultValue = "spectune-demo", description = "Output folder (default ${DEFAULT-VALUE}).") Path out;
+    @Option(names = "--steps", defaultValue = "150", description = "Training steps (default ${DEFAULT-VALUE}).") int steps;
+    @Option(names = "--seed", defaultValue = "0") long seed;
+
+    static final String PROMPT = "a photo of sks toy";
 
     @Override
-    public void run() {
-        System.out.println("spectune demo: what exists in this build");
-        System.out.println("  tensor-ops        done: linear, conv2d, group/layer norm, exact GELU/GEGLU, quick-GELU, SiLU,");
-        System.out.println("                    softmax, multi-head attention, 2x upsample, timestep embedding, concat, dropout;");
-        System.out.println("                    eager SVD (gesdd), QR/LQ, Cayley, Kronecker, Newton-Schulz, expm");
-        System.out.println("  checkpoint-import, diffusion-model, adapters, optim, training: not yet built (issues 3-8)");
-        System.out.println();
-
+    public Integer call() throws Exception {
+        long start = System.nanoTime();
         Nd4jRuntime.init();
-        Nd4j.getRandom().setSeed(seed);
-        int out = 320, in = 768;                      // SD-1.5 attn2.to_k at the first level: [320, 768]
-        INDArray w0 = Nd4j.randn(DataType.DOUBLE, out, in).divi(Math.sqrt(in));   // [320, 768]
-        long t0 = System.nanoTime();
-        Svd svd = Svd.of(w0);
-        double svdMs = (System.nanoTime() - t0) / 1e6;
-        System.out.printf("SODA building blocks on a random [%d, %d] weight (SD-1.5 attn2.to_k shape):%n", out, in);
-        System.out.printf("  thin SVD by LAPACK gesdd in %.0f ms: sigma_max %.4f, sigma_min %.4f, reconstruction error %.2e%n",
-                svdMs, svd.s().getDouble(0), svd.s().getDouble(svd.s().length() - 1),
-                Matrices.relativeError(svd.reconstruct(), w0));
+        Path model = TinyModel.write(out.resolve("model"), seed);
+        Path images = out.resolve("images");
+        ProceduralSubject.writeViews(images, 4, 32);
+        System.out.println("spectune demo: a miniature Stable Diffusion (seeded random weights) in " + model);
+        System.out.println("subject: 4 procedurally drawn views in " + images);
 
-        int[] factors = {6, 8, 16};                   // the SODA authors' table for 768
-        INDArray[] identity = new INDArray[factors.length];
-        INDArray[] rotated = new INDArray[factors.length];
-        for (int i = 0; i < factors.length; i++) {
-            identity[i] = Nd4j.eye(factors[i]).castTo(DataType.DOUBLE);
-            INDArray skew = Cayley.skewPart(Nd4j.randn(DataType.DOUBLE, factors[i], factors[i]).muli(0.05));
-            rotated[i] = Cayley.minusPlus(skew);
+        GenerationRequest request = new GenerationRequest(PROMPT, "", 20, 5.0, 1, 32, 32, "ddim", 0, 1, 1, null);
+        try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(model, null)) {
+            PngWriter.write(PngWriter.toImage(pipe.generate(request, StepListener.NONE).images().slice(0)),
+                    PngWriter.a1111Parameters(request, "DDIM", ModelHash.of(model), "spectune-demo-tiny", ""), out.resolve("before.png"));
         }
-        INDArray delta = Nd4j.zeros(DataType.DOUBLE, svd.s().length());
-        INDArray atInit = soda(svd, delta, identity);
-        System.out.printf("  SODA at init (delta = 0, R = I): ||W - W0|| / ||W0|| = %.2e%n", Matrices.relativeError(atInit, w0));
-        INDArray step = Nd4j.randn(DataType.DOUBLE, svd.s().length()).muli(0.01);
-        INDArray moved = soda(svd, step, rotated);
-        INDArray fullR = Kronecker.product(rotated);
-        System.out.printf("  R = Q1(6)xQ2(8)xQ3(16) from Cayley: orthogonality error %.2e, applied by mode products%n",
-                Matrices.orthogonalityError(fullR));
-        System.out.printf("  after a small step: ||W - W0|| / ||W0|| = %.3f, singular values of W within %.2e of ReLU(sigma + delta)%n",
-                Matrices.relativeError(moved, w0), spectrumGap(moved, svd.s().add(step)));
+        System.out.println("sampled \"" + PROMPT + "\" before training: " + out.resolve("before.png"));
+
+        AdapterSpec spec = AdapterSpec.defaults("soda-svd");
+        TrainingConfig c = new TrainingConfig(model, images, PROMPT, spec, AdapterInjector.UNET_ATTENTION.pattern(), steps, 1e-2, 2e-2, 1, 32,
+                seed, "constant", 0, 1.0, false, out.resolve("run"), 0, PROMPT);
+        TrainingRun.Result r = TrainingRun.run(c, System.out);
+        List<dev.spectune.training.DreamBoothTrainer.StepLog> log = r.log();
+        int window = Math.max(1, log.size() / 10);
+        System.out.printf("loss curve: first %d steps mean %.5f, last %d steps mean %.5f; fixed-noise evaluation loss %.5f -> %.5f%n",
+                window, mean(log.subList(0, window)), window, mean(log.subList(log.size() - window, log.size())), r.evalLossBefore(), r.evalLossAfter());
+        java.nio.file.Files.copy(out.resolve("run/validation_final.png"), out.resolve("after.png"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        System.out.println("sampled \"" + PROMPT + "\" after training: " + out.resolve("after.png"));
+        System.out.println("adapter: " + r.adapter() + "  loss curve: " + out.resolve("run/loss_curve.png"));
+        System.out.printf("done in %.0f s (the base model is random: the images show the mechanics, not a photo)%n", (System.nanoTime() - start) / 1e9);
+        return 0;
     }
 
-    /** W = U·diag(ReLU(σ+δ))·Vᵀ·Rᵀ, R applied to the rows of U·diag·Vᵀ from the right. */
-    private static INDArray soda(Svd svd, INDArray delta, INDArray[] factors) {
-        INDArray sigma = Transforms.relu(svd.s().add(delta), true);
-        INDArray w = svd.u().mulRowVector(sigma).mmul(svd.vt());         // [out, in]
-        return Kronecker.applyToRows(w, factors);                         // [out, in] = W·Rᵀ
-    }
-
-    /** max |σ_i(W) − sort(ReLU(σ+δ))_i|: rotating the input side leaves the singular values unchanged. */
-    private static double spectrumGap(INDArray w, INDArray shifted) {
-        double[] expected = Transforms.relu(shifted, true).toDoubleVector();
-        java.util.Arrays.sort(expected);
-        double[] actual = Svd.of(w).s().toDoubleVector();
-        double gap = 0;
-        for (int i = 0; i < actual.length; i++) gap = Math.max(gap, Math.abs(actual[i] - expected[expected.length - 1 - i]));
-        return gap;
+    private static double mean(List<dev.spectune.training.DreamBoothTrainer.StepLog> l) {
+        return l.stream().mapToDouble(dev.spectune.training.DreamBoothTrainer.StepLog::loss).average().orElse(Double.NaN);
     }
 }

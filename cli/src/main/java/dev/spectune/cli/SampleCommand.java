@@ -49,6 +49,8 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--clip-skip", defaultValue = "1", description = "1 = last text-encoder layer; 2 = penultimate (A1111's clip skip).") int clipSkip;
     @Option(names = {"-n", "--num-images"}, defaultValue = "1") int numImages;
     @Option(names = "--taesd", description = "Decode with a TAESD-family tiny autoencoder (weights file) instead of the VAE.") Path taesd;
+    @Option(names = "--adapter", description = "An adapter folder written by `spectune train` (adapter_config.json + adapter_model.safetensors).")
+    Path adapter;
     @Option(names = "--out", required = true, description = "Output PNG (with several images: a grid, plus out-1.png …).") Path out;
 
     static final class SchedulerNames implements Iterable<String> {
@@ -73,6 +75,15 @@ public final class SampleCommand implements Callable<Integer> {
             int w = width != null ? width : h;
             GenerationRequest request = new GenerationRequest(prompt, negativePrompt, steps, guidance, seed, h, w, scheduler, eta, clipSkip, numImages, null);
             String sampler = PngWriter.a1111Sampler(pipe.scheduler(request).name());
+            String adapterNote = "";
+            if (adapter != null) {
+                dev.spectune.training.io.AdapterDirectory.Saved saved = dev.spectune.training.io.AdapterDirectory.read(adapter);
+                pipe.setUNetHook(g -> dev.spectune.training.io.AdapterDirectory.apply(g.sd(), saved));
+                adapterNote = saved.spec().method() + " " + adapter.getFileName();
+                if (!saved.baseModelHash().isEmpty() && !saved.baseModelHash().equals(ModelHash.of(model))) {
+                    System.err.println("warning: the adapter was trained on a model with hash " + saved.baseModelHash() + ", this one is " + ModelHash.of(model));
+                }
+            }
             int promptTokens = pipe.tokenizer().encode(prompt).length, negativeTokens = pipe.tokenizer().encode(negativePrompt).length;
             warnTruncation("prompt", promptTokens);
             warnTruncation("negative prompt", negativeTokens);
@@ -89,7 +100,7 @@ public final class SampleCommand implements Callable<Integer> {
                 });
             }
             INDArray images = taesd != null ? decodeWithTaesd(result.stepLatents().get(result.stepLatents().size() - 1)) : result.images();
-            String parameters = PngWriter.a1111Parameters(request, sampler, ModelHash.of(model), model.getFileName().toString(), "");
+            String parameters = PngWriter.a1111Parameters(request, sampler, ModelHash.of(model), model.getFileName().toString(), adapterNote);
             if (numImages == 1) {
                 PngWriter.write(PngWriter.toImage(images.slice(0)), parameters, out);
             } else {

@@ -47,6 +47,14 @@ public final class AutoencoderKL {
         SameDiff sd = SameDiff.create();
         ModelGraph g = new ModelGraph(sd, type);
         WeightBinder w = new WeightBinder(sd, weights, type, "");
+        encoderInto(config, g, w, type, batch, height, width);
+        w.finish("encoder.", "quant_conv.");
+        return g;
+    }
+
+    private static void encoderInto(VaeConfig config, ModelGraph g, WeightBinder w, DataType type, int batch, int height, int width) {
+        SameDiff sd = g.sd();
+        int f = factor(config);
         List<Integer> ch = config.blockOutChannels();
         int groups = config.normNumGroups(), latent = config.latentChannels(), levels = config.levels();
 
@@ -79,14 +87,19 @@ public final class AutoencoderKL {
         SDVariable z = g.tap("z", mean.add(std.mul(eps)));
         g.tap("z_scaled", z.mul(config.scalingFactor()));
         g.tap("mean_scaled", mean.mul(config.scalingFactor()));
-        w.finish("encoder.", "quant_conv.");
-        return g;
     }
 
     public static ModelGraph decoder(VaeConfig config, WeightSource weights, DataType type, int batch, int latentHeight, int latentWidth) {
         SameDiff sd = SameDiff.create();
         ModelGraph g = new ModelGraph(sd, type);
         WeightBinder w = new WeightBinder(sd, weights, type, "");
+        decoderInto(config, g, w, type, batch, latentHeight, latentWidth);
+        w.finish("decoder.", "post_quant_conv.");
+        return g;
+    }
+
+    private static void decoderInto(VaeConfig config, ModelGraph g, WeightBinder w, DataType type, int batch, int latentHeight, int latentWidth) {
+        SameDiff sd = g.sd();
         List<Integer> ch = config.blockOutChannels();
         int groups = config.normNumGroups(), latent = config.latentChannels(), levels = config.levels();
 
@@ -112,8 +125,21 @@ public final class AutoencoderKL {
                 w.param("decoder.conv_out.bias", config.outChannels()), 1, 1, 1);
         g.tap("decoder", h);
         g.tap("decoded", h);
-        w.finish("decoder.", "post_quant_conv.");
-        return g;
+    }
+
+    /** The state dict this config implies (encoder, quant convs and decoder), with PyTorch shapes. */
+    public static java.util.Map<String, long[]> parameterShapes(VaeConfig config) {
+        java.util.Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
+        int f = factor(config);
+        SameDiff sd = SameDiff.create();
+        WeightBinder w = WeightBinder.shapesOnly(sd, DataType.FLOAT);
+        encoderInto(config, new ModelGraph(sd, DataType.FLOAT), w, DataType.FLOAT, 1, f, f);
+        shapes.putAll(w.requested());
+        SameDiff sd2 = SameDiff.create();
+        WeightBinder w2 = WeightBinder.shapesOnly(sd2, DataType.FLOAT);
+        decoderInto(config, new ModelGraph(sd2, DataType.FLOAT), w2, DataType.FLOAT, 1, 1, 1);
+        shapes.putAll(w2.requested());
+        return shapes;
     }
 
     /** UNetMidBlock2D without time embedding: resnet, attention, resnet. */

@@ -42,6 +42,21 @@ public final class ClipTextModel {
         SameDiff sd = SameDiff.create();
         ModelGraph g = new ModelGraph(sd, type);
         WeightBinder w = new WeightBinder(sd, weights, type, "").trainable(trainable);
+        graph(config, g, w, type, batch, length);
+        w.finish();
+        return g;
+    }
+
+    /** The state dict this config implies, with PyTorch shapes. */
+    public static java.util.Map<String, long[]> parameterShapes(TextEncoderConfig config) {
+        SameDiff sd = SameDiff.create();
+        WeightBinder w = WeightBinder.shapesOnly(sd, DataType.FLOAT);
+        graph(config, new ModelGraph(sd, DataType.FLOAT), w, DataType.FLOAT, 1, config.maxPositionEmbeddings());
+        return w.requested();
+    }
+
+    private static void graph(TextEncoderConfig config, ModelGraph g, WeightBinder w, DataType type, int batch, int length) {
+        SameDiff sd = g.sd();
         int d = config.hiddenSize();
         String p = "text_model.";
 
@@ -76,8 +91,6 @@ public final class ClipTextModel {
         SDVariable flat = sd.reshape(last, -1, d);                                                     // [B·T, D]
         SDVariable rowIndex = poolIndex.add(sd.constant(Nd4j.arange(batch).castTo(DataType.INT64).muli(length)));  // [B]
         g.tap("pooler_output", sd.gather(flat, rowIndex, 0));                                          // [B, D]
-        w.finish();
-        return g;
     }
 
     /**

@@ -70,11 +70,20 @@ public final class SafetensorsWriter {
         }
     }
 
-    static void moveIntoPlace(Path temp, Path target) throws IOException {
+    /**
+     * Renames a finished temporary file onto its target (atomically where the file system can) and
+     * gives it ordinary permissions (temporary files are created owner-only).
+     */
+    public static void moveIntoPlace(Path temp, Path target) throws IOException {
         try {
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+        try {
+            Files.setPosixFilePermissions(target, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: keep what it gave
         }
     }
 

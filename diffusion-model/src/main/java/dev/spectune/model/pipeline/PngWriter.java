@@ -9,10 +9,8 @@ package dev.spectune.model.pipeline;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageTypeSpecifier;
@@ -78,11 +76,7 @@ public final class PngWriter {
             } finally {
                 writer.dispose();
             }
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            dev.spectune.checkpoint.safetensors.SafetensorsWriter.moveIntoPlace(temp, target);
         } finally {
             Files.deleteIfExists(temp);
         }

@@ -51,6 +51,7 @@ public final class StableDiffusionPipeline implements AutoCloseable {
     private final SchedulerConfig schedulerConfig;
     private final ModelGraph textEncoder;
     private final Map<String, ModelGraph> graphs = new HashMap<>();
+    private java.util.function.Consumer<ModelGraph> unetHook = g -> { };
 
     private StableDiffusionPipeline(Path modelPath, Checkpoint checkpoint, ClipTokenizer tokenizer, TextEncoderConfig textConfig,
                                     UNetConfig unetConfig, VaeConfig vaeConfig, SchedulerConfig schedulerConfig) {
@@ -127,6 +128,15 @@ public final class StableDiffusionPipeline implements AutoCloseable {
         return checkpoint.component(name);
     }
 
+    /**
+     * Applied to every UNet graph the pipeline builds from now on (e.g. injecting a trained adapter);
+     * graphs built before are dropped.
+     */
+    public void setUNetHook(java.util.function.Consumer<ModelGraph> hook) {
+        this.unetHook = hook;
+        graphs.keySet().removeIf(k -> k.startsWith("unet:"));
+    }
+
     /** The scheduler a request asks for: its short name, or the model's own config. */
     public Scheduler scheduler(GenerationRequest r) {
         if (r.scheduler() == null || r.scheduler().isBlank()) {
@@ -166,8 +176,11 @@ public final class StableDiffusionPipeline implements AutoCloseable {
         scheduler.setTimesteps(r.steps());
         double[] timesteps = scheduler.timesteps();
         int unetBatch = r.guided() ? 2 * n : n;
-        ModelGraph unet = graphs.computeIfAbsent("unet:" + unetBatch + ":" + lh + "x" + lw,
-                k -> UNet2DConditionModel.build(unetConfig, checkpoint.component("unet"), DataType.FLOAT, unetBatch, lh, lw, ClipTokenizer.MODEL_MAX_LENGTH));
+        ModelGraph unet = graphs.computeIfAbsent("unet:" + unetBatch + ":" + lh + "x" + lw, k -> {
+            ModelGraph g = UNet2DConditionModel.build(unetConfig, checkpoint.component("unet"), DataType.FLOAT, unetBatch, lh, lw, ClipTokenizer.MODEL_MAX_LENGTH);
+            unetHook.accept(g);
+            return g;
+        });
         INDArray context = r.guided()
                 ? Nd4j.concat(0, repeat(negative.embeds(), n), repeat(positive.embeds(), n))
                 : repeat(positive.embeds(), n);                                                  // [B, 77, D]

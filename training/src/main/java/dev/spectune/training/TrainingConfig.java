@@ -1,0 +1,21 @@
+/*
+ * TrainingConfig: every setting of a DreamBooth-style run, validated; run.json records it.
+ */
+package dev.spectune.training;
+
+import dev.spectune.adapters.AdapterSpec;
+import java.nio.file.Path;
+
+public record TrainingConfig(Path model, Path images, String prompt, AdapterSpec adapter, String targets, int steps, double learningRate,
+                             double stiefelLearningRate, int batchSize, int resolution, long seed, String lrSchedule, int warmupSteps,
+                             double maxGradNorm, boolean randomFlip, Path out, int validationEvery, String validationPrompt) {
+
+    public TrainingConfig {
+        if (steps < 1) throw new IllegalArgumentException("steps must be >= 1, got " + steps);
+        if (!(learningRate > 0) || !(stiefelLearningRate > 0)) throw new IllegalArgumentException("learning rates must be positive");
+        if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
+        if (resolution < 8) throw new IllegalArgumentException("resolution must be >= 8, got " + resolution);
+        if (prompt == null || prompt.isBlank()) throw new IllegalArgumentException("an instance prompt is required");
+        if (maxGradNorm <= 0) throw new IllegalArgumentException("max grad norm must be positive");
+    }
+}

@@ -1,0 +1,95 @@
+/*
+ * TrainingRun: a whole `spectune train` run — the trainer's steps with progress lines, then the
+ * outputs in the run folder: adapter/ (adapter_config.json + adapter_model.safetensors), log.csv,
+ * loss_curve.png, validation PNGs, and run.json with every setting and the base model's hash.
+ */
+package dev.spectune.training;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spectune.adapters.AdaptedWeight;
+import dev.spectune.adapters.AdapterParameter;
+import dev.spectune.model.pipeline.GenerationRequest;
+import dev.spectune.model.pipeline.ModelHash;
+import dev.spectune.model.pipeline.PngWriter;
+import dev.spectune.model.pipeline.StableDiffusionPipeline;
+import dev.spectune.model.pipeline.StepListener;
+import dev.spectune.training.io.AdapterDirectory;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+public final class TrainingRun {
+    private TrainingRun() {}
+
+    public record Result(List<DreamBoothTrainer.StepLog> log, double evalLossBefore, double evalLossAfter, long trainableParameters, Path adapter) {}
+
+    static final int[] EVAL_TIMESTEPS = {100, 300, 500, 700, 900};
+
+    public static Result run(TrainingConfig c, PrintStream out) throws IOException {
+        Files.createDirectories(c.out());
+        List<DreamBoothTrainer.StepLog> log = new ArrayList<>();
+        try (DreamBoothTrainer trainer = new DreamBoothTrainer(c)) {
+            out.printf("training %s on %d layers (%,d trainable parameters), %d steps%n", c.adapter().method(), trainer.adapted().size(),
+                    trainer.trainableParameters(), c.steps());
+            double before = trainer.evaluationLoss(EVAL_TIMESTEPS, 7);
+            int every = Math.max(1, c.steps() / 10);
+            for (int s = 0; s < c.steps(); s++) {
+                DreamBoothTrainer.StepLog l = trainer.step(s);
+                log.add(l);
+                if ((s + 1) % every == 0 || s == 0) {
+                    out.printf("step %4d/%d  loss %.5f  lr %.2e  |g| %.3f  %.2f s/step%n", s + 1, c.steps(), l.loss(), l.learningRate(), l.gradNorm(), l.seconds());
+                }
+                if (c.validationEvery() > 0 && (s + 1) % c.validationEvery() == 0 && s + 1 < c.steps()) {
+                    validate(trainer, c, c.out().resolve(String.format("validation_step%05d.png", s + 1)));
+                }
+            }
+            double after = trainer.evaluationLoss(EVAL_TIMESTEPS, 7);
+            Path adapterDir = c.out().resolve("adapter");
+            String hash = ModelHash.of(c.model());
+            AdapterDirectory.save(adapterDir, c.adapter(), c.targets(), hash, trainer.adapted());
+            LossCurve.writeCsv(c.out().resolve("log.csv"), log);
+            LossCurve.writePng(c.out().resolve("loss_curve.png"), log, "spectune " + c.adapter().method() + ": " + c.prompt());
+            validate(trainer, c, c.out().resolve("validation_final.png"));
+            writeRunJson(c, hash, before, after, trainer.trainableParameters());
+            return new Result(log, before, after, trainer.trainableParameters(), adapterDir);
+        }
+    }
+
+    /** Samples the validation prompt with the adapter as trained so far (fixed seed). */
+    static void validate(DreamBoothTrainer trainer, TrainingConfig c, Path png) throws IOException {
+        StableDiffusionPipeline pipe = trainer.pipeline();
+        pipe.setUNetHook(g -> copyInto(g, trainer.adapted(), c));
+        GenerationRequest r = new GenerationRequest(c.validationPrompt(), "", 20, 5.0, 1, c.resolution(), c.resolution(), "ddim", 0, 1, 1, null);
+        INDArray images = pipe.generate(r, StepListener.NONE).images();
+        PngWriter.write(PngWriter.toImage(images.slice(0)), PngWriter.a1111Parameters(r, "DDIM", ModelHash.of(c.model()),
+                c.model().getFileName().toString(), c.adapter().method()), png);
+        pipe.setUNetHook(g -> { });
+    }
+
+    /** Injects the run's adapter into a sampling graph and copies the trained values over. */
+    static void copyInto(dev.spectune.model.ModelGraph g, List<AdaptedWeight> trained, TrainingConfig c) {
+        List<AdaptedWeight> fresh = dev.spectune.adapters.AdapterInjector.inject(g.sd(), Pattern.compile(c.targets()), c.adapter().builder());
+        Map<String, INDArray> values = new java.util.HashMap<>();
+        for (AdaptedWeight a : trained) for (AdapterParameter p : a.parameters()) values.put(p.name(), p.value());
+        for (AdaptedWeight a : fresh) for (AdapterParameter p : a.parameters()) p.value().assign(values.get(p.name()));
+    }
+
+    static void writeRunJson(TrainingConfig c, String hash, double before, double after, long params) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode n = json.createObjectNode();
+        n.put("model", c.model().toString()).put("base_model_hash", hash).put("images", c.images().toString()).put("prompt", c.prompt())
+                .put("method", c.adapter().method()).put("targets", c.targets()).put("steps", c.steps()).put("learning_rate", c.learningRate())
+                .put("stiefel_learning_rate", c.stiefelLearningRate()).put("batch_size", c.batchSize()).put("resolution", c.resolution())
+                .put("seed", c.seed()).put("lr_schedule", c.lrSchedule()).put("warmup_steps", c.warmupSteps()).put("max_grad_norm", c.maxGradNorm())
+                .put("random_flip", c.randomFlip()).put("trainable_parameters", params).put("eval_loss_before", before).put("eval_loss_after", after)
+                .put("adapter_rank", c.adapter().rank()).put("adapter_alpha", c.adapter().alpha()).put("soda_initial_delta", c.adapter().initialDelta());
+        json.writerWithDefaultPrettyPrinter().writeValue(c.out().resolve("run.json").toFile(), n);
+    }
+}

@@ -1,0 +1,70 @@
+/*
+ * ImageFolder: the instance images of a DreamBooth run — every .jpg/.jpeg/.png of a folder, center-
+ * cropped to a square and resized (bicubic) to the training resolution, as tensors [3, H, W] in
+ * [−1, 1] (diffusers' train_dreambooth transforms: Resize, CenterCrop, ToTensor, Normalize(0.5, 0.5));
+ * a caption per image from a .txt file beside it, when there is one.
+ */
+package dev.spectune.training.data;
+
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+public final class ImageFolder {
+    private ImageFolder() {}
+
+    public record Example(Path source, INDArray pixels, String caption) {}
+
+    public static List<Example> load(Path folder, int resolution, String defaultCaption) throws IOException {
+        if (!Files.isDirectory(folder)) throw new IllegalArgumentException(folder + ": no such image folder");
+        List<Path> files;
+        try (var s = Files.list(folder)) {
+            files = s.filter(p -> p.toString().toLowerCase().matches(".*\\.(jpe?g|png)$")).sorted().toList();
+        }
+        if (files.isEmpty()) throw new IllegalArgumentException(folder + ": no .jpg or .png images");
+        List<Example> out = new ArrayList<>();
+        for (Path f : files) {
+            BufferedImage img = ImageIO.read(f.toFile());
+            if (img == null) throw new IllegalArgumentException(f + ": not a readable image");
+            Path captionFile = f.resolveSibling(f.getFileName().toString().replaceAll("\\.[^.]+$", ".txt"));
+            String caption = Files.isRegularFile(captionFile) ? Files.readString(captionFile).strip() : defaultCaption;
+            out.add(new Example(f, toTensor(centerCropResize(img, resolution)), caption));
+        }
+        return out;
+    }
+
+    static BufferedImage centerCropResize(BufferedImage img, int size) {
+        int side = Math.min(img.getWidth(), img.getHeight());
+        BufferedImage crop = img.getSubimage((img.getWidth() - side) / 2, (img.getHeight() - side) / 2, side, side);
+        BufferedImage out = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BICUBIC);
+        g.setRenderingHint(RenderingHints.KEY_RENDERING, RenderingHints.VALUE_RENDER_QUALITY);
+        g.drawImage(crop, 0, 0, size, size, null);
+        g.dispose();
+        return out;
+    }
+
+    /** RGB image to [3, H, W] in [−1, 1]. */
+    public static INDArray toTensor(BufferedImage img) {
+        int h = img.getHeight(), w = img.getWidth();
+        float[] v = new float[3 * h * w];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int rgb = img.getRGB(x, y);
+                v[y * w + x] = ((rgb >> 16) & 255) / 127.5f - 1f;
+                v[h * w + y * w + x] = ((rgb >> 8) & 255) / 127.5f - 1f;
+                v[2 * h * w + y * w + x] = (rgb & 255) / 127.5f - 1f;
+            }
+        }
+        return Nd4j.createFromArray(v).reshape('c', 3, h, w);
+    }
+}
