@@ -1,0 +1,69 @@
+/*
+ * SpectrumCommand: `spectune spectrum` — singular values and spectrum statistics of a model's
+ * weights (CSV + PNG plots), and with --adapter how the adapter changed each weight.
+ */
+package dev.spectune.cli;
+
+import dev.spectune.adapters.AdapterInjector;
+import dev.spectune.runtime.Nd4jRuntime;
+import dev.spectune.training.io.AdapterDirectory;
+import dev.spectune.training.spectrum.DecompositionCache;
+import dev.spectune.training.spectrum.LayerSelection;
+import dev.spectune.training.spectrum.SpectrumAnalysis;
+import dev.spectune.training.spectrum.SpectrumReport;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import org.nd4j.linalg.api.buffer.DataType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "spectrum", mixinStandardHelpOptions = true,
+        description = "Singular values, effective/stable rank and top-r energy of each selected weight; with --adapter, what the adapter changed.")
+public final class SpectrumCommand implements Callable<Integer> {
+
+    @Option(names = "--model", required = true, description = "A diffusers pipeline or component folder, or a .safetensors file.") Path model;
+    @Option(names = "--component", defaultValue = "unet", description = "Pipeline component (default ${DEFAULT-VALUE}).") String component;
+    @Option(names = "--targets", description = "Regex of weight keys (default: the adapter's targets, else UNet attention projections).") String targets;
+    @Option(names = "--adapter", description = "An adapter folder written by `spectune train`.") Path adapter;
+    @Option(names = "--rank", defaultValue = "8", description = "r of the top-r subspaces compared with --adapter (default ${DEFAULT-VALUE}).") int rank;
+    @Option(names = "--precision", defaultValue = "float", description = "float (sgesdd) or double (dgesdd).") String precision;
+    @Option(names = "--cache", description = "Decomposition cache (.safetensors): reused where the weight hash matches, then updated.") Path cache;
+    @Option(names = "--out", required = true, description = "Output folder.") Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        Nd4jRuntime.init();
+        DataType type = Precision.parse(precision);
+        String adapterTargets = adapter == null ? null : AdapterDirectory.read(adapter).targets();
+        Pattern selected = Pattern.compile(targets != null ? targets : adapterTargets != null ? adapterTargets : AdapterInjector.UNET_ATTENTION.pattern());
+        Map<String, org.nd4j.linalg.api.ndarray.INDArray> weights = LayerSelection.read(model, component, selected, type);
+        Map<String, org.nd4j.linalg.api.ndarray.INDArray> merged = null;
+        if (adapter != null) {
+            merged = LayerSelection.merged(LayerSelection.read(model, component, Pattern.compile(adapterTargets), DataType.FLOAT), adapter);
+        }
+        Map<String, DecompositionCache.Entry> entries = cache != null && Files.isRegularFile(cache) ? DecompositionCache.read(cache) : new LinkedHashMap<>();
+        long start = System.nanoTime();
+        List<SpectrumAnalysis.Layer> layers = SpectrumAnalysis.analyze(weights, merged, rank, entries);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (cache != null) DecompositionCache.write(cache, entries);
+        List<Path> written = SpectrumReport.write(out, layers, rank);
+        long cached = layers.stream().filter(SpectrumAnalysis.Layer::fromCache).count();
+        double svdSeconds = layers.stream().mapToDouble(SpectrumAnalysis.Layer::svdMillis).sum() / 1e3;
+        System.out.printf("spectrum: %d layers matching /%s/ (%s), %d decompositions from the cache, SVD time %.2f s, total %.2f s%n",
+                layers.size(), selected.pattern(), precision, cached, svdSeconds, seconds);
+        if (adapter != null) {
+            long changed = layers.stream().filter(l -> l.change() != null).count();
+            double meanAngle = layers.stream().filter(l -> l.change() != null).mapToDouble(l -> Math.max(l.change().leftAngleMaxDegrees(), l.change().rightAngleMaxDegrees())).average().orElse(0);
+            double meanShare = layers.stream().filter(l -> l.change() != null).mapToDouble(l -> l.change().leftShare()).average().orElse(0);
+            System.out.printf("adapter %s: %d layers changed; mean largest principal angle (top-%d) %.4f deg; mean share of dW in W0's left top-%d subspace %.4f%n",
+                    adapter, changed, rank, meanAngle, rank, meanShare);
+        }
+        for (Path p : written) System.out.println("wrote " + p);
+        return 0;
+    }
+}

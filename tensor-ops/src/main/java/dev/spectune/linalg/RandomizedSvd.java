@@ -1,0 +1,78 @@
+/*
+ * RandomizedSvd: the top-r singular triplets of W by the randomized range finder of Halko,
+ * Martinsson & Tropp, "Finding structure with randomness" (SIAM Review 53(2), 2011), Algorithm 4.4
+ * (randomized subspace iteration) followed by Algorithm 5.1 (direct SVD of the small projection).
+ *
+ *   Ω  [n, r+p]   Gaussian test matrix (seeded)
+ *   Y = W·Ω       [m, r+p]; Q = orth(Y)
+ *   q times:      Q̃ = orth(Wᵀ·Q), Q = orth(W·Q̃)     (power iterations, re-orthonormalised by QR)
+ *   B = Qᵀ·W      [r+p, n]; B = Ũ·diag(s)·Vᵀ (gesdd)
+ *   U = Q·Ũ       then keep the first r columns
+ *
+ * Costs O(m·n·(r+p)·(2q+2)) against O(m·n·min(m,n)) for the full SVD. The sign convention is
+ * Svd's, so the top-r factors are directly comparable with Svd.of(W) truncated.
+ */
+package dev.spectune.linalg;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import static org.nd4j.linalg.indexing.NDArrayIndex.all;
+import static org.nd4j.linalg.indexing.NDArrayIndex.interval;
+
+public final class RandomizedSvd {
+    private RandomizedSvd() {}
+
+    /** Options: rank r, oversampling p (HMT suggest 5–10), power iterations q (1–2 for slowly decaying spectra), seed of Ω. */
+    public record Options(int rank, int oversampling, int powerIterations, long seed) {
+        public Options {
+            if (rank < 1) throw new IllegalArgumentException("randomized SVD rank must be ≥ 1, got " + rank);
+            if (oversampling < 0) throw new IllegalArgumentException("oversampling must be ≥ 0, got " + oversampling);
+            if (powerIterations < 0) throw new IllegalArgumentException("power iterations must be ≥ 0, got " + powerIterations);
+        }
+
+        public static Options topR(int rank) {
+            return new Options(rank, 10, 2, 0);
+        }
+    }
+
+    /** The top-r triplets: U [m, r], s [r], Vt [r, n], in W's data type. */
+    public static Svd of(INDArray w, Options o) {
+        Matrices.requireMatrix(w, "randomized SVD input");
+        int m = (int) w.rows(), n = (int) w.columns(), k = Math.min(m, n);
+        if (o.rank() > k) throw new IllegalArgumentException("randomized SVD rank " + o.rank() + " exceeds min(m, n) = " + k + " of " + m + "x" + n);
+        int l = Math.min(k, o.rank() + o.oversampling());
+        DataType type = w.dataType();
+        INDArray omega = Nd4j.getRandomFactory().getNewRandomInstance(o.seed()).nextGaussian(new long[] {n, l}).castTo(type); // [n, l]
+        INDArray q = orth(w.mmul(omega));                                                  // [m, l]
+        for (int i = 0; i < o.powerIterations(); i++) {
+            INDArray qt = orth(w.transpose().mmul(q));                                     // [n, l]
+            q = orth(w.mmul(qt));                                                          // [m, l]
+        }
+        INDArray b = q.transpose().mmul(w);                                                // [l, n]
+        Svd small = Svd.of(b);                                                             // Ũ [l, l], s [l], Vt [l, n]
+        INDArray u = q.mmul(small.u());                                                    // [m, l]
+        INDArray ur = u.get(all(), interval(0, o.rank())).dup('c');
+        INDArray sr = small.s().get(interval(0, o.rank())).dup();
+        INDArray vtr = small.vt().get(interval(0, o.rank()), all()).dup('c');
+        return flipSigns(ur, sr, vtr);
+    }
+
+    private static INDArray orth(INDArray y) {
+        return Qr.qr(y).q();
+    }
+
+    /** Svd's convention: the largest-magnitude entry of each column of U is positive. */
+    private static Svd flipSigns(INDArray u, INDArray s, INDArray vt) {
+        int m = (int) u.rows();
+        for (int c = 0; c < u.columns(); c++) {
+            int argmax = 0;
+            for (int i = 1; i < m; i++) if (Math.abs(u.getDouble(i, c)) > Math.abs(u.getDouble(argmax, c))) argmax = i;
+            if (u.getDouble(argmax, c) < 0) {
+                u.getColumn(c).muli(-1);
+                vt.getRow(c).muli(-1);
+            }
+        }
+        return new Svd(u, s, vt);
+    }
+}

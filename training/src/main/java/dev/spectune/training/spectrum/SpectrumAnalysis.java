@@ -1,0 +1,89 @@
+/*
+ * SpectrumAnalysis: the singular values of each selected weight (gesdd, or a decomposition cache
+ * entry for the same weight) and, when an adapter is given, how the adapter changed the weight:
+ * ‖ΔW‖, the share of ΔW in W0's top-r left/right singular subspaces, the largest principal angle
+ * between W0's and W's top-r subspaces, and the new singular values. This is where SODA's basis
+ * rotation and SVDiff's pure spectrum shift become visible (SVDiff: angles ≈ 0, ΔW entirely in
+ * the singular subspaces; SODA: non-zero angles).
+ */
+package dev.spectune.training.spectrum;
+
+import dev.spectune.linalg.Spectra;
+import dev.spectune.linalg.Svd;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+public final class SpectrumAnalysis {
+    private SpectrumAnalysis() {}
+
+    /** The top-r energies every report lists. */
+    public static final int[] ENERGY_RANKS = {1, 4, 8, 16, 32};
+
+    /** How an adapter changed one layer; r is the subspace dimension used. */
+    public record Change(double deltaNorm, double deltaRelative, double leftShare, double rightShare,
+                         double leftAngleMaxDegrees, double rightAngleMaxDegrees, double[] adaptedValues) {}
+
+    /** One layer: key, shape, singular values descending, time to decompose, the change (null without adapter). */
+    public record Layer(String key, long rows, long cols, double[] values, double svdMillis, boolean fromCache, Change change) {
+        public String block() {
+            return blockOf(key);
+        }
+    }
+
+    /**
+     * Decomposes every weight (in the order given), reusing cache entries whose weight hash matches
+     * and adding fresh ones to {@code cache}; with {@code adapted} (key → W), reports the change.
+     */
+    public static List<Layer> analyze(Map<String, INDArray> weights, Map<String, INDArray> adapted, int r, Map<String, DecompositionCache.Entry> cache) {
+        List<Layer> layers = new ArrayList<>();
+        for (var e : weights.entrySet()) {
+            INDArray w0 = e.getValue();                                       // [out, in]
+            String hash = DecompositionCache.hashOf(w0);
+            DecompositionCache.Entry cached = cache.get(e.getKey());
+            boolean hit = cached != null && cached.weightSha256().equals(hash) && cached.svd().s().dataType() == w0.dataType();
+            long start = System.nanoTime();
+            Svd svd = hit ? cached.svd() : Svd.of(w0);
+            double millis = (System.nanoTime() - start) / 1e6;
+            if (!hit) cache.put(e.getKey(), new DecompositionCache.Entry(svd, hash));
+            Change change = null;
+            if (adapted != null && adapted.containsKey(e.getKey())) change = change(w0, svd, adapted.get(e.getKey()), r);
+            layers.add(new Layer(e.getKey(), w0.rows(), w0.columns(), svd.s().toDoubleVector(), millis, hit, change));
+        }
+        return layers;
+    }
+
+    static Change change(INDArray w0, Svd svd0, INDArray w, int r) {
+        INDArray delta = w.castTo(w0.dataType()).sub(w0);                     // [out, in]
+        double deltaNorm = delta.norm2Number().doubleValue(), baseNorm = w0.norm2Number().doubleValue();
+        int dim = Math.min(r, (int) Math.min(w0.rows(), w0.columns()));
+        Svd svd = Svd.of(w.castTo(w0.dataType()));
+        double leftShare = Spectra.leftShare(Spectra.leftColumns(svd0, dim), delta);
+        double rightShare = Spectra.rightShare(Spectra.rightColumns(svd0, dim), delta);
+        double left = Math.toDegrees(Math.asin(Spectra.largestAngleSine(Spectra.leftColumns(svd0, dim), Spectra.leftColumns(svd, dim))));
+        double right = Math.toDegrees(Math.asin(Spectra.largestAngleSine(Spectra.rightColumns(svd0, dim), Spectra.rightColumns(svd, dim))));
+        return new Change(deltaNorm, baseNorm == 0 ? 0 : deltaNorm / baseNorm, leftShare, rightShare,
+                left, right, svd.s().toDoubleVector());
+    }
+
+    /** "down_blocks.1", "mid_block", "up_blocks.3", "text_model.encoder.layers.5": the key up to its first block index. */
+    public static String blockOf(String key) {
+        String[] parts = key.split("\\.");
+        StringBuilder sb = new StringBuilder();
+        for (String p : parts) {
+            if (!sb.isEmpty()) sb.append('.');
+            sb.append(p);
+            if (p.chars().allMatch(Character::isDigit) || p.equals("mid_block")) return sb.toString();
+        }
+        return parts[0];
+    }
+
+    /** Layers grouped by block, blocks in first-seen order. */
+    public static Map<String, List<Layer>> byBlock(List<Layer> layers) {
+        Map<String, List<Layer>> m = new LinkedHashMap<>();
+        for (Layer l : layers) m.computeIfAbsent(l.block(), b -> new ArrayList<>()).add(l);
+        return m;
+    }
+}
