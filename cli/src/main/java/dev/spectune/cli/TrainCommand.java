@@ -45,6 +45,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--validation-every", defaultValue = "0") int validationEvery;
     @Option(names = "--validation-prompt", description = "Default: the instance prompt.") String validationPrompt;
     @Option(names = "--out", required = true) Path out;
+    @Option(names = "--checkpoint-every", defaultValue = "0", description = "Write a resumable checkpoint every N steps under OUT/checkpoints (0: none).") int checkpointEvery;
+    @Option(names = "--keep-checkpoints", defaultValue = "3", description = "Keep the newest K checkpoints (0: all; default ${DEFAULT-VALUE}).") int keepCheckpoints;
+    @Option(names = "--resume", description = "Continue from the newest checkpoint under OUT/checkpoints, bit-identically to an uninterrupted run.") boolean resume;
 
     static final class Methods implements Iterable<String> {
         public java.util.Iterator<String> iterator() {
@@ -59,7 +62,7 @@ public final class TrainCommand implements Callable<Integer> {
                 KroneckerFactorPlanner.Mode.AUTHORS, factors, seed);
         TrainingConfig c = new TrainingConfig(model, images, prompt, spec, targets != null ? targets : AdapterInjector.UNET_ATTENTION.pattern(),
                 steps, lr, stiefelLr, batchSize, resolution, seed, lrScheduler, warmup, maxGradNorm, randomFlip, out, validationEvery,
-                validationPrompt != null ? validationPrompt : prompt);
+                validationPrompt != null ? validationPrompt : prompt, checkpointEvery, keepCheckpoints, resume);
         TrainingRun.Result r = TrainingRun.run(c, System.out);
         System.out.printf("loss (mean over fixed timesteps and noise): %.5f before, %.5f after; adapter in %s%n", r.evalLossBefore(), r.evalLossAfter(), r.adapter());
         return 0;

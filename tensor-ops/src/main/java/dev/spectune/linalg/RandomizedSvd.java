@@ -43,7 +43,10 @@ public final class RandomizedSvd {
         if (o.rank() > k) throw new IllegalArgumentException("randomized SVD rank " + o.rank() + " exceeds min(m, n) = " + k + " of " + m + "x" + n);
         int l = Math.min(k, o.rank() + o.oversampling());
         DataType type = w.dataType();
-        INDArray omega = Nd4j.getRandomFactory().getNewRandomInstance(o.seed()).nextGaussian(new long[] {n, l}).castTo(type); // [n, l]
+        java.util.Random random = new java.util.Random(o.seed());
+        double[] gaussian = new double[n * l];
+        for (int i = 0; i < gaussian.length; i++) gaussian[i] = random.nextGaussian();
+        INDArray omega = Matrices.fromRowMajor(gaussian, n, l, type);                     // [n, l]
         INDArray q = orth(w.mmul(omega));                                                  // [m, l]
         for (int i = 0; i < o.powerIterations(); i++) {
             INDArray qt = orth(w.transpose().mmul(q));                                     // [n, l]

@@ -7,7 +7,7 @@
  *              loss = ‖ε̂(z_t, t, c) − target‖² mean, target ε (or v for v-prediction)
  *              gradients of the adapter parameters; global-norm clipping; Stiefel factors by
  *              StiefelAdam, the rest by AdamW; learning-rate schedule
- * All randomness comes from java.util.Random seeded by the run's seed.
+ * All randomness comes from java.util.Random, one generator per step seeded by (seed, step).
  */
 package dev.spectune.training;
 
@@ -22,6 +22,7 @@ import dev.spectune.model.UNet2DConditionModel;
 import dev.spectune.model.pipeline.StableDiffusionPipeline;
 import dev.spectune.model.scheduler.DdpmScheduler;
 import dev.spectune.optim.AdamW;
+import dev.spectune.training.io.TrainingCheckpoint;
 import dev.spectune.optim.GradientClipping;
 import dev.spectune.optim.LearningRateSchedule;
 import dev.spectune.optim.ParamKind;
@@ -57,14 +58,12 @@ public final class DreamBoothTrainer implements AutoCloseable {
     private final StiefelAdam stiefel;
     private final DdpmScheduler noise;
     private final SDVariable loss;
-    private final Random random;
     private final LearningRateSchedule schedule;
     private final List<String> parameterNames = new ArrayList<>();
 
     public DreamBoothTrainer(TrainingConfig config) throws IOException {
         this.config = config;
         this.pipe = StableDiffusionPipeline.open(config.model(), null);
-        this.random = new Random(config.seed());
         VaeConfig vae = vaeConfig();
         int f = AutoencoderKL.factor(vae);
         List<ImageFolder.Example> images = ImageFolder.load(config.images(), config.resolution(), config.prompt());
@@ -116,9 +115,10 @@ public final class DreamBoothTrainer implements AutoCloseable {
     /** One optimisation step (0-based); returns its log line. */
     public StepLog step(int step) {
         long start = System.nanoTime();
+        Random random = randomForStep(step);
         int b = config.batchSize();
-        INDArray z0 = Nd4j.concat(0, pick(b));
-        INDArray eps = gaussian(z0.shape());
+        INDArray z0 = Nd4j.concat(0, pick(b, random));
+        INDArray eps = gaussian(random, z0.shape());
         int[] t = new int[b];
         for (int i = 0; i < b; i++) t[i] = random.nextInt(noise.schedule().size());
         INDArray noisy = noise.addNoise(z0, eps, t);
@@ -143,7 +143,7 @@ public final class DreamBoothTrainer implements AutoCloseable {
         return new StepLog(step, lossValue, config.learningRate() * m, norm, (System.nanoTime() - start) / 1e9);
     }
 
-    private INDArray[] pick(int b) {
+    private INDArray[] pick(int b, Random random) {
         INDArray[] out = new INDArray[b];
         for (int i = 0; i < b; i++) {
             INDArray z = latents.get(random.nextInt(latents.size()));
@@ -164,12 +164,58 @@ public final class DreamBoothTrainer implements AutoCloseable {
         return out;
     }
 
-    private INDArray gaussian(long... shape) {
+    private static INDArray gaussian(Random random, long... shape) {
         long n = 1;
         for (long d : shape) n *= d;
         float[] v = new float[(int) n];
         for (int i = 0; i < v.length; i++) v[i] = (float) random.nextGaussian();
         return Nd4j.createFromArray(v).reshape('c', shape);
+    }
+
+    /**
+     * The generator of step {@code step}: seeded by (seed, step) alone, so a resumed run draws exactly
+     * what an uninterrupted one would without saving any generator state.
+     */
+    Random randomForStep(int step) {
+        return new Random(config.seed() * 0x9E3779B97F4A7C15L + step);
+    }
+
+    /** Adapter parameters ("param/…") and optimizer states ("adamw/…", "stiefel/…") after {@code completedSteps} steps. */
+    public TrainingCheckpoint.State exportState(int completedSteps, List<StepLog> log, String fingerprint) {
+        Map<String, INDArray> tensors = new LinkedHashMap<>();
+        Map<String, Double> scalars = new LinkedHashMap<>();
+        for (AdaptedWeight a : adapted) for (AdapterParameter p : a.parameters()) tensors.put("param/" + p.name(), p.value().dup());
+        adamw.stateTensors().forEach((k, v) -> tensors.put("adamw/" + k, v));
+        adamw.stateScalars().forEach((k, v) -> scalars.put("adamw/" + k, v));
+        if (stiefel != null) {
+            stiefel.stateTensors().forEach((k, v) -> tensors.put("stiefel/" + k, v));
+            stiefel.stateScalars().forEach((k, v) -> scalars.put("stiefel/" + k, v));
+        }
+        List<double[]> rows = new ArrayList<>();
+        for (StepLog l : log) rows.add(new double[] {l.step(), l.loss(), l.learningRate(), l.gradNorm(), l.seconds()});
+        return new TrainingCheckpoint.State(completedSteps, tensors, scalars, rows, fingerprint);
+    }
+
+    /** Loads parameters and optimizer states from a checkpoint; every adapter parameter must be present with its shape. */
+    public void restore(TrainingCheckpoint.State state) {
+        for (AdaptedWeight a : adapted) {
+            for (AdapterParameter p : a.parameters()) {
+                INDArray v = state.tensors().get("param/" + p.name());
+                if (v == null || !java.util.Arrays.equals(v.shape(), p.value().shape())) {
+                    throw new dev.spectune.checkpoint.CheckpointException("checkpoint does not fit this run: parameter " + p.name()
+                            + (v == null ? " is missing" : " has shape " + java.util.Arrays.toString(v.shape()) + ", expected " + java.util.Arrays.toString(p.value().shape())));
+                }
+                p.value().assign(v);
+            }
+        }
+        adamw.loadState(select(state.tensors(), "adamw/"), select(state.scalars(), "adamw/"));
+        if (stiefel != null) stiefel.loadState(select(state.tensors(), "stiefel/"), select(state.scalars(), "stiefel/"));
+    }
+
+    private static <V> Map<String, V> select(Map<String, V> all, String prefix) {
+        Map<String, V> out = new LinkedHashMap<>();
+        all.forEach((k, v) -> { if (k.startsWith(prefix)) out.put(k.substring(prefix.length()), v); });
+        return out;
     }
 
     /** Loss averaged over fixed timesteps and noise (seeded independently of training): comparable across steps. */

@@ -1,5 +1,7 @@
 /*
  * TrainingConfig: every setting of a DreamBooth-style run, validated; run.json records it.
+ * checkpointEvery 0 writes no intermediate checkpoints; keepCheckpoints 0 keeps them all; resume
+ * continues from the newest checkpoint under out/checkpoints.
  */
 package dev.spectune.training;
 
@@ -8,7 +10,8 @@ import java.nio.file.Path;
 
 public record TrainingConfig(Path model, Path images, String prompt, AdapterSpec adapter, String targets, int steps, double learningRate,
                              double stiefelLearningRate, int batchSize, int resolution, long seed, String lrSchedule, int warmupSteps,
-                             double maxGradNorm, boolean randomFlip, Path out, int validationEvery, String validationPrompt) {
+                             double maxGradNorm, boolean randomFlip, Path out, int validationEvery, String validationPrompt,
+                             int checkpointEvery, int keepCheckpoints, boolean resume) {
 
     public TrainingConfig {
         if (steps < 1) throw new IllegalArgumentException("steps must be >= 1, got " + steps);
@@ -17,5 +20,14 @@ public record TrainingConfig(Path model, Path images, String prompt, AdapterSpec
         if (resolution < 8) throw new IllegalArgumentException("resolution must be >= 8, got " + resolution);
         if (prompt == null || prompt.isBlank()) throw new IllegalArgumentException("an instance prompt is required");
         if (maxGradNorm <= 0) throw new IllegalArgumentException("max grad norm must be positive");
+        if (checkpointEvery < 0) throw new IllegalArgumentException("checkpoint interval must be >= 0 (0: none), got " + checkpointEvery);
+        if (keepCheckpoints < 0) throw new IllegalArgumentException("checkpoints to keep must be >= 0 (0: all), got " + keepCheckpoints);
+    }
+
+    /** The settings a resumed run must share with the run it continues (not validation or checkpoint cadence). */
+    public String fingerprint(String baseModelHash) {
+        return String.join("|", baseModelHash, images.toAbsolutePath().normalize().toString(), prompt, adapter.toString(), targets, Integer.toString(steps),
+                Double.toString(learningRate), Double.toString(stiefelLearningRate), Integer.toString(batchSize), Integer.toString(resolution),
+                Long.toString(seed), lrSchedule, Integer.toString(warmupSteps), Double.toString(maxGradNorm), Boolean.toString(randomFlip));
     }
 }

@@ -15,6 +15,7 @@ import dev.spectune.model.pipeline.PngWriter;
 import dev.spectune.model.pipeline.StableDiffusionPipeline;
 import dev.spectune.model.pipeline.StepListener;
 import dev.spectune.training.io.AdapterDirectory;
+import dev.spectune.training.io.TrainingCheckpoint;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -32,27 +33,60 @@ public final class TrainingRun {
 
     static final int[] EVAL_TIMESTEPS = {100, 300, 500, 700, 900};
 
+    /** Called after every completed step (tests use it to interrupt a run). */
+    @FunctionalInterface
+    public interface StepHook {
+        void afterStep(int completedSteps);
+    }
+
     public static Result run(TrainingConfig c, PrintStream out) throws IOException {
+        return run(c, out, s -> { });
+    }
+
+    public static Result run(TrainingConfig c, PrintStream out, StepHook hook) throws IOException {
         Files.createDirectories(c.out());
         List<DreamBoothTrainer.StepLog> log = new ArrayList<>();
+        Path checkpoints = c.out().resolve("checkpoints");
+        String hash = ModelHash.of(c.model());
+        String fingerprint = c.fingerprint(hash);
         try (DreamBoothTrainer trainer = new DreamBoothTrainer(c)) {
             out.printf("training %s on %d layers (%,d trainable parameters), %d steps%n", c.adapter().method(), trainer.adapted().size(),
                     trainer.trainableParameters(), c.steps());
-            double before = trainer.evaluationLoss(EVAL_TIMESTEPS, 7);
+            int first = 0;
+            double before;
+            if (c.resume() && TrainingCheckpoint.latest(checkpoints).isPresent()) {
+                Path latest = TrainingCheckpoint.latest(checkpoints).get();
+                TrainingCheckpoint.State state = TrainingCheckpoint.read(latest);
+                if (!state.fingerprint().equals(fingerprint)) {
+                    throw new IllegalArgumentException(latest + " was written by a run with other settings:\n  checkpoint: " + state.fingerprint()
+                            + "\n  this run:   " + fingerprint);
+                }
+                trainer.restore(state);
+                for (double[] row : state.log()) log.add(new DreamBoothTrainer.StepLog((int) row[0], row[1], row[2], row[3], row[4]));
+                first = state.completedSteps();
+                before = state.scalars().get("run/eval_loss_before");
+                out.printf("resumed from %s after %d steps%n", latest, first);
+            } else {
+                if (c.resume()) out.println("no checkpoint under " + checkpoints + ": starting from step 0");
+                before = trainer.evaluationLoss(EVAL_TIMESTEPS, 7);
+            }
             int every = Math.max(1, c.steps() / 10);
-            for (int s = 0; s < c.steps(); s++) {
+            for (int s = first; s < c.steps(); s++) {
                 DreamBoothTrainer.StepLog l = trainer.step(s);
                 log.add(l);
-                if ((s + 1) % every == 0 || s == 0) {
+                if ((s + 1) % every == 0 || s == first) {
                     out.printf("step %4d/%d  loss %.5f  lr %.2e  |g| %.3f  %.2f s/step%n", s + 1, c.steps(), l.loss(), l.learningRate(), l.gradNorm(), l.seconds());
                 }
                 if (c.validationEvery() > 0 && (s + 1) % c.validationEvery() == 0 && s + 1 < c.steps()) {
                     validate(trainer, c, c.out().resolve(String.format("validation_step%05d.png", s + 1)));
                 }
+                if (c.checkpointEvery() > 0 && (s + 1) % c.checkpointEvery() == 0 && s + 1 < c.steps()) {
+                    writeCheckpoint(trainer, c, checkpoints, s + 1, log, fingerprint, before, hash);
+                }
+                hook.afterStep(s + 1);
             }
             double after = trainer.evaluationLoss(EVAL_TIMESTEPS, 7);
             Path adapterDir = c.out().resolve("adapter");
-            String hash = ModelHash.of(c.model());
             AdapterDirectory.save(adapterDir, c.adapter(), c.targets(), hash, trainer.adapted());
             LossCurve.writeCsv(c.out().resolve("log.csv"), log);
             LossCurve.writePng(c.out().resolve("loss_curve.png"), log, "spectune " + c.adapter().method() + ": " + c.prompt());
@@ -60,6 +94,14 @@ public final class TrainingRun {
             writeRunJson(c, hash, before, after, trainer.trainableParameters());
             return new Result(log, before, after, trainer.trainableParameters(), adapterDir);
         }
+    }
+
+    static Path writeCheckpoint(DreamBoothTrainer trainer, TrainingConfig c, Path checkpoints, int completed, List<DreamBoothTrainer.StepLog> log,
+                                String fingerprint, double evalBefore, String hash) throws IOException {
+        TrainingCheckpoint.State state = trainer.exportState(completed, log, fingerprint);
+        state.scalars().put("run/eval_loss_before", evalBefore);
+        return TrainingCheckpoint.write(checkpoints, state, dir -> AdapterDirectory.save(dir, c.adapter(), c.targets(), hash, trainer.adapted()),
+                c.keepCheckpoints());
     }
 
     /** Samples the validation prompt with the adapter as trained so far (fixed seed). */
@@ -90,6 +132,12 @@ public final class TrainingRun {
                 .put("seed", c.seed()).put("lr_schedule", c.lrSchedule()).put("warmup_steps", c.warmupSteps()).put("max_grad_norm", c.maxGradNorm())
                 .put("random_flip", c.randomFlip()).put("trainable_parameters", params).put("eval_loss_before", before).put("eval_loss_after", after)
                 .put("adapter_rank", c.adapter().rank()).put("adapter_alpha", c.adapter().alpha()).put("soda_initial_delta", c.adapter().initialDelta());
-        json.writerWithDefaultPrettyPrinter().writeValue(c.out().resolve("run.json").toFile(), n);
+        Path temp = Files.createTempFile(c.out(), ".run.json.", ".tmp");
+        try {
+            json.writerWithDefaultPrettyPrinter().writeValue(temp.toFile(), n);
+            dev.spectune.checkpoint.safetensors.SafetensorsWriter.moveIntoPlace(temp, c.out().resolve("run.json"));
+        } finally {
+            Files.deleteIfExists(temp);
+        }
     }
 }

@@ -1,0 +1,116 @@
+/*
+ * TrainingResumeTest: checkpoints make a run resumable bit-identically, survive a crash while a
+ * checkpoint is being written, and only the newest K are kept. The tiny golden pipeline and the
+ * DreamBooth dog photos; SODA-SVD, so both optimizers (AdamW for δ, Stiefel Adam for the
+ * rotation factors) carry state across the interruption.
+ */
+package dev.spectune.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.spectune.adapters.AdapterInjector;
+import dev.spectune.adapters.AdapterSpec;
+import dev.spectune.runtime.Nd4jRuntime;
+import dev.spectune.testing.TestFixtures;
+import dev.spectune.training.TrainingConfig;
+import dev.spectune.training.TrainingRun;
+import dev.spectune.training.io.TrainingCheckpoint;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainingResumeTest {
+
+    static final int STEPS = 6;
+    static final PrintStream QUIET = new PrintStream(java.io.OutputStream.nullOutputStream());
+
+    @BeforeAll
+    static void init() {
+        Nd4jRuntime.init();
+    }
+
+    private static TrainingConfig config(Path out, int checkpointEvery, int keep, boolean resume) {
+        return new TrainingConfig(TestFixtures.path("golden/pipeline_tiny"), TestFixtures.path("artifacts/dreambooth/dataset/dog"), "a photo of sks dog",
+                AdapterSpec.defaults("soda-svd"), AdapterInjector.UNET_ATTENTION.pattern(), STEPS, 1e-2, 2e-2, 1, 32, 3, "cosine", 2, 1.0, true,
+                out, 0, "a photo of sks dog", checkpointEvery, keep, resume);
+    }
+
+    /** A crash: the run dies after this many completed steps. */
+    private static TrainingRun.StepHook crashAfter(int steps) {
+        return done -> { if (done == steps) throw new IllegalStateException("simulated crash after step " + done); };
+    }
+
+    private static byte[] adapterBytes(Path run) throws IOException {
+        return Files.readAllBytes(run.resolve("adapter/adapter_model.safetensors"));
+    }
+
+    @Test
+    void resumeAfterACrashGivesTheSameAdapterBytes(@TempDir Path dir) throws IOException {
+        TrainingRun.run(config(dir.resolve("straight"), 0, 0, false), QUIET);
+
+        Path interrupted = dir.resolve("interrupted");
+        assertThatThrownBy(() -> TrainingRun.run(config(interrupted, 2, 0, false), QUIET, crashAfter(5))).hasMessageContaining("simulated crash");
+        assertThat(TrainingCheckpoint.latest(interrupted.resolve("checkpoints"))).get().extracting(p -> p.getFileName().toString()).isEqualTo("checkpoint-000004");
+        assertThat(interrupted.resolve("adapter")).doesNotExist();
+
+        TrainingRun.Result resumed = TrainingRun.run(config(interrupted, 2, 0, true), QUIET);
+        assertThat(adapterBytes(interrupted)).as("resumed adapter = uninterrupted adapter, byte for byte").isEqualTo(adapterBytes(dir.resolve("straight")));
+        assertThat(resumed.log()).hasSize(STEPS);
+        assertThat(Files.readAllLines(interrupted.resolve("log.csv"))).hasSize(STEPS + 1);
+        assertThat(Files.readString(interrupted.resolve("log.csv")).lines().map(l -> l.split(",")[1]).toList())
+                .isEqualTo(Files.readString(dir.resolve("straight/log.csv")).lines().map(l -> l.split(",")[1]).toList());
+    }
+
+    @Test
+    void aCrashWhileWritingACheckpointLeavesThePreviousOneLoadable(@TempDir Path dir) throws IOException {
+        Path run = dir.resolve("run");
+        assertThatThrownBy(() -> TrainingRun.run(config(run, 3, 0, false), QUIET, crashAfter(4))).hasMessageContaining("simulated crash");
+        Path checkpoints = run.resolve("checkpoints");
+        Path good = TrainingCheckpoint.latest(checkpoints).orElseThrow();
+        TrainingCheckpoint.State state = TrainingCheckpoint.read(good);
+        assertThat(state.completedSteps()).isEqualTo(3);
+
+        // the process dies half-way through the next checkpoint: the state file is written, the adapter is not
+        TrainingCheckpoint.State next = new TrainingCheckpoint.State(6, state.tensors(), state.scalars(), state.log(), state.fingerprint());
+        assertThatThrownBy(() -> TrainingCheckpoint.write(checkpoints, next, adapterDir -> {
+            Files.createDirectories(adapterDir);
+            Files.write(adapterDir.resolve("adapter_model.safetensors"), new byte[] {1, 2, 3});
+            throw new IOException("killed");
+        }, 0)).hasMessage("killed");
+        // and a kill during the state file leaves a truncated file in another temporary folder
+        Path torn = Files.createDirectory(checkpoints.resolve(TrainingCheckpoint.TEMP_PREFIX + "torn"));
+        Files.write(torn.resolve(TrainingCheckpoint.STATE), new byte[] {8, 0, 0});
+
+        assertThat(TrainingCheckpoint.latest(checkpoints)).contains(good);
+        assertThat(TrainingCheckpoint.read(good).tensors().keySet()).isEqualTo(state.tensors().keySet());
+
+        TrainingRun.run(config(run, 3, 0, true), QUIET);
+        TrainingRun.run(config(dir.resolve("straight"), 0, 0, false), QUIET);
+        assertThat(adapterBytes(run)).isEqualTo(adapterBytes(dir.resolve("straight")));
+        try (Stream<Path> s = Files.list(checkpoints)) {
+            assertThat(s.map(p -> p.getFileName().toString()).toList()).as("temporaries cleaned by the next write, or only complete checkpoints")
+                    .allMatch(n -> n.startsWith(TrainingCheckpoint.PREFIX) || n.startsWith(TrainingCheckpoint.TEMP_PREFIX));
+        }
+    }
+
+    @Test
+    void onlyTheNewestCheckpointsAreKeptAndOtherSettingsAreRefused(@TempDir Path dir) throws IOException {
+        Path run = dir.resolve("run");
+        assertThatThrownBy(() -> TrainingRun.run(config(run, 1, 2, false), QUIET, crashAfter(5))).hasMessageContaining("simulated crash");
+        try (Stream<Path> s = Files.list(run.resolve("checkpoints"))) {
+            assertThat(s.map(p -> p.getFileName().toString()).sorted().toList()).containsExactly("checkpoint-000004", "checkpoint-000005");
+        }
+        assertThat(Files.isDirectory(run.resolve("checkpoints/checkpoint-000005/adapter"))).isTrue();
+        TrainingConfig other = new TrainingConfig(TestFixtures.path("golden/pipeline_tiny"), TestFixtures.path("artifacts/dreambooth/dataset/dog"),
+                "a photo of sks dog", AdapterSpec.defaults("soda-svd"), AdapterInjector.UNET_ATTENTION.pattern(), STEPS, 5e-3, 2e-2, 1, 32, 3,
+                "cosine", 2, 1.0, true, run, 0, "a photo of sks dog", 1, 2, true);
+        assertThatThrownBy(() -> TrainingRun.run(other, QUIET)).hasMessageContaining("was written by a run with other settings");
+    }
+}
