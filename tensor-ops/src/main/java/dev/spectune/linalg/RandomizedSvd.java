@@ -61,21 +61,66 @@ public final class RandomizedSvd {
         return flipSigns(ur, sr, vtr);
     }
 
+    /**
+     * An orthonormal basis of Y's columns by CholeskyQR2 (Fukaya et al. 2014: two passes of
+     * G = YᵀY, G = L·Lᵀ, Y ← Y·L⁻ᵀ) in plain Java: Y is thin (l ≤ 42 columns here), so this costs
+     * O(m·l²) and no native call; a rank-deficient Y falls back to Householder QR.
+     */
     private static INDArray orth(INDArray y) {
-        return Qr.qr(y).q();
+        int m = (int) y.rows(), l = (int) y.columns();
+        double[] q = Matrices.rowMajor(y);
+        for (int pass = 0; pass < 2; pass++) {
+            if (!choleskyQrPass(q, m, l)) return Qr.qr(y).q();
+        }
+        return Matrices.fromRowMajor(q, m, l, y.dataType());
+    }
+
+    /** One CholeskyQR pass in place on row-major q [m, l]; false when YᵀY is not numerically positive definite. */
+    private static boolean choleskyQrPass(double[] q, int m, int l) {
+        double[] g = new double[l * l];                                                    // YᵀY [l, l]
+        for (int i = 0; i < m; i++) {
+            int row = i * l;
+            for (int a = 0; a < l; a++) {
+                double ya = q[row + a];
+                for (int b = a; b < l; b++) g[a * l + b] += ya * q[row + b];
+            }
+        }
+        double[] chol = new double[l * l];                                                 // L, lower triangular
+        for (int j = 0; j < l; j++) {
+            double d = g[j * l + j];
+            for (int k = 0; k < j; k++) d -= chol[j * l + k] * chol[j * l + k];
+            if (!(d > 1e-12 * Math.max(g[0], 1e-300))) return false;
+            double ljj = Math.sqrt(d);
+            chol[j * l + j] = ljj;
+            for (int i = j + 1; i < l; i++) {
+                double v = g[j * l + i];                                                   // upper triangle holds G(j, i)
+                for (int k = 0; k < j; k++) v -= chol[i * l + k] * chol[j * l + k];
+                chol[i * l + j] = v / ljj;
+            }
+        }
+        for (int i = 0; i < m; i++) {                                                      // row ← row · L⁻ᵀ: solve L·xᵀ = rowᵀ
+            int row = i * l;
+            for (int j = 0; j < l; j++) {
+                double v = q[row + j];
+                for (int k = 0; k < j; k++) v -= chol[j * l + k] * q[row + k];
+                q[row + j] = v / chol[j * l + j];
+            }
+        }
+        return true;
     }
 
     /** Svd's convention: the largest-magnitude entry of each column of U is positive. */
     private static Svd flipSigns(INDArray u, INDArray s, INDArray vt) {
-        int m = (int) u.rows();
-        for (int c = 0; c < u.columns(); c++) {
+        int m = (int) u.rows(), k = (int) u.columns(), n = (int) vt.columns();
+        double[] ud = Matrices.rowMajor(u), vd = Matrices.rowMajor(vt);
+        for (int c = 0; c < k; c++) {
             int argmax = 0;
-            for (int i = 1; i < m; i++) if (Math.abs(u.getDouble(i, c)) > Math.abs(u.getDouble(argmax, c))) argmax = i;
-            if (u.getDouble(argmax, c) < 0) {
-                u.getColumn(c).muli(-1);
-                vt.getRow(c).muli(-1);
+            for (int i = 1; i < m; i++) if (Math.abs(ud[i * k + c]) > Math.abs(ud[argmax * k + c])) argmax = i;
+            if (ud[argmax * k + c] < 0) {
+                for (int i = 0; i < m; i++) ud[i * k + c] = -ud[i * k + c];
+                for (int j = 0; j < n; j++) vd[c * n + j] = -vd[c * n + j];
             }
         }
-        return new Svd(u, s, vt);
+        return new Svd(Matrices.fromRowMajor(ud, m, k, u.dataType()), s, Matrices.fromRowMajor(vd, k, n, vt.dataType()));
     }
 }

@@ -1,0 +1,145 @@
+/*
+ * TrainBenchCommand: `spectune bench train` — milliseconds per training step and peak resident
+ * memory of adapter training on a UNet, per method, at equal targets (the UNet attention
+ * projections by default). A step is what DreamBoothTrainer does: forward, backward to the adapter
+ * parameters, global-norm clipping, AdamW on Euclidean parameters and Stiefel Adam on SODA's
+ * rotation factors. Latents, timesteps and text embeddings are random (the text encoder and VAE are
+ * outside the step when latents and embeddings are cached). The peak is reset between methods
+ * (Linux /proc/self/clear_refs), so each method's figure is its own.
+ */
+package dev.spectune.cli;
+
+import dev.spectune.adapters.AdaptedWeight;
+import dev.spectune.adapters.AdapterInjector;
+import dev.spectune.adapters.AdapterParameter;
+import dev.spectune.adapters.AdapterSpec;
+import dev.spectune.checkpoint.Checkpoint;
+import dev.spectune.checkpoint.WeightSource;
+import dev.spectune.checkpoint.config.UNetConfig;
+import dev.spectune.model.ModelGraph;
+import dev.spectune.model.RandomWeights;
+import dev.spectune.model.UNet2DConditionModel;
+import dev.spectune.optim.AdamW;
+import dev.spectune.optim.GradientClipping;
+import dev.spectune.optim.ParamKind;
+import dev.spectune.optim.StiefelAdam;
+import dev.spectune.optim.StiefelOptions;
+import dev.spectune.runtime.Fixtures;
+import dev.spectune.runtime.Nd4jRuntime;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "ms per adapter training step and peak memory, per method, on a UNet (default: the SD-topology golden UNet).")
+public final class TrainBenchCommand implements Callable<Integer> {
+
+    @Option(names = "--model", description = "A UNet folder with config.json (weights optional: random when absent). Default: shared/golden/unet_sd_topology.")
+    Path model;
+    @Option(names = "--method", split = ",", defaultValue = "soda-svd,spectral-a,lora", description = "Methods, comma-separated (default ${DEFAULT-VALUE}).")
+    List<String> methods;
+    @Option(names = "--targets", description = "Regex of adapted weights (default: UNet attention projections).") String targets;
+    @Option(names = "--batch", defaultValue = "1") int batch;
+    @Option(names = "--resolution", defaultValue = "64", description = "Image size in pixels (latents are 1/8; default ${DEFAULT-VALUE}).") int resolution;
+    @Option(names = "--iters", defaultValue = "5") int iterations;
+    @Option(names = "--warmup", defaultValue = "2") int warmup;
+
+    record Row(String method, long parameters, double gradientMs, double optimizerMs, double peakGib) {}
+
+    @Override
+    public Integer call() throws IOException {
+        Nd4jRuntime.init();
+        Path folder = model != null ? model : Fixtures.locate().map(p -> p.resolve("golden/unet_sd_topology")).filter(Files::isDirectory)
+                .orElseThrow(() -> new IllegalArgumentException("give --model (a UNet folder with config.json)"));
+        UNetConfig config = UNetConfig.fromJson(folder.resolve("config.json"));
+        boolean hasWeights = Files.exists(folder.resolve("diffusion_pytorch_model.safetensors"));
+        Pattern pattern = Pattern.compile(targets != null ? targets : AdapterInjector.UNET_ATTENTION.pattern());
+        int latent = resolution / 8;
+        System.out.printf("bench train: %s (%s), batch %d, %d px (latents %dx%d), targets /%s/, %d iterations after %d warm-up%n",
+                folder, hasWeights ? "checkpoint weights" : "random weights", batch, resolution, latent, latent, pattern.pattern(), iterations, warmup);
+        List<Row> rows = new ArrayList<>();
+        for (String method : methods) {
+            resetPeak();
+            try (Checkpoint cp = hasWeights ? Checkpoint.open(folder) : null) {
+                WeightSource weights = hasWeights ? cp.components().values().iterator().next() : new RandomWeights(UNet2DConditionModel.parameterShapes(config), 0);
+                rows.add(bench(method, config, weights, pattern, latent));
+            }
+            Row r = rows.getLast();
+            System.out.printf("  %-11s %,10d params  %9.1f ms/step (forward+backward %.1f, clip+optimizer %.1f)  peak RSS %.2f GiB%n",
+                    r.method(), r.parameters(), r.gradientMs() + r.optimizerMs(), r.gradientMs(), r.optimizerMs(), r.peakGib());
+        }
+        Row lora = rows.stream().filter(r -> r.method().equals("lora")).findFirst().orElse(null);
+        if (lora != null) {
+            for (Row r : rows) {
+                if (r != lora) System.out.printf("  %s / lora: %.2fx time per step, %.2fx peak memory%n", r.method(),
+                        (r.gradientMs() + r.optimizerMs()) / (lora.gradientMs() + lora.optimizerMs()), r.peakGib() / lora.peakGib());
+            }
+        }
+        return 0;
+    }
+
+    private Row bench(String method, UNetConfig config, WeightSource weights, Pattern pattern, int latent) {
+        ModelGraph g = UNet2DConditionModel.build(config, weights, DataType.FLOAT, batch, latent, latent, 77);
+        SameDiff sd = g.sd();
+        List<AdaptedWeight> adapted = AdapterInjector.inject(sd, pattern, AdapterSpec.defaults(method).builder());
+        Map<String, INDArray> euclidean = new LinkedHashMap<>(), manifold = new LinkedHashMap<>();
+        List<String> names = new ArrayList<>();
+        long parameters = 0;
+        for (AdaptedWeight a : adapted) {
+            parameters += a.parameterCount();
+            for (AdapterParameter p : a.parameters()) {
+                (p.kind() == ParamKind.STIEFEL ? manifold : euclidean).put(p.name(), p.value());
+                names.add(p.name());
+            }
+        }
+        AdamW adamw = new AdamW(euclidean, 1e-4, 0.9, 0.999, 1e-8, 1e-2);
+        StiefelAdam stiefel = manifold.isEmpty() ? null : new StiefelAdam(manifold, 1e-4, 0.9, 0.999, 1e-5, StiefelOptions.soda());
+        SDVariable target = sd.placeHolder("target", DataType.FLOAT, batch, config.inChannels(), latent, latent);
+        SDVariable diff = g.get("out").sub(target);
+        sd.setLossVariables(diff.mul(diff).mean().rename("bench_loss"));
+        Nd4j.getRandom().setSeed(1);
+        Map<String, INDArray> feed = new HashMap<>();
+        feed.put("sample", Nd4j.randn(DataType.FLOAT, batch, config.inChannels(), latent, latent));
+        feed.put("timestep", Nd4j.createFromArray(new float[batch]).addi(500));
+        feed.put("encoder_hidden_states", Nd4j.randn(DataType.FLOAT, batch, 77, config.crossAttentionDim()));
+        feed.put("target", Nd4j.randn(DataType.FLOAT, batch, config.inChannels(), latent, latent));
+        double gradientNanos = 0, optimizerNanos = 0;
+        for (int i = 0; i < warmup + iterations; i++) {
+            long t0 = System.nanoTime();
+            Map<String, INDArray> grads = sd.calculateGradients(feed, names);
+            long t1 = System.nanoTime();
+            GradientClipping.clipByGlobalNorm(grads.values(), 1.0);
+            adamw.step(grads);
+            if (stiefel != null) stiefel.step(grads);
+            long t2 = System.nanoTime();
+            if (i >= warmup) {
+                gradientNanos += t1 - t0;
+                optimizerNanos += t2 - t1;
+            }
+        }
+        return new Row(method, parameters, gradientNanos / 1e6 / iterations, optimizerNanos / 1e6 / iterations, UNetBenchCommand.peakRssGib());
+    }
+
+    /** Resets the kernel's resident-set high-water mark (VmHWM), so the next peak is one method's. */
+    private static void resetPeak() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+        } catch (IOException | UnsupportedOperationException e) {
+            // not Linux, or not permitted: the peak then covers every method so far
+        }
+    }
+}
