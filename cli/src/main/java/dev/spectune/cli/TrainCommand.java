@@ -47,6 +47,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", required = true) Path out;
     @Option(names = "--checkpoint-every", defaultValue = "0", description = "Write a resumable checkpoint every N steps under OUT/checkpoints (0: none).") int checkpointEvery;
     @Option(names = "--keep-checkpoints", defaultValue = "3", description = "Keep the newest K checkpoints (0: all; default ${DEFAULT-VALUE}).") int keepCheckpoints;
+    @Option(names = "--snr-gamma", defaultValue = "0", description = "Min-SNR-γ loss weighting (Hang et al. 2023; 5 is usual; 0: off).") double snrGamma;
+    @Option(names = "--offset-noise", defaultValue = "0", description = "Offset noise strength (e.g. 0.05; 0: off).") double offsetNoise;
+    @Option(names = "--gradient-accumulation", defaultValue = "1", description = "Micro-batches per step (effective batch = batch size × N).") int gradientAccumulation;
     @Option(names = "--resume", description = "Continue from the newest checkpoint under OUT/checkpoints, bit-identically to an uninterrupted run.") boolean resume;
 
     static final class Methods implements Iterable<String> {
@@ -62,7 +65,7 @@ public final class TrainCommand implements Callable<Integer> {
                 KroneckerFactorPlanner.Mode.AUTHORS, factors, seed);
         TrainingConfig c = new TrainingConfig(model, images, prompt, spec, targets != null ? targets : AdapterInjector.UNET_ATTENTION.pattern(),
                 steps, lr, stiefelLr, batchSize, resolution, seed, lrScheduler, warmup, maxGradNorm, randomFlip, out, validationEvery,
-                validationPrompt != null ? validationPrompt : prompt, checkpointEvery, keepCheckpoints, resume);
+                validationPrompt != null ? validationPrompt : prompt, checkpointEvery, keepCheckpoints, resume, snrGamma, offsetNoise, gradientAccumulation);
         TrainingRun.Result r = TrainingRun.run(c, System.out);
         System.out.printf("loss (mean over fixed timesteps and noise): %.5f before, %.5f after; adapter in %s%n", r.evalLossBefore(), r.evalLossAfter(), r.adapter());
         return 0;

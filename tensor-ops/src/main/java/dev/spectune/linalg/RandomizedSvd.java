@@ -113,14 +113,7 @@ public final class RandomizedSvd {
     private static Svd flipSigns(INDArray u, INDArray s, INDArray vt) {
         int m = (int) u.rows(), k = (int) u.columns(), n = (int) vt.columns();
         double[] ud = Matrices.rowMajor(u), vd = Matrices.rowMajor(vt);
-        for (int c = 0; c < k; c++) {
-            int argmax = 0;
-            for (int i = 1; i < m; i++) if (Math.abs(ud[i * k + c]) > Math.abs(ud[argmax * k + c])) argmax = i;
-            if (ud[argmax * k + c] < 0) {
-                for (int i = 0; i < m; i++) ud[i * k + c] = -ud[i * k + c];
-                for (int j = 0; j < n; j++) vd[c * n + j] = -vd[c * n + j];
-            }
-        }
+        Svd.flipSigns(ud, vd, m, k, n);
         return new Svd(Matrices.fromRowMajor(ud, m, k, u.dataType()), s, Matrices.fromRowMajor(vd, k, n, vt.dataType()));
     }
 }

@@ -21,6 +21,14 @@ public record Svd(INDArray u, INDArray s, INDArray vt) {
         DataType type = w.dataType();
         Lapack.SvdArrays r = Lapack.gesdd(Matrices.rowMajor(w), m, n, Matrices.isSinglePrecision(w));
         double[] u = r.u(), vt = r.vt();
+        flipSigns(u, vt, m, k, n);
+        return new Svd(Matrices.fromRowMajor(u, m, k, type),
+                Nd4j.createFromArray(r.s()).castTo(type),
+                Matrices.fromRowMajor(vt, k, n, type));
+    }
+
+    /** In place on row-major U [m, k] and Vt [k, n]: the largest-magnitude entry of each column of U made positive. */
+    static void flipSigns(double[] u, double[] vt, int m, int k, int n) {
         for (int c = 0; c < k; c++) {
             int argmax = 0;
             for (int i = 1; i < m; i++) if (Math.abs(u[i * k + c]) > Math.abs(u[argmax * k + c])) argmax = i;
@@ -29,9 +37,6 @@ public record Svd(INDArray u, INDArray s, INDArray vt) {
                 for (int j = 0; j < n; j++) vt[c * n + j] = -vt[c * n + j];
             }
         }
-        return new Svd(Matrices.fromRowMajor(u, m, k, type),
-                Nd4j.createFromArray(r.s()).castTo(type),
-                Matrices.fromRowMajor(vt, k, n, type));
     }
 
     /** U·diag(s)·Vt: [m, n]. */

@@ -1,6 +1,7 @@
 /*
  * TrainingResumeTest: checkpoints make a run resumable bit-identically, survive a crash while a
- * checkpoint is being written, and only the newest K are kept. The tiny golden pipeline and the
+ * checkpoint is being written, and only the newest K are kept; gradient accumulation equals a
+ * larger batch. The tiny golden pipeline and the
  * DreamBooth dog photos; SODA-SVD, so both optimizers (AdamW for δ, Stiefel Adam for the
  * rotation factors) carry state across the interruption.
  */
@@ -39,7 +40,7 @@ class TrainingResumeTest {
     private static TrainingConfig config(Path out, int checkpointEvery, int keep, boolean resume) {
         return new TrainingConfig(TestFixtures.path("golden/pipeline_tiny"), TestFixtures.path("artifacts/dreambooth/dataset/dog"), "a photo of sks dog",
                 AdapterSpec.defaults("soda-svd"), AdapterInjector.UNET_ATTENTION.pattern(), STEPS, 1e-2, 2e-2, 1, 32, 3, "cosine", 2, 1.0, true,
-                out, 0, "a photo of sks dog", checkpointEvery, keep, resume);
+                out, 0, "a photo of sks dog", checkpointEvery, keep, resume, 5.0, 0.05, 1);
     }
 
     /** A crash: the run dies after this many completed steps. */
@@ -110,7 +111,27 @@ class TrainingResumeTest {
         assertThat(Files.isDirectory(run.resolve("checkpoints/checkpoint-000005/adapter"))).isTrue();
         TrainingConfig other = new TrainingConfig(TestFixtures.path("golden/pipeline_tiny"), TestFixtures.path("artifacts/dreambooth/dataset/dog"),
                 "a photo of sks dog", AdapterSpec.defaults("soda-svd"), AdapterInjector.UNET_ATTENTION.pattern(), STEPS, 5e-3, 2e-2, 1, 32, 3,
-                "cosine", 2, 1.0, true, run, 0, "a photo of sks dog", 1, 2, true);
+                "cosine", 2, 1.0, true, run, 0, "a photo of sks dog", 1, 2, true, 5.0, 0.05, 1);
         assertThatThrownBy(() -> TrainingRun.run(other, QUIET)).hasMessageContaining("was written by a run with other settings");
+    }
+
+    @Test
+    void accumulatingTwoMicroBatchesEqualsOneBatchOfTwo(@TempDir Path dir) throws IOException {
+        TrainingRun.Result whole = TrainingRun.run(withBatch(dir.resolve("batch2"), 2, 1), QUIET);
+        TrainingRun.Result accumulated = TrainingRun.run(withBatch(dir.resolve("accumulate2"), 1, 2), QUIET);
+        double a = whole.log().getFirst().loss(), b = accumulated.log().getFirst().loss();
+        System.out.printf("batch 2: loss %.8f; 2 x batch 1 accumulated: loss %.8f%n", a, b);
+        assertThat(b).isCloseTo(a, org.assertj.core.api.Assertions.within(1e-5 * a));
+        assertThat(accumulated.log().getFirst().gradNorm()).isCloseTo(whole.log().getFirst().gradNorm(),
+                org.assertj.core.api.Assertions.within(1e-4 * whole.log().getFirst().gradNorm()));
+        var p = dev.spectune.training.io.AdapterDirectory.read(dir.resolve("batch2/adapter")).tensors();
+        var q = dev.spectune.training.io.AdapterDirectory.read(dir.resolve("accumulate2/adapter")).tensors();
+        for (String k : p.keySet()) assertThat(q.get(k).sub(p.get(k)).amaxNumber().doubleValue()).as(k).isLessThan(1e-4);
+    }
+
+    private static TrainingConfig withBatch(Path out, int batch, int accumulation) {
+        return new TrainingConfig(TestFixtures.path("golden/pipeline_tiny"), TestFixtures.path("artifacts/dreambooth/dataset/dog"), "a photo of sks dog",
+                AdapterSpec.defaults("soda-svd"), AdapterInjector.UNET_ATTENTION.pattern(), 1, 1e-2, 2e-2, batch, 32, 3, "constant", 0, 1.0, true,
+                out, 0, "a photo of sks dog", 0, 0, false, 5.0, 0.05, accumulation);
     }
 }

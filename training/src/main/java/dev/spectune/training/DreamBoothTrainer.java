@@ -51,7 +51,7 @@ public final class DreamBoothTrainer implements AutoCloseable {
     private final TrainingConfig config;
     private final StableDiffusionPipeline pipe;
     private final List<INDArray> latents = new ArrayList<>();
-    private final INDArray promptEmbeds;
+    private final List<INDArray> embeds = new ArrayList<>();                  // per image: its caption's CLIP embedding [1, 77, D]
     private final ModelGraph unet;
     private final List<AdaptedWeight> adapted;
     private final AdamW adamw;
@@ -72,7 +72,8 @@ public final class DreamBoothTrainer implements AutoCloseable {
             INDArray eps = Nd4j.zeros(DataType.FLOAT, 1, vae.latentChannels(), config.resolution() / f, config.resolution() / f);
             latents.add(encoder.run(Map.of("image", e.pixels().reshape(1, 3, config.resolution(), config.resolution()), "eps", eps), "mean_scaled").get("mean_scaled"));
         }
-        this.promptEmbeds = pipe.encode(config.prompt(), 1).embeds();
+        Map<String, INDArray> byCaption = new HashMap<>();
+        for (ImageFolder.Example e : images) embeds.add(byCaption.computeIfAbsent(e.caption(), caption -> pipe.encode(caption, 1).embeds()));
         int lh = config.resolution() / f;
         this.unet = UNet2DConditionModel.build(pipe.unetConfig(), pipe.component("unet"), DataType.FLOAT, config.batchSize(), lh, lh, 77);
         this.adapted = AdapterInjector.inject(unet.sd(), Pattern.compile(config.targets()), config.adapter().builder());
@@ -89,8 +90,9 @@ public final class DreamBoothTrainer implements AutoCloseable {
         this.noise = new DdpmScheduler(sc);
         SameDiff sd = unet.sd();
         SDVariable target = sd.placeHolder("target", DataType.FLOAT, config.batchSize(), pipe.unetConfig().inChannels(), lh, lh);
-        SDVariable diff = unet.get("out").sub(target);
-        this.loss = diff.mul(diff).mean().rename("loss");
+        SDVariable weight = sd.placeHolder("loss_weight", DataType.FLOAT, config.batchSize(), 1, 1, 1);
+        SDVariable diff = unet.get("out").sub(target);                                   // [B, C, h, w]
+        this.loss = diff.mul(diff).mul(weight).mean().rename("loss");                    // = mean over the batch of w_i · MSE_i
         sd.setLossVariables(loss);
         this.schedule = LearningRateSchedule.of(config.lrSchedule(), config.warmupSteps(), config.steps());
     }
@@ -112,26 +114,51 @@ public final class DreamBoothTrainer implements AutoCloseable {
         return adapted.stream().mapToLong(AdaptedWeight::parameterCount).sum();
     }
 
-    /** One optimisation step (0-based); returns its log line. */
+    /**
+     * One optimisation step (0-based); returns its log line. The step draws its whole effective
+     * batch (batch size × accumulation) first, then runs it in micro-batches of the batch size and
+     * averages their gradients: accumulating N micro-batches of B equals one batch of N·B.
+     */
     public StepLog step(int step) {
         long start = System.nanoTime();
         Random random = randomForStep(step);
-        int b = config.batchSize();
-        INDArray z0 = Nd4j.concat(0, pick(b, random));
+        int b = config.batchSize(), micro = config.gradientAccumulation(), total = b * micro;
+        int[] picked = new int[total];
+        for (int i = 0; i < total; i++) picked[i] = random.nextInt(latents.size());
+        INDArray z0 = Nd4j.concat(0, latentsOf(picked, random));                           // [N·B, C, h, w]
         INDArray eps = gaussian(random, z0.shape());
-        int[] t = new int[b];
-        for (int i = 0; i < b; i++) t[i] = random.nextInt(noise.schedule().size());
-        INDArray noisy = noise.addNoise(z0, eps, t);
-        INDArray target = pipe.schedulerConfig().predictionType().equals("v_prediction") ? noise.velocity(z0, eps, t) : eps;
-        Map<String, INDArray> feed = new HashMap<>();
-        feed.put("sample", noisy);
-        double[] ts = new double[b];
-        for (int i = 0; i < b; i++) ts[i] = t[i];
-        feed.put("timestep", Nd4j.createFromArray(ts).castTo(DataType.FLOAT));
-        feed.put("encoder_hidden_states", b == 1 ? promptEmbeds : Nd4j.concat(0, java.util.Collections.nCopies(b, promptEmbeds).toArray(INDArray[]::new)));
-        feed.put("target", target);
-        Map<String, INDArray> grads = unet.sd().calculateGradients(feed, parameterNames);
-        double lossValue = unet.sd().output(feed, loss.name()).get(loss.name()).getDouble(0);
+        if (config.offsetNoise() > 0) {                                                   // Guttenberg's offset noise: a per-channel constant
+            eps.addi(gaussian(random, z0.size(0), z0.size(1), 1, 1).muli(config.offsetNoise()));
+        }
+        int[] t = new int[total];
+        for (int i = 0; i < total; i++) t[i] = random.nextInt(noise.schedule().size());
+        boolean velocity = pipe.schedulerConfig().predictionType().equals("v_prediction");
+        Map<String, INDArray> grads = null;
+        double lossValue = 0;
+        for (int m = 0; m < micro; m++) {
+            int from = m * b;
+            INDArray z = rows(z0, from, b), e = rows(eps, from, b);                          // [B, C, h, w]
+            int[] tm = java.util.Arrays.copyOfRange(t, from, from + b);
+            Map<String, INDArray> feed = new HashMap<>();
+            feed.put("sample", noise.addNoise(z, e, tm));
+            double[] ts = new double[b];
+            for (int i = 0; i < b; i++) ts[i] = tm[i];
+            feed.put("timestep", Nd4j.createFromArray(ts).castTo(DataType.FLOAT));
+            INDArray[] text = new INDArray[b];
+            for (int i = 0; i < b; i++) text[i] = embeds.get(picked[from + i]);
+            feed.put("encoder_hidden_states", b == 1 ? text[0] : Nd4j.concat(0, text));
+            feed.put("target", velocity ? noise.velocity(z, e, tm) : e);
+            feed.put("loss_weight", lossWeights(tm, velocity));
+            var result = unet.sd().calculateGradientsAndOutputs(feed, List.of(loss.name()), parameterNames);
+            lossValue += result.getOutputs().get(loss.name()).getDouble(0) / micro;
+            if (grads == null) {
+                grads = new LinkedHashMap<>();
+                for (var g : result.getGradients().entrySet()) grads.put(g.getKey(), g.getValue().dup());
+            } else {
+                for (var g : result.getGradients().entrySet()) grads.get(g.getKey()).addi(g.getValue());
+            }
+        }
+        if (micro > 1) for (INDArray g : grads.values()) g.divi(micro);
         double norm = GradientClipping.clipByGlobalNorm(grads.values(), config.maxGradNorm());
         double m = schedule.multiplier(step, config.learningRate());
         adamw.setLearningRate(config.learningRate() * m);
@@ -143,13 +170,34 @@ public final class DreamBoothTrainer implements AutoCloseable {
         return new StepLog(step, lossValue, config.learningRate() * m, norm, (System.nanoTime() - start) / 1e9);
     }
 
-    private INDArray[] pick(int b, Random random) {
-        INDArray[] out = new INDArray[b];
-        for (int i = 0; i < b; i++) {
-            INDArray z = latents.get(random.nextInt(latents.size()));
+    private static INDArray rows(INDArray a, int from, int count) {
+        return a.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, from + count)).dup('c');
+    }
+
+    private INDArray[] latentsOf(int[] picked, Random random) {
+        INDArray[] out = new INDArray[picked.length];
+        for (int i = 0; i < picked.length; i++) {
+            INDArray z = latents.get(picked[i]);
             out[i] = config.randomFlip() && random.nextBoolean() ? flipHorizontally(z) : z;
         }
         return out;
+    }
+
+    /**
+     * Per-sample loss weights [B, 1, 1, 1]: 1, or with min-SNR-γ (Hang et al., "Efficient Diffusion
+     * Training via Min-SNR Weighting Strategy", ICCV 2023; diffusers' --snr_gamma)
+     * min(SNR(t), γ) / SNR(t) for ε-prediction and min(SNR(t), γ) / (SNR(t) + 1) for v-prediction,
+     * SNR(t) = ᾱ_t / (1 − ᾱ_t).
+     */
+    INDArray lossWeights(int[] t, boolean velocity) {
+        float[] w = new float[t.length];
+        for (int i = 0; i < t.length; i++) w[i] = config.snrGamma() > 0 ? (float) minSnrWeight(noise.schedule().alphasCumprod()[t[i]], config.snrGamma(), velocity) : 1f;
+        return Nd4j.createFromArray(w).reshape(t.length, 1, 1, 1);
+    }
+
+    public static double minSnrWeight(double alphaBar, double gamma, boolean velocity) {
+        double snr = alphaBar / (1 - alphaBar);
+        return Math.min(snr, gamma) / (velocity ? snr + 1 : snr);
     }
 
     /** The latent of the mirrored image: columns reversed ([1, C, h, w]). */
@@ -224,7 +272,8 @@ public final class DreamBoothTrainer implements AutoCloseable {
         double total = 0;
         int n = 0;
         for (int t : timesteps) {
-            for (INDArray z0 : latents) {
+            for (int example = 0; example < latents.size(); example++) {
+                INDArray z0 = latents.get(example), promptEmbeds = embeds.get(example);
                 long[] shape = z0.shape();
                 float[] v = new float[(int) z0.length()];
                 for (int i = 0; i < v.length; i++) v[i] = (float) r.nextGaussian();
@@ -236,6 +285,7 @@ public final class DreamBoothTrainer implements AutoCloseable {
                 feed.put("timestep", Nd4j.valueArrayOf(new long[] {b}, t, DataType.FLOAT));
                 feed.put("encoder_hidden_states", b == 1 ? promptEmbeds : Nd4j.concat(0, java.util.Collections.nCopies(b, promptEmbeds).toArray(INDArray[]::new)));
                 feed.put("target", b == 1 ? eps : Nd4j.concat(0, java.util.Collections.nCopies(b, eps).toArray(INDArray[]::new)));
+                feed.put("loss_weight", Nd4j.ones(DataType.FLOAT, b, 1, 1, 1));
                 total += unet.sd().output(feed, loss.name()).get(loss.name()).getDouble(0);
                 n++;
             }
