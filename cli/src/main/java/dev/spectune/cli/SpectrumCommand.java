@@ -34,6 +34,9 @@ public final class SpectrumCommand implements Callable<Integer> {
     @Option(names = "--precision", defaultValue = "float", description = "float (sgesdd) or double (dgesdd).") String precision;
     @Option(names = "--cache", description = "Decomposition cache (.safetensors): reused where the weight hash matches, then updated.") Path cache;
     @Option(names = "--out", required = true, description = "Output folder.") Path out;
+    @Option(names = "--randomized", defaultValue = "0", description = "Randomized top-R SVD (Halko–Martinsson–Tropp) instead of the full one (0: off).") int randomizedRank;
+    @Option(names = "--randomized-min-side", defaultValue = "512", description = "... only for layers whose smaller side is at least this (default ${DEFAULT-VALUE}).") int randomizedMinSide;
+    @Option(names = "--randomized-check", description = "Also run the full SVD of those layers and report the randomized error.") boolean randomizedCheck;
 
     @Override
     public Integer call() throws Exception {
@@ -48,7 +51,9 @@ public final class SpectrumCommand implements Callable<Integer> {
         }
         Map<String, DecompositionCache.Entry> entries = cache != null && Files.isRegularFile(cache) ? DecompositionCache.read(cache) : new LinkedHashMap<>();
         long start = System.nanoTime();
-        List<SpectrumAnalysis.Layer> layers = SpectrumAnalysis.analyze(weights, merged, rank, entries);
+        SpectrumAnalysis.Randomized randomized = randomizedRank > 0
+                ? new SpectrumAnalysis.Randomized(randomizedRank, randomizedMinSide, randomizedCheck) : SpectrumAnalysis.Randomized.OFF;
+        List<SpectrumAnalysis.Layer> layers = SpectrumAnalysis.analyze(weights, merged, rank, entries, randomized);
         double seconds = (System.nanoTime() - start) / 1e9;
         if (cache != null) DecompositionCache.write(cache, entries);
         List<Path> written = SpectrumReport.write(out, layers, rank);
@@ -62,6 +67,17 @@ public final class SpectrumCommand implements Callable<Integer> {
             double meanShare = layers.stream().filter(l -> l.change() != null).mapToDouble(l -> l.change().leftShare()).average().orElse(0);
             System.out.printf("adapter %s: %d layers changed; mean largest principal angle (top-%d) %.4f deg; mean share of dW in W0's left top-%d subspace %.4f%n",
                     adapter, changed, rank, meanAngle, rank, meanShare);
+        }
+        List<SpectrumAnalysis.Layer> approximated = layers.stream().filter(SpectrumAnalysis.Layer::randomized).toList();
+        if (!approximated.isEmpty()) {
+            System.out.printf("randomized top-%d SVD on %d layers (smaller side >= %d): %.2f s", randomizedRank, approximated.size(), randomizedMinSide,
+                    approximated.stream().mapToDouble(SpectrumAnalysis.Layer::svdMillis).sum() / 1e3);
+            if (randomizedCheck) {
+                System.out.printf("; against the full SVD: worst relative singular value error %.2e, worst top-%d subspace sine %.3f",
+                        approximated.stream().mapToDouble(SpectrumAnalysis.Layer::randomizedValueError).max().orElse(0), randomizedRank,
+                        approximated.stream().mapToDouble(SpectrumAnalysis.Layer::randomizedSubspaceSine).max().orElse(0));
+            }
+            System.out.println();
         }
         for (Path p : written) System.out.println("wrote " + p);
         return 0;

@@ -82,6 +82,22 @@ class SpectrumToolsTest {
     }
 
     @Test
+    void randomizedSpectrumReportsItsErrorAgainstTheFullSvd(@TempDir Path dir) throws Exception {
+        var r = CheckpointCliTest.run("spectrum", "--model", unet().toString(), "--out", dir.toString(),
+                "--randomized", "4", "--randomized-min-side", "16", "--randomized-check");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).containsPattern("randomized top-4 SVD on \\d+ layers .*against the full SVD: worst relative singular value error");
+        List<String> rows = Files.readAllLines(dir.resolve("spectrum.csv"));
+        assertThat(rows.get(0)).endsWith(",randomized_top_r,randomized_max_rel_sv_error,randomized_subspace_sine");
+        for (String row : rows.subList(1, rows.size())) {
+            String[] f = row.split(",", -1);
+            assertThat(f[14]).isEqualTo("4");
+            assertThat(Double.parseDouble(f[15])).as("top-4 singular values of " + f[0]).isLessThan(0.05);
+            assertThat(f[6]).as("effective rank needs every singular value").isEqualTo("NaN");
+        }
+    }
+
+    @Test
     void verifyDecompPassesInDoubleAndCatchesACorruptedCache(@TempDir Path dir) throws Exception {
         var r = CheckpointCliTest.run("verify-decomp", "--model", unet().toString(), "--precision", "double");
         System.out.println(r.out());

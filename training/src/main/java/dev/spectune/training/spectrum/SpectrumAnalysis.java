@@ -8,6 +8,7 @@
  */
 package dev.spectune.training.spectrum;
 
+import dev.spectune.linalg.RandomizedSvd;
 import dev.spectune.linalg.Spectra;
 import dev.spectune.linalg.Svd;
 import java.util.ArrayList;
@@ -26,21 +27,73 @@ public final class SpectrumAnalysis {
     public record Change(double deltaNorm, double deltaRelative, double leftShare, double rightShare,
                          double leftAngleMaxDegrees, double rightAngleMaxDegrees, double[] adaptedValues) {}
 
-    /** One layer: key, shape, singular values descending, time to decompose, the change (null without adapter). */
-    public record Layer(String key, long rows, long cols, double[] values, double svdMillis, boolean fromCache, Change change) {
+    /**
+     * One layer: key, shape, singular values descending (all of them, or the top r when randomized),
+     * ‖W‖²_F, time to decompose, whether the cache supplied it, the change (null without adapter),
+     * and for a randomized layer checked against the full SVD the worst relative error of its
+     * singular values and the sine of the largest angle between the top-r left subspaces (NaN otherwise).
+     */
+    public record Layer(String key, long rows, long cols, double[] values, double frobeniusSquared, double svdMillis, boolean fromCache,
+                        boolean randomized, double randomizedValueError, double randomizedSubspaceSine, Change change) {
         public String block() {
             return blockOf(key);
         }
+
+        public double stableRank() {
+            return values.length == 0 || values[0] == 0 ? 0 : frobeniusSquared / (values[0] * values[0]);
+        }
+
+        /** Needs every singular value: NaN for a randomized (top-r) layer. */
+        public double effectiveRank() {
+            return randomized ? Double.NaN : Spectra.effectiveRank(values);
+        }
+
+        public double topEnergy(int r) {
+            double top = 0;
+            for (int i = 0; i < Math.min(r, values.length); i++) top += values[i] * values[i];
+            return frobeniusSquared == 0 ? 0 : Math.min(1, top / frobeniusSquared);
+        }
+    }
+
+    /** Randomized top-r SVD for layers whose smaller side is at least {@code minSide}; check: also run the full SVD and report the error. */
+    public record Randomized(int rank, int minSide, boolean check) {
+        public static final Randomized OFF = new Randomized(0, Integer.MAX_VALUE, false);
+
+        boolean appliesTo(INDArray w) {
+            return rank > 0 && Math.min(w.rows(), w.columns()) >= Math.max(minSide, rank + 1);
+        }
+    }
+
+    public static List<Layer> analyze(Map<String, INDArray> weights, Map<String, INDArray> adapted, int r, Map<String, DecompositionCache.Entry> cache) {
+        return analyze(weights, adapted, r, cache, Randomized.OFF);
     }
 
     /**
      * Decomposes every weight (in the order given), reusing cache entries whose weight hash matches
      * and adding fresh ones to {@code cache}; with {@code adapted} (key → W), reports the change.
      */
-    public static List<Layer> analyze(Map<String, INDArray> weights, Map<String, INDArray> adapted, int r, Map<String, DecompositionCache.Entry> cache) {
+    public static List<Layer> analyze(Map<String, INDArray> weights, Map<String, INDArray> adapted, int r, Map<String, DecompositionCache.Entry> cache,
+                                      Randomized randomized) {
+        if (adapted != null && randomized.rank() > 0) throw new IllegalArgumentException("the randomized SVD is for spectra of a model; an adapter's change needs the full SVD");
         List<Layer> layers = new ArrayList<>();
         for (var e : weights.entrySet()) {
             INDArray w0 = e.getValue();                                       // [out, in]
+            double frobenius = Math.pow(w0.norm2Number().doubleValue(), 2);
+            if (randomized.appliesTo(w0)) {
+                long start = System.nanoTime();
+                Svd top = RandomizedSvd.of(w0, RandomizedSvd.Options.topR(randomized.rank()));
+                double millis = (System.nanoTime() - start) / 1e6;
+                double valueError = Double.NaN, sine = Double.NaN;
+                if (randomized.check()) {
+                    Svd full = Svd.of(w0);
+                    double[] f = full.s().toDoubleVector(), t = top.s().toDoubleVector();
+                    valueError = 0;
+                    for (int i = 0; i < t.length; i++) valueError = Math.max(valueError, Math.abs(t[i] - f[i]) / f[i]);
+                    sine = Spectra.largestAngleSine(Spectra.leftColumns(top, t.length), Spectra.leftColumns(full, t.length));
+                }
+                layers.add(new Layer(e.getKey(), w0.rows(), w0.columns(), top.s().toDoubleVector(), frobenius, millis, false, true, valueError, sine, null));
+                continue;
+            }
             String hash = DecompositionCache.hashOf(w0);
             DecompositionCache.Entry cached = cache.get(e.getKey());
             boolean hit = cached != null && cached.weightSha256().equals(hash) && cached.svd().s().dataType() == w0.dataType();
@@ -50,7 +103,7 @@ public final class SpectrumAnalysis {
             if (!hit) cache.put(e.getKey(), new DecompositionCache.Entry(svd, hash));
             Change change = null;
             if (adapted != null && adapted.containsKey(e.getKey())) change = change(w0, svd, adapted.get(e.getKey()), r);
-            layers.add(new Layer(e.getKey(), w0.rows(), w0.columns(), svd.s().toDoubleVector(), millis, hit, change));
+            layers.add(new Layer(e.getKey(), w0.rows(), w0.columns(), svd.s().toDoubleVector(), frobenius, millis, hit, false, Double.NaN, Double.NaN, change));
         }
         return layers;
     }

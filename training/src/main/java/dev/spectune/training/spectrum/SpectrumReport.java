@@ -53,6 +53,8 @@ public final class SpectrumReport {
         StringBuilder sb = new StringBuilder("layer,block,rows,cols,spectral_norm,stable_rank,effective_rank");
         for (int k : SpectrumAnalysis.ENERGY_RANKS) sb.append(",energy_top").append(k);
         sb.append(",svd_ms,from_cache");
+        boolean randomized = layers.stream().anyMatch(SpectrumAnalysis.Layer::randomized);
+        if (randomized) sb.append(",randomized_top_r,randomized_max_rel_sv_error,randomized_subspace_sine");
         if (adapter) {
             sb.append(",delta_norm,delta_relative,delta_left_share_top").append(r).append(",delta_right_share_top").append(r)
               .append(",left_angle_max_deg_top").append(r).append(",right_angle_max_deg_top").append(r)
@@ -62,9 +64,14 @@ public final class SpectrumReport {
         for (var l : layers) {
             double[] s = l.values();
             sb.append(String.format(Locale.ROOT, "%s,%s,%d,%d,%.9g,%.9g,%.9g", l.key(), l.block(), l.rows(), l.cols(),
-                    Spectra.spectralNorm(s), Spectra.stableRank(s), Spectra.effectiveRank(s)));
-            for (int k : SpectrumAnalysis.ENERGY_RANKS) sb.append(String.format(Locale.ROOT, ",%.9g", Spectra.topEnergy(s, k)));
+                    Spectra.spectralNorm(s), l.stableRank(), l.effectiveRank()));
+            for (int k : SpectrumAnalysis.ENERGY_RANKS) {
+                sb.append(k <= s.length || !l.randomized() ? String.format(Locale.ROOT, ",%.9g", l.topEnergy(k)) : ",");
+            }
             sb.append(String.format(Locale.ROOT, ",%.3f,%b", l.svdMillis(), l.fromCache()));
+            if (randomized) {
+                sb.append(l.randomized() ? String.format(Locale.ROOT, ",%d,%.3g,%.3g", s.length, l.randomizedValueError(), l.randomizedSubspaceSine()) : ",,,");
+            }
             if (adapter) {
                 var c = l.change();
                 if (c == null) {
@@ -131,7 +138,7 @@ public final class SpectrumReport {
         for (int j = 0; j < layers.size(); j++) {
             y.add(shortName(layers.get(j).key(), ""));
             for (int i = 0; i < SpectrumAnalysis.ENERGY_RANKS.length; i++) {
-                heat.add(new Number[] {i, j, Math.round(1000 * Spectra.topEnergy(layers.get(j).values(), SpectrumAnalysis.ENERGY_RANKS[i])) / 1000.0});
+                heat.add(new Number[] {i, j, Math.round(1000 * layers.get(j).topEnergy(SpectrumAnalysis.ENERGY_RANKS[i])) / 1000.0});
             }
         }
         chart.getStyler().setShowValue(true);
