@@ -13,6 +13,7 @@ import dev.spectune.training.TrainingConfig;
 import dev.spectune.training.TrainingRun;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -66,7 +67,17 @@ public final class TrainCommand implements Callable<Integer> {
         TrainingConfig c = new TrainingConfig(model, images, prompt, spec, targets != null ? targets : AdapterInjector.UNET_ATTENTION.pattern(),
                 steps, lr, stiefelLr, batchSize, resolution, seed, lrScheduler, warmup, maxGradNorm, randomFlip, out, validationEvery,
                 validationPrompt != null ? validationPrompt : prompt, checkpointEvery, keepCheckpoints, resume, snrGamma, offsetNoise, gradientAccumulation);
-        TrainingRun.Result r = TrainingRun.run(c, System.out);
+        TrainingRun.Result r;
+        if (System.console() != null) {                                  // a terminal: a progress bar with loss, it/s and ETA
+            try (ProgressBar bar = new ProgressBar("training", steps)) {
+                r = TrainingRun.run(c, System.out, l -> {
+                    bar.stepTo(l.step() + 1);
+                    bar.setExtraMessage(String.format(" loss %.4f", l.loss()));
+                }, false);
+            }
+        } else {                                                         // a log file or pipe: plain lines
+            r = TrainingRun.run(c, System.out);
+        }
         System.out.printf("loss (mean over fixed timesteps and noise): %.5f before, %.5f after; adapter in %s%n", r.evalLossBefore(), r.evalLossAfter(), r.adapter());
         return 0;
     }

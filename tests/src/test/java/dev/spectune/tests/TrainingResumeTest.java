@@ -45,7 +45,7 @@ class TrainingResumeTest {
 
     /** A crash: the run dies after this many completed steps. */
     private static TrainingRun.StepHook crashAfter(int steps) {
-        return done -> { if (done == steps) throw new IllegalStateException("simulated crash after step " + done); };
+        return l -> { if (l.step() + 1 == steps) throw new IllegalStateException("simulated crash after step " + (l.step() + 1)); };
     }
 
     private static byte[] adapterBytes(Path run) throws IOException {

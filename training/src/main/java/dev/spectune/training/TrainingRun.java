@@ -33,17 +33,22 @@ public final class TrainingRun {
 
     static final int[] EVAL_TIMESTEPS = {100, 300, 500, 700, 900};
 
-    /** Called after every completed step (tests use it to interrupt a run). */
+    /** Called after every completed step with its log line (a progress bar; tests use it to interrupt a run). */
     @FunctionalInterface
     public interface StepHook {
-        void afterStep(int completedSteps);
+        void afterStep(DreamBoothTrainer.StepLog step);
     }
 
     public static Result run(TrainingConfig c, PrintStream out) throws IOException {
-        return run(c, out, s -> { });
+        return run(c, out, s -> { }, true);
     }
 
     public static Result run(TrainingConfig c, PrintStream out, StepHook hook) throws IOException {
+        return run(c, out, hook, true);
+    }
+
+    /** @param stepLines print a line every tenth of the run (off when the hook draws a progress bar) */
+    public static Result run(TrainingConfig c, PrintStream out, StepHook hook, boolean stepLines) throws IOException {
         Files.createDirectories(c.out());
         List<DreamBoothTrainer.StepLog> log = new ArrayList<>();
         Path checkpoints = c.out().resolve("checkpoints");
@@ -74,7 +79,7 @@ public final class TrainingRun {
             for (int s = first; s < c.steps(); s++) {
                 DreamBoothTrainer.StepLog l = trainer.step(s);
                 log.add(l);
-                if ((s + 1) % every == 0 || s == first) {
+                if (stepLines && ((s + 1) % every == 0 || s == first)) {
                     out.printf("step %4d/%d  loss %.5f  lr %.2e  |g| %.3f  %.2f s/step%n", s + 1, c.steps(), l.loss(), l.learningRate(), l.gradNorm(), l.seconds());
                 }
                 if (c.validationEvery() > 0 && (s + 1) % c.validationEvery() == 0 && s + 1 < c.steps()) {
@@ -83,7 +88,7 @@ public final class TrainingRun {
                 if (c.checkpointEvery() > 0 && (s + 1) % c.checkpointEvery() == 0 && s + 1 < c.steps()) {
                     writeCheckpoint(trainer, c, checkpoints, s + 1, log, fingerprint, before, hash);
                 }
-                hook.afterStep(s + 1);
+                hook.afterStep(l);
             }
             double after = trainer.evaluationLoss(EVAL_TIMESTEPS, 7);
             Path adapterDir = c.out().resolve("adapter");
