@@ -51,6 +51,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--snr-gamma", defaultValue = "0", description = "Min-SNR-γ loss weighting (Hang et al. 2023; 5 is usual; 0: off).") double snrGamma;
     @Option(names = "--offset-noise", defaultValue = "0", description = "Offset noise strength (e.g. 0.05; 0: off).") double offsetNoise;
     @Option(names = "--gradient-accumulation", defaultValue = "1", description = "Micro-batches per step (effective batch = batch size × N).") int gradientAccumulation;
+    @Option(names = "--class-images", description = "Prior preservation: folder of class images (missing ones are generated with the base model and kept).") Path classImages;
+    @Option(names = "--class-prompt", description = "Prior preservation: the class prompt, e.g. \"a photo of a dog\".") String classPrompt;
+    @Option(names = "--num-class-images", defaultValue = "100", description = "Class images wanted (default ${DEFAULT-VALUE}).") int numClassImages;
+    @Option(names = "--prior-loss-weight", defaultValue = "1.0", description = "λ of the prior-preservation loss (default ${DEFAULT-VALUE}).") double priorLossWeight;
     @Option(names = "--resume", description = "Continue from the newest checkpoint under OUT/checkpoints, bit-identically to an uninterrupted run.") boolean resume;
 
     static final class Methods implements Iterable<String> {
@@ -66,7 +70,8 @@ public final class TrainCommand implements Callable<Integer> {
                 KroneckerFactorPlanner.Mode.AUTHORS, factors, seed);
         TrainingConfig c = new TrainingConfig(model, images, prompt, spec, targets != null ? targets : AdapterInjector.UNET_ATTENTION.pattern(),
                 steps, lr, stiefelLr, batchSize, resolution, seed, lrScheduler, warmup, maxGradNorm, randomFlip, out, validationEvery,
-                validationPrompt != null ? validationPrompt : prompt, checkpointEvery, keepCheckpoints, resume, snrGamma, offsetNoise, gradientAccumulation);
+                validationPrompt != null ? validationPrompt : prompt, checkpointEvery, keepCheckpoints, resume, snrGamma, offsetNoise, gradientAccumulation,
+                classImages, classPrompt, numClassImages, priorLossWeight);
         TrainingRun.Result r;
         if (System.console() != null) {                                  // a terminal: a progress bar with loss, it/s and ETA
             try (ProgressBar bar = new ProgressBar("training", steps)) {

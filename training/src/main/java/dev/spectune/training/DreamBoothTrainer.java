@@ -22,6 +22,7 @@ import dev.spectune.model.UNet2DConditionModel;
 import dev.spectune.model.pipeline.StableDiffusionPipeline;
 import dev.spectune.model.scheduler.DdpmScheduler;
 import dev.spectune.optim.AdamW;
+import dev.spectune.training.data.ClassImages;
 import dev.spectune.training.io.TrainingCheckpoint;
 import dev.spectune.optim.GradientClipping;
 import dev.spectune.optim.LearningRateSchedule;
@@ -52,6 +53,7 @@ public final class DreamBoothTrainer implements AutoCloseable {
     private final StableDiffusionPipeline pipe;
     private final List<INDArray> latents = new ArrayList<>();
     private final List<INDArray> embeds = new ArrayList<>();                  // per image: its caption's CLIP embedding [1, 77, D]
+    private final List<INDArray> classLatents = new ArrayList<>(), classEmbeds = new ArrayList<>();   // prior preservation (empty: off)
     private final ModelGraph unet;
     private final List<AdaptedWeight> adapted;
     private final AdamW adamw;
@@ -68,12 +70,12 @@ public final class DreamBoothTrainer implements AutoCloseable {
         int f = AutoencoderKL.factor(vae);
         List<ImageFolder.Example> images = ImageFolder.load(config.images(), config.resolution(), config.prompt());
         ModelGraph encoder = AutoencoderKL.encoder(vae, pipe.component("vae"), DataType.FLOAT, 1, config.resolution(), config.resolution());
-        for (ImageFolder.Example e : images) {
-            INDArray eps = Nd4j.zeros(DataType.FLOAT, 1, vae.latentChannels(), config.resolution() / f, config.resolution() / f);
-            latents.add(encoder.run(Map.of("image", e.pixels().reshape(1, 3, config.resolution(), config.resolution()), "eps", eps), "mean_scaled").get("mean_scaled"));
+        encode(images, encoder, vae, f, latents, embeds);
+        if (config.classImages() != null) {
+            ClassImages.ensure(pipe, config.model(), config.classImages(), config.classPrompt(), config.numClassImages(), config.resolution(),
+                    config.seed() + 1_000_000L, System.out);
+            encode(ImageFolder.load(config.classImages(), config.resolution(), config.classPrompt()), encoder, vae, f, classLatents, classEmbeds);
         }
-        Map<String, INDArray> byCaption = new HashMap<>();
-        for (ImageFolder.Example e : images) embeds.add(byCaption.computeIfAbsent(e.caption(), caption -> pipe.encode(caption, 1).embeds()));
         int lh = config.resolution() / f;
         this.unet = UNet2DConditionModel.build(pipe.unetConfig(), pipe.component("unet"), DataType.FLOAT, config.batchSize(), lh, lh, 77);
         this.adapted = AdapterInjector.inject(unet.sd(), Pattern.compile(config.targets()), config.adapter().builder());
@@ -97,6 +99,17 @@ public final class DreamBoothTrainer implements AutoCloseable {
         this.schedule = LearningRateSchedule.of(config.lrSchedule(), config.warmupSteps(), config.steps());
     }
 
+    /** Latents z0 = VAE mean · scaling factor and caption embeddings (each caption encoded once) of every example. */
+    private void encode(List<ImageFolder.Example> examples, ModelGraph encoder, VaeConfig vae, int f, List<INDArray> latentsOut, List<INDArray> embedsOut) {
+        Map<String, INDArray> byCaption = new HashMap<>();
+        for (ImageFolder.Example e : examples) {
+            INDArray eps = Nd4j.zeros(DataType.FLOAT, 1, vae.latentChannels(), config.resolution() / f, config.resolution() / f);
+            latentsOut.add(encoder.run(Map.of("image", e.pixels().reshape(1, 3, config.resolution(), config.resolution()), "eps", eps), "mean_scaled")
+                    .get("mean_scaled"));                                                 // [1, C, h, w]
+            embedsOut.add(byCaption.computeIfAbsent(e.caption(), caption -> pipe.encode(caption, 1).embeds()));
+        }
+    }
+
     private VaeConfig vaeConfig() {
         java.nio.file.Path vaeConfig = config.model().resolve("vae/config.json");
         return java.nio.file.Files.isRegularFile(vaeConfig) ? VaeConfig.fromJson(vaeConfig) : VaeConfig.detectFromWeights(pipe.component("vae").shapes());
@@ -114,51 +127,41 @@ public final class DreamBoothTrainer implements AutoCloseable {
         return adapted.stream().mapToLong(AdaptedWeight::parameterCount).sum();
     }
 
-    /**
-     * One optimisation step (0-based); returns its log line. The step draws its whole effective
-     * batch (batch size × accumulation) first, then runs it in micro-batches of the batch size and
-     * averages their gradients: accumulating N micro-batches of B equals one batch of N·B.
-     */
-    public StepLog step(int step) {
-        long start = System.nanoTime();
-        Random random = randomForStep(step);
-        int b = config.batchSize(), micro = config.gradientAccumulation(), total = b * micro;
+    /** One data set's share of a step: the examples drawn, their latents, noise and timesteps ([N·B, …]). */
+    private record Draw(int[] picked, INDArray z0, INDArray eps, int[] t) {}
+
+    private Draw draw(Random random, List<INDArray> from, int total) {
         int[] picked = new int[total];
-        for (int i = 0; i < total; i++) picked[i] = random.nextInt(latents.size());
-        INDArray z0 = Nd4j.concat(0, latentsOf(picked, random));                           // [N·B, C, h, w]
+        for (int i = 0; i < total; i++) picked[i] = random.nextInt(from.size());
+        INDArray z0 = Nd4j.concat(0, latentsOf(from, picked, random));                     // [N·B, C, h, w]
         INDArray eps = gaussian(random, z0.shape());
         if (config.offsetNoise() > 0) {                                                   // Guttenberg's offset noise: a per-channel constant
             eps.addi(gaussian(random, z0.size(0), z0.size(1), 1, 1).muli(config.offsetNoise()));
         }
         int[] t = new int[total];
         for (int i = 0; i < total; i++) t[i] = random.nextInt(noise.schedule().size());
-        boolean velocity = pipe.schedulerConfig().predictionType().equals("v_prediction");
-        Map<String, INDArray> grads = null;
+        return new Draw(picked, z0, eps, t);
+    }
+
+    /**
+     * One optimisation step (0-based); returns its log line. The step draws its whole effective
+     * batch (batch size × accumulation) first, then runs it in micro-batches of the batch size and
+     * averages their gradients: accumulating N micro-batches of B equals one batch of N·B. With prior
+     * preservation a class batch of the same size is drawn too and its loss added with the prior
+     * weight λ: loss = MSE(instance) + λ·MSE(class), as diffusers' train_dreambooth.py computes it.
+     */
+    public StepLog step(int step) {
+        long start = System.nanoTime();
+        Random random = randomForStep(step);
+        int b = config.batchSize(), micro = config.gradientAccumulation(), total = b * micro;
+        Draw instance = draw(random, latents, total);
+        Draw prior = classLatents.isEmpty() ? null : draw(random, classLatents, total);
+        Map<String, INDArray> grads = new LinkedHashMap<>();
         double lossValue = 0;
         for (int m = 0; m < micro; m++) {
-            int from = m * b;
-            INDArray z = rows(z0, from, b), e = rows(eps, from, b);                          // [B, C, h, w]
-            int[] tm = java.util.Arrays.copyOfRange(t, from, from + b);
-            Map<String, INDArray> feed = new HashMap<>();
-            feed.put("sample", noise.addNoise(z, e, tm));
-            double[] ts = new double[b];
-            for (int i = 0; i < b; i++) ts[i] = tm[i];
-            feed.put("timestep", Nd4j.createFromArray(ts).castTo(DataType.FLOAT));
-            INDArray[] text = new INDArray[b];
-            for (int i = 0; i < b; i++) text[i] = embeds.get(picked[from + i]);
-            feed.put("encoder_hidden_states", b == 1 ? text[0] : Nd4j.concat(0, text));
-            feed.put("target", velocity ? noise.velocity(z, e, tm) : e);
-            feed.put("loss_weight", lossWeights(tm, velocity));
-            var result = unet.sd().calculateGradientsAndOutputs(feed, List.of(loss.name()), parameterNames);
-            lossValue += result.getOutputs().get(loss.name()).getDouble(0) / micro;
-            if (grads == null) {
-                grads = new LinkedHashMap<>();
-                for (var g : result.getGradients().entrySet()) grads.put(g.getKey(), g.getValue().dup());
-            } else {
-                for (var g : result.getGradients().entrySet()) grads.get(g.getKey()).addi(g.getValue());
-            }
+            lossValue += pass(instance, embeds, m * b, 1.0 / micro, grads);
+            if (prior != null) lossValue += pass(prior, classEmbeds, m * b, config.priorLossWeight() / micro, grads);
         }
-        if (micro > 1) for (INDArray g : grads.values()) g.divi(micro);
         double norm = GradientClipping.clipByGlobalNorm(grads.values(), config.maxGradNorm());
         double m = schedule.multiplier(step, config.learningRate());
         adamw.setLearningRate(config.learningRate() * m);
@@ -170,14 +173,39 @@ public final class DreamBoothTrainer implements AutoCloseable {
         return new StepLog(step, lossValue, config.learningRate() * m, norm, (System.nanoTime() - start) / 1e9);
     }
 
+    /** Forward and backward of one micro-batch starting at row {@code from}; adds weight·∇ to {@code grads}, returns weight·loss. */
+    private double pass(Draw d, List<INDArray> textEmbeds, int from, double weight, Map<String, INDArray> grads) {
+        int b = config.batchSize();
+        boolean velocity = pipe.schedulerConfig().predictionType().equals("v_prediction");
+        INDArray z = rows(d.z0(), from, b), e = rows(d.eps(), from, b);                      // [B, C, h, w]
+        int[] tm = java.util.Arrays.copyOfRange(d.t(), from, from + b);
+        Map<String, INDArray> feed = new HashMap<>();
+        feed.put("sample", noise.addNoise(z, e, tm));
+        double[] ts = new double[b];
+        for (int i = 0; i < b; i++) ts[i] = tm[i];
+        feed.put("timestep", Nd4j.createFromArray(ts).castTo(DataType.FLOAT));
+        INDArray[] text = new INDArray[b];
+        for (int i = 0; i < b; i++) text[i] = textEmbeds.get(d.picked()[from + i]);
+        feed.put("encoder_hidden_states", b == 1 ? text[0] : Nd4j.concat(0, text));
+        feed.put("target", velocity ? noise.velocity(z, e, tm) : e);
+        feed.put("loss_weight", lossWeights(tm, velocity));
+        var result = unet.sd().calculateGradientsAndOutputs(feed, List.of(loss.name()), parameterNames);
+        for (var g : result.getGradients().entrySet()) {
+            INDArray sum = grads.get(g.getKey());
+            if (sum == null) grads.put(g.getKey(), g.getValue().mul(weight));
+            else sum.addi(g.getValue().mul(weight));
+        }
+        return weight * result.getOutputs().get(loss.name()).getDouble(0);
+    }
+
     private static INDArray rows(INDArray a, int from, int count) {
         return a.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, from + count)).dup('c');
     }
 
-    private INDArray[] latentsOf(int[] picked, Random random) {
+    private INDArray[] latentsOf(List<INDArray> from, int[] picked, Random random) {
         INDArray[] out = new INDArray[picked.length];
         for (int i = 0; i < picked.length; i++) {
-            INDArray z = latents.get(picked[i]);
+            INDArray z = from.get(picked[i]);
             out[i] = config.randomFlip() && random.nextBoolean() ? flipHorizontally(z) : z;
         }
         return out;

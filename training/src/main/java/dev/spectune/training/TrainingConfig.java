@@ -2,7 +2,7 @@
  * TrainingConfig: every setting of a DreamBooth-style run, validated; run.json records it.
  * checkpointEvery 0 writes no intermediate checkpoints; keepCheckpoints 0 keeps them all; resume
  * continues from the newest checkpoint under out/checkpoints. snrGamma 0 turns min-SNR weighting off;
- * offsetNoise 0 turns offset noise off.
+ * offsetNoise 0 turns offset noise off. classImages null turns prior preservation off.
  */
 package dev.spectune.training;
 
@@ -12,7 +12,8 @@ import java.nio.file.Path;
 public record TrainingConfig(Path model, Path images, String prompt, AdapterSpec adapter, String targets, int steps, double learningRate,
                              double stiefelLearningRate, int batchSize, int resolution, long seed, String lrSchedule, int warmupSteps,
                              double maxGradNorm, boolean randomFlip, Path out, int validationEvery, String validationPrompt,
-                             int checkpointEvery, int keepCheckpoints, boolean resume, double snrGamma, double offsetNoise, int gradientAccumulation) {
+                             int checkpointEvery, int keepCheckpoints, boolean resume, double snrGamma, double offsetNoise, int gradientAccumulation,
+                             Path classImages, String classPrompt, int numClassImages, double priorLossWeight) {
 
     public TrainingConfig {
         if (steps < 1) throw new IllegalArgumentException("steps must be >= 1, got " + steps);
@@ -23,6 +24,12 @@ public record TrainingConfig(Path model, Path images, String prompt, AdapterSpec
         if (maxGradNorm <= 0) throw new IllegalArgumentException("max grad norm must be positive");
         if (checkpointEvery < 0) throw new IllegalArgumentException("checkpoint interval must be >= 0 (0: none), got " + checkpointEvery);
         if (gradientAccumulation < 1) throw new IllegalArgumentException("gradient accumulation must be >= 1, got " + gradientAccumulation);
+        if (classImages != null && (classPrompt == null || classPrompt.isBlank())) {
+            throw new IllegalArgumentException("prior preservation needs a class prompt, e.g. \"a photo of a dog\"");
+        }
+        if (classImages != null && (numClassImages < 1 || !(priorLossWeight > 0))) {
+            throw new IllegalArgumentException("prior preservation needs >= 1 class image and a positive prior loss weight");
+        }
         if (snrGamma < 0) throw new IllegalArgumentException("min-SNR gamma must be >= 0 (0: off), got " + snrGamma);
         if (offsetNoise < 0) throw new IllegalArgumentException("offset noise must be >= 0, got " + offsetNoise);
         if (keepCheckpoints < 0) throw new IllegalArgumentException("checkpoints to keep must be >= 0 (0: all), got " + keepCheckpoints);
@@ -33,6 +40,7 @@ public record TrainingConfig(Path model, Path images, String prompt, AdapterSpec
         return String.join("|", baseModelHash, images.toAbsolutePath().normalize().toString(), prompt, adapter.toString(), targets, Integer.toString(steps),
                 Double.toString(learningRate), Double.toString(stiefelLearningRate), Integer.toString(batchSize), Integer.toString(resolution),
                 Long.toString(seed), lrSchedule, Integer.toString(warmupSteps), Double.toString(maxGradNorm), Boolean.toString(randomFlip),
-                Double.toString(snrGamma), Double.toString(offsetNoise), Integer.toString(gradientAccumulation));
+                Double.toString(snrGamma), Double.toString(offsetNoise), Integer.toString(gradientAccumulation),
+                String.valueOf(classImages), String.valueOf(classPrompt), Integer.toString(numClassImages), Double.toString(priorLossWeight));
     }
 }

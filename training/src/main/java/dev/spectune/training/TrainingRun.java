@@ -136,6 +136,8 @@ public final class TrainingRun {
                 .put("stiefel_learning_rate", c.stiefelLearningRate()).put("batch_size", c.batchSize()).put("resolution", c.resolution())
                 .put("seed", c.seed()).put("lr_schedule", c.lrSchedule()).put("warmup_steps", c.warmupSteps()).put("max_grad_norm", c.maxGradNorm())
                 .put("random_flip", c.randomFlip()).put("snr_gamma", c.snrGamma()).put("offset_noise", c.offsetNoise()).put("gradient_accumulation", c.gradientAccumulation())
+                .put("class_images", String.valueOf(c.classImages())).put("class_prompt", c.classPrompt()).put("num_class_images", c.numClassImages())
+                .put("prior_loss_weight", c.priorLossWeight())
                 .put("checkpoint_every", c.checkpointEvery()).put("keep_checkpoints", c.keepCheckpoints()).put("trainable_parameters", params).put("eval_loss_before", before).put("eval_loss_after", after)
                 .put("adapter_rank", c.adapter().rank()).put("adapter_alpha", c.adapter().alpha()).put("soda_initial_delta", c.adapter().initialDelta());
         Path temp = Files.createTempFile(c.out(), ".run.json.", ".tmp");
