@@ -47,7 +47,8 @@ public final class SpectrumCommand implements Callable<Integer> {
         Map<String, org.nd4j.linalg.api.ndarray.INDArray> weights = LayerSelection.read(model, component, selected, type);
         Map<String, org.nd4j.linalg.api.ndarray.INDArray> merged = null;
         if (adapter != null) {
-            merged = LayerSelection.merged(LayerSelection.read(model, component, Pattern.compile(adapterTargets), DataType.FLOAT), adapter);
+            boolean sameLayers = selected.pattern().equals(adapterTargets) && type == DataType.FLOAT;     // the usual case: read once
+            merged = LayerSelection.merged(sameLayers ? weights : LayerSelection.read(model, component, Pattern.compile(adapterTargets), DataType.FLOAT), adapter);
         }
         Map<String, DecompositionCache.Entry> entries = cache != null && Files.isRegularFile(cache) ? DecompositionCache.read(cache) : new LinkedHashMap<>();
         long start = System.nanoTime();

@@ -302,23 +302,25 @@ public final class DreamBoothTrainer implements AutoCloseable {
         for (int t : timesteps) {
             for (int example = 0; example < latents.size(); example++) {
                 INDArray z0 = latents.get(example), promptEmbeds = embeds.get(example);
-                long[] shape = z0.shape();
-                float[] v = new float[(int) z0.length()];
-                for (int i = 0; i < v.length; i++) v[i] = (float) r.nextGaussian();
-                INDArray eps = Nd4j.createFromArray(v).reshape('c', shape);
+                INDArray eps = gaussian(r, z0.shape());
                 INDArray zt = noise.addNoise(z0, eps, new int[] {t});
                 Map<String, INDArray> feed = new HashMap<>();
                 int b = config.batchSize();
-                feed.put("sample", b == 1 ? zt : Nd4j.concat(0, java.util.Collections.nCopies(b, zt).toArray(INDArray[]::new)));
+                feed.put("sample", tile(zt, b));
                 feed.put("timestep", Nd4j.valueArrayOf(new long[] {b}, t, DataType.FLOAT));
-                feed.put("encoder_hidden_states", b == 1 ? promptEmbeds : Nd4j.concat(0, java.util.Collections.nCopies(b, promptEmbeds).toArray(INDArray[]::new)));
-                feed.put("target", b == 1 ? eps : Nd4j.concat(0, java.util.Collections.nCopies(b, eps).toArray(INDArray[]::new)));
+                feed.put("encoder_hidden_states", tile(promptEmbeds, b));
+                feed.put("target", tile(eps, b));
                 feed.put("loss_weight", Nd4j.ones(DataType.FLOAT, b, 1, 1, 1));
                 total += unet.sd().output(feed, loss.name()).get(loss.name()).getDouble(0);
                 n++;
             }
         }
         return total / n;
+    }
+
+    /** b copies of a [1, …] tensor along the batch axis (the graph's batch size is fixed). */
+    private static INDArray tile(INDArray one, int b) {
+        return b == 1 ? one : Nd4j.concat(0, java.util.Collections.nCopies(b, one).toArray(INDArray[]::new));
     }
 
     /** The adapted UNet weights as merged deltas, key → W(θ). */

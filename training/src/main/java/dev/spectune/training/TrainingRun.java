@@ -59,8 +59,9 @@ public final class TrainingRun {
                     trainer.trainableParameters(), c.steps());
             int first = 0;
             double before;
-            if (c.resume() && TrainingCheckpoint.latest(checkpoints).isPresent()) {
-                Path latest = TrainingCheckpoint.latest(checkpoints).get();
+            java.util.Optional<Path> checkpoint = c.resume() ? TrainingCheckpoint.latest(checkpoints) : java.util.Optional.empty();
+            if (checkpoint.isPresent()) {
+                Path latest = checkpoint.get();
                 TrainingCheckpoint.State state = TrainingCheckpoint.read(latest);
                 if (!state.fingerprint().equals(fingerprint)) {
                     throw new IllegalArgumentException(latest + " was written by a run with other settings:\n  checkpoint: " + state.fingerprint()
@@ -83,7 +84,7 @@ public final class TrainingRun {
                     out.printf("step %4d/%d  loss %.5f  lr %.2e  |g| %.3f  %.2f s/step%n", s + 1, c.steps(), l.loss(), l.learningRate(), l.gradNorm(), l.seconds());
                 }
                 if (c.validationEvery() > 0 && (s + 1) % c.validationEvery() == 0 && s + 1 < c.steps()) {
-                    validate(trainer, c, c.out().resolve(String.format("validation_step%05d.png", s + 1)));
+                    validate(trainer, c, hash, c.out().resolve(String.format("validation_step%05d.png", s + 1)));
                 }
                 if (c.checkpointEvery() > 0 && (s + 1) % c.checkpointEvery() == 0 && s + 1 < c.steps()) {
                     writeCheckpoint(trainer, c, checkpoints, s + 1, log, fingerprint, before, hash);
@@ -95,7 +96,7 @@ public final class TrainingRun {
             AdapterDirectory.save(adapterDir, c.adapter(), c.targets(), hash, trainer.adapted());
             LossCurve.writeCsv(c.out().resolve("log.csv"), log);
             LossCurve.writePng(c.out().resolve("loss_curve.png"), log, "spectune " + c.adapter().method() + ": " + c.prompt());
-            validate(trainer, c, c.out().resolve("validation_final.png"));
+            validate(trainer, c, hash, c.out().resolve("validation_final.png"));
             writeRunJson(c, hash, before, after, trainer.trainableParameters());
             return new Result(log, before, after, trainer.trainableParameters(), adapterDir);
         }
@@ -110,12 +111,12 @@ public final class TrainingRun {
     }
 
     /** Samples the validation prompt with the adapter as trained so far (fixed seed). */
-    static void validate(DreamBoothTrainer trainer, TrainingConfig c, Path png) throws IOException {
+    static void validate(DreamBoothTrainer trainer, TrainingConfig c, String modelHash, Path png) throws IOException {
         StableDiffusionPipeline pipe = trainer.pipeline();
         pipe.setUNetHook(g -> copyInto(g, trainer.adapted(), c));
         GenerationRequest r = new GenerationRequest(c.validationPrompt(), "", 20, 5.0, 1, c.resolution(), c.resolution(), "ddim", 0, 1, 1, null);
         INDArray images = pipe.generate(r, StepListener.NONE).images();
-        PngWriter.write(PngWriter.toImage(images.slice(0)), PngWriter.a1111Parameters(r, "DDIM", ModelHash.of(c.model()),
+        PngWriter.write(PngWriter.toImage(images.slice(0)), PngWriter.a1111Parameters(r, "DDIM", modelHash,
                 c.model().getFileName().toString(), c.adapter().method()), png);
         pipe.setUNetHook(g -> { });
     }

@@ -26,11 +26,12 @@ public final class ClassImages {
         Files.createDirectories(folder);
         int have = count(folder);
         int generated = 0;
+        String modelHash = have < wanted ? ModelHash.of(model) : "";
         for (int i = have; i < wanted; i++) {
             Path png = folder.resolve(String.format("class_%04d.png", i));
             GenerationRequest r = new GenerationRequest(classPrompt, "", 20, 5.0, seed + i, resolution, resolution, "ddim", 0, 1, 1, null);
             PngWriter.write(PngWriter.toImage(pipe.generate(r, StepListener.NONE).images().slice(0)),
-                    PngWriter.a1111Parameters(r, "DDIM", ModelHash.of(model), model.getFileName().toString(), ""), png);
+                    PngWriter.a1111Parameters(r, "DDIM", modelHash, model.getFileName().toString(), ""), png);
             generated++;
         }
         if (generated > 0) log.printf("generated %d class images for \"%s\" in %s%n", generated, classPrompt, folder);
