@@ -4,6 +4,10 @@
  * projections "to_q|to_k|to_v|to_out.0" of a UNet, "q_proj|k_proj|v_proj|out_proj" of CLIP),
  * builds W(θ) for each in the same graph, and rewires every op that read W0 to read W(θ) instead
  * (SameDiff's replaceArgFor). The rest of the graph is untouched; only θ is trainable.
+ *
+ * Conv weights are adapted too when the pattern selects them: a constant [kH, kW, in, out] (the
+ * layout tensor-ops convolves with) is handed to the method as PyTorch's flattened
+ * [out, in·kH·kW] — the matrix peft, SVDiff and OFT adapt for a Conv2d — and W(θ) is folded back.
  */
 package dev.spectune.adapters;
 
@@ -23,6 +27,9 @@ public final class AdapterInjector {
     @FunctionalInterface
     public interface Method {
         AdaptedWeight build(SameDiff sd, String key, INDArray w0);
+
+        /** Called once with every target W0 [out, in] before the first build (VeRA sizes its shared projections here). */
+        default void prepare(List<INDArray> targets) {}
     }
 
     /** The UNet attention projections SODA and the Spectral Adapter tune. */
@@ -34,18 +41,32 @@ public final class AdapterInjector {
     public static List<AdaptedWeight> inject(SameDiff sd, Pattern keys, Method method) {
         List<SDVariable> targets = new ArrayList<>();
         for (SDVariable v : sd.variables()) {
-            if (v.getVariableType() == VariableType.CONSTANT && keys.matcher(v.name()).matches() && v.getArr() != null && v.getArr().rank() == 2) {
+            if (v.getVariableType() == VariableType.CONSTANT && keys.matcher(v.name()).matches() && v.getArr() != null
+                    && (v.getArr().rank() == 2 || v.getArr().rank() == 4)) {
                 targets.add(v);
             }
         }
-        if (targets.isEmpty()) throw new IllegalArgumentException("no linear weight matches /" + keys.pattern() + "/");
+        if (targets.isEmpty()) throw new IllegalArgumentException("no linear or conv weight matches /" + keys.pattern() + "/");
+        List<INDArray> matrices = targets.stream().map(v -> asMatrix(v.getArr())).toList();
+        method.prepare(matrices);
         List<AdaptedWeight> adapted = new ArrayList<>();
-        for (SDVariable w0 : targets) {
-            AdaptedWeight a = method.build(sd, w0.name(), w0.getArr().dup());
-            rewire(sd, w0.name(), a.weight());
+        for (int i = 0; i < targets.size(); i++) {
+            SDVariable w0 = targets.get(i);
+            AdaptedWeight a = method.build(sd, w0.name(), matrices.get(i));
+            long[] shape = w0.getArr().shape();
+            SDVariable replacement = shape.length == 2 ? a.weight()
+                    : sd.permute(sd.reshape(a.weight(), shape[3], shape[2], shape[0], shape[1]), 2, 3, 1, 0);   // [kH, kW, in, out]
+            rewire(sd, w0.name(), replacement);
             adapted.add(a);
         }
         return adapted;
+    }
+
+    /** A linear weight [out, in] as is; a conv weight [kH, kW, in, out] as PyTorch's flattened [out, in·kH·kW]. */
+    public static INDArray asMatrix(INDArray weight) {
+        if (weight.rank() == 2) return weight.dup('c');
+        long[] s = weight.shape();
+        return weight.permute(3, 2, 0, 1).dup('c').reshape(s[3], s[2] * s[0] * s[1]);
     }
 
     /** Every op that takes {@code name} as an input takes {@code replacement} instead. */

@@ -3,20 +3,45 @@
  * its options — validated, and able to build the method for the injector. It is what
  * adapter_config.json records, so a saved adapter can be rebuilt on any graph of the same model.
  *
- *   method        soda-svd | soda-qr | spectral-a | spectral-r | svdiff | lora
- *   rank, alpha   LoRA rank and alpha (rsLoRA scales by α/√r); Spectral Adapter rank r
+ *   method        soda-svd | soda-qr | spectral-a | spectral-r | svdiff | lora | dora | oft | vera | lidb
+ *   rank, alpha   LoRA/DoRA rank and alpha (rsLoRA scales by α/√r); Spectral Adapter rank r; VeRA rank;
+ *                 OFT's number of blocks; LiDB's inner rank
  *   columnBlock   Spectral Adapter column block i (columns [i·r, (i+1)·r); 0 = top r)
  *   initialDelta  SODA's δ0 (0 = exact identity, 1e-3 = the authors' code); relu on or off
  *   side          SODA rotation side; factorMode and factorCount for the Kronecker planner
+ *   more          the options of OFT, VeRA and LiDB (see {@link More})
  */
 package dev.spectune.adapters;
 
 import java.util.List;
+import java.util.Map;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 public record AdapterSpec(String method, int rank, double alpha, boolean rsLora, int columnBlock, double initialDelta, boolean relu,
-                          RotationSide side, KroneckerFactorPlanner.Mode factorMode, int factorCount, long seed) {
+                          RotationSide side, KroneckerFactorPlanner.Mode factorMode, int factorCount, long seed, More more) {
 
-    public static final List<String> METHODS = List.of("soda-svd", "soda-qr", "spectral-a", "spectral-r", "svdiff", "lora");
+    public static final List<String> METHODS = List.of("soda-svd", "soda-qr", "spectral-a", "spectral-r", "svdiff", "lora", "dora", "oft", "vera", "lidb");
+
+    /**
+     * @param oftLayout     peft 0.17 (input side, packed skew blocks) or 0.13 (output side, full blocks)
+     * @param neumannTerms  OFT's Cayley–Neumann terms (0 = exact Cayley)
+     * @param coftEps       COFT radius (0 = plain OFT)
+     * @param blockShare    OFT: one block shared by all
+     * @param veraDInitial  VeRA's initial λ_d
+     * @param lidbAuxA      LiDB's a (A_aux columns), lidbAuxB its b (B_aux rows)
+     */
+    public record More(Oft.Layout oftLayout, int neumannTerms, double coftEps, boolean blockShare, double veraDInitial, int lidbAuxA, int lidbAuxB) {
+        public More {
+            if (oftLayout == null) oftLayout = Oft.Layout.PEFT_0_17;
+            if (lidbAuxA < 1 || lidbAuxB < 1) throw new IllegalArgumentException("LiDB a and b must be >= 1, got " + lidbAuxA + ", " + lidbAuxB);
+        }
+
+        /** peft's defaults (OFT 0.17 with 5 Neumann terms, VeRA d_initial 0.1) and the LiDB paper's a = 100, b = 50. */
+        public static More defaults() {
+            return new More(Oft.Layout.PEFT_0_17, 5, 0, false, 0.1, 100, 50);
+        }
+    }
 
     public AdapterSpec {
         if (!METHODS.contains(method)) throw new IllegalArgumentException("unknown adapter method '" + method + "' (choose one of " + METHODS + ")");
@@ -25,29 +50,71 @@ public record AdapterSpec(String method, int rank, double alpha, boolean rsLora,
         if (columnBlock < 0) throw new IllegalArgumentException("column block must be >= 0, got " + columnBlock);
         if (side == null) side = RotationSide.INPUT;
         if (factorMode == null) factorMode = KroneckerFactorPlanner.Mode.AUTHORS;
+        if (more == null) more = More.defaults();
     }
 
-    /** A method's defaults: SODA δ0 = 0 with ReLU, input side, authors' factor table (balanced elsewhere), m = 3; rank 4; α = rank. */
+    public AdapterSpec(String method, int rank, double alpha, boolean rsLora, int columnBlock, double initialDelta, boolean relu,
+                       RotationSide side, KroneckerFactorPlanner.Mode factorMode, int factorCount, long seed) {
+        this(method, rank, alpha, rsLora, columnBlock, initialDelta, relu, side, factorMode, factorCount, seed, More.defaults());
+    }
+
+    /**
+     * A method's defaults: SODA δ0 = 0 with ReLU, input side, authors' factor table (balanced
+     * elsewhere), m = 3; rank 4 (LiDB: the paper's r = 1); α = rank.
+     */
     public static AdapterSpec defaults(String method) {
-        return new AdapterSpec(method, 4, 4, false, 0, 0.0, true, RotationSide.INPUT, KroneckerFactorPlanner.Mode.AUTHORS, 3, 0);
+        int rank = method.equals("lidb") ? 1 : 4;
+        return new AdapterSpec(method, rank, rank, false, 0, 0.0, true, RotationSide.INPUT, KroneckerFactorPlanner.Mode.AUTHORS, 3, 0);
     }
 
     public AdapterSpec withRank(int r) {
-        return new AdapterSpec(method, r, alpha, rsLora, columnBlock, initialDelta, relu, side, factorMode, factorCount, seed);
+        return new AdapterSpec(method, r, alpha, rsLora, columnBlock, initialDelta, relu, side, factorMode, factorCount, seed, more);
+    }
+
+    public AdapterSpec withMore(More m) {
+        return new AdapterSpec(method, rank, alpha, rsLora, columnBlock, initialDelta, relu, side, factorMode, factorCount, seed, m);
     }
 
     /** The builder the injector calls for each selected weight W0 [out, in]. */
     public AdapterInjector.Method builder() {
-        return (sd, key, w0) -> switch (method) {
-            case "soda-svd" -> SodaSvd.build(sd, key, w0, new SodaSvd.Options(initialDelta, relu, side,
-                    side == RotationSide.OUTPUT ? null : KroneckerFactorPlanner.plan((int) w0.columns(), factorCount, factorMode),
-                    side == RotationSide.INPUT ? null : KroneckerFactorPlanner.plan((int) w0.rows(), factorCount, factorMode)));
-            case "soda-qr" -> SodaQr.build(sd, key, w0, KroneckerFactorPlanner.plan((int) w0.columns(), factorCount, factorMode));
-            case "spectral-a" -> SpectralAdapter.build(sd, key, w0, SpectralAdapter.Kind.ADDITIVE, new SpectralAdapter.Columns(rank, columnBlock, null));
-            case "spectral-r" -> SpectralAdapter.build(sd, key, w0, SpectralAdapter.Kind.ROTATIONAL, new SpectralAdapter.Columns(rank, columnBlock, null));
-            case "svdiff" -> Svdiff.build(sd, key, w0);
-            case "lora" -> Lora.build(sd, key, w0, new Lora.Options(rank, alpha, rsLora, seed));
-            default -> throw new IllegalStateException(method);
+        return builder(Map.of());
+    }
+
+    /**
+     * As {@link #builder()}, reusing frozen tensors read from an adapter file (VeRA's vera_A/vera_B,
+     * LiDB's per-layer auxiliary matrices) instead of drawing them.
+     */
+    public AdapterInjector.Method builder(Map<String, INDArray> buffers) {
+        return new AdapterInjector.Method() {
+            Vera.Projections projections = buffers.containsKey("vera_A") ? new Vera.Projections(buffers.get("vera_A"), buffers.get("vera_B")) : null;
+
+            @Override
+            public void prepare(List<INDArray> targets) {
+                if (method.equals("vera") && projections == null) projections = Vera.Projections.forTargets(rank, targets, seed);
+            }
+
+            @Override
+            public AdaptedWeight build(SameDiff sd, String key, INDArray w0) {
+                return switch (method) {
+                    case "soda-svd" -> SodaSvd.build(sd, key, w0, new SodaSvd.Options(initialDelta, relu, side,
+                            side == RotationSide.OUTPUT ? null : KroneckerFactorPlanner.plan((int) w0.columns(), factorCount, factorMode),
+                            side == RotationSide.INPUT ? null : KroneckerFactorPlanner.plan((int) w0.rows(), factorCount, factorMode)));
+                    case "soda-qr" -> SodaQr.build(sd, key, w0, KroneckerFactorPlanner.plan((int) w0.columns(), factorCount, factorMode));
+                    case "spectral-a" -> SpectralAdapter.build(sd, key, w0, SpectralAdapter.Kind.ADDITIVE, new SpectralAdapter.Columns(rank, columnBlock, null));
+                    case "spectral-r" -> SpectralAdapter.build(sd, key, w0, SpectralAdapter.Kind.ROTATIONAL, new SpectralAdapter.Columns(rank, columnBlock, null));
+                    case "svdiff" -> Svdiff.build(sd, key, w0);
+                    case "lora" -> Lora.build(sd, key, w0, new Lora.Options(rank, alpha, rsLora, seed));
+                    case "dora" -> Dora.build(sd, key, w0, new Lora.Options(rank, alpha, rsLora, seed));
+                    case "oft" -> Oft.build(sd, key, w0, new Oft.Options(rank, more.oftLayout(), more.neumannTerms(), more.coftEps(), more.blockShare()));
+                    case "vera" -> {
+                        if (projections == null) throw new IllegalStateException("VeRA's projections are made in prepare(); inject through AdapterInjector");
+                        yield Vera.build(sd, key, w0, projections, more.veraDInitial());
+                    }
+                    case "lidb" -> Lidb.build(sd, key, w0, new Lidb.Options(more.lidbAuxA(), more.lidbAuxB(), rank, seed),
+                            buffers.get(Names.param(key, "lidb_A_aux")), buffers.get(Names.param(key, "lidb_B_aux")));
+                    default -> throw new IllegalStateException(method);
+                };
+            }
         };
     }
 }

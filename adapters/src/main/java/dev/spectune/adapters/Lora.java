@@ -5,12 +5,10 @@
  */
 package dev.spectune.adapters;
 
-import dev.spectune.optim.ParamKind;
 import java.util.List;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 public final class Lora {
     private Lora() {}
@@ -26,14 +24,8 @@ public final class Lora {
     }
 
     public static AdaptedWeight build(SameDiff sd, String key, INDArray w0, Options o) {
-        long out = w0.rows(), in = w0.columns();
-        Nd4j.getRandom().setSeed(o.seed() + key.hashCode());
-        double bound = 1 / Math.sqrt(in);
-        INDArray a0 = Nd4j.rand(w0.dataType(), o.rank(), in).muli(2 * bound).subi(bound);
-        SDVariable a = sd.var(Names.param(key, "lora_A.weight"), a0);                                 // [r, in]
-        SDVariable b = sd.var(Names.param(key, "lora_B.weight"), Nd4j.zeros(w0.dataType(), out, o.rank())); // [out, r]
-        SDVariable w = sd.constant(Names.param(key, "lora_base"), w0).add(b.mmul(a).mul(o.scale()));
-        return new AdaptedWeight(key, "lora", w, List.of(new AdapterParameter(a.name(), a, ParamKind.EUCLIDEAN),
-                new AdapterParameter(b.name(), b, ParamKind.EUCLIDEAN)), w0);
+        LoraFactors f = LoraFactors.create(sd, key, w0, o);
+        SDVariable w = sd.constant(Names.param(key, "lora_base"), w0).add(f.product());          // [out, in]
+        return new AdaptedWeight(key, "lora", w, List.of(f.a(), f.b()), w0);
     }
 }

@@ -58,6 +58,14 @@ class AdapterContractTest {
             case "spectral-a" -> SpectralAdapter.build(sd, "layer.weight", w0, SpectralAdapter.Kind.ADDITIVE, SpectralAdapter.Columns.top(R));
             case "spectral-a-block1" -> SpectralAdapter.build(sd, "layer.weight", w0, SpectralAdapter.Kind.ADDITIVE, new SpectralAdapter.Columns(R, 1, null));
             case "spectral-r" -> SpectralAdapter.build(sd, "layer.weight", w0, SpectralAdapter.Kind.ROTATIONAL, SpectralAdapter.Columns.top(R));
+            case "dora" -> Dora.build(sd, "layer.weight", w0, new Lora.Options(R, 8, false, 1), false);
+            case "oft" -> Oft.build(sd, "layer.weight", w0, Oft.Options.peft(4));
+            case "oft-exact" -> Oft.build(sd, "layer.weight", w0, new Oft.Options(4, Oft.Layout.PEFT_0_17, 0, 0, false));
+            case "oft-0.13" -> Oft.build(sd, "layer.weight", w0, new Oft.Options(4, Oft.Layout.PEFT_0_13, 0, 0, false));
+            case "oft-0.13-shared" -> Oft.build(sd, "layer.weight", w0, new Oft.Options(4, Oft.Layout.PEFT_0_13, 0, 0, true));
+            case "coft" -> Oft.build(sd, "layer.weight", w0, new Oft.Options(4, Oft.Layout.PEFT_0_17, 5, 0.5, false));
+            case "vera" -> Vera.build(sd, "layer.weight", w0, Vera.Projections.random(R, 40, 30, 5, DataType.DOUBLE), 0.1);
+            case "lidb" -> Lidb.build(sd, "layer.weight", w0, new Lidb.Options(8, 12, 2, 3));
             default -> throw new IllegalArgumentException(method);
         };
     }
@@ -73,6 +81,12 @@ class AdapterContractTest {
             case "lora", "rslora" -> (long) R * (IN + OUT);
             case "spectral-a", "spectral-a-block1" -> (long) R * (IN + OUT + 1);
             case "spectral-r" -> 2L * R * R + R;
+            case "dora" -> (long) R * (IN + OUT) + OUT;
+            case "oft", "oft-exact", "coft" -> 4L * (6 * 5 / 2);                  // r·b(b−1)/2, b = in/r
+            case "oft-0.13" -> 4L * 4 * 4;                                        // r·b², b = out/r
+            case "oft-0.13-shared" -> 4 * 4;                                      // (n/r)²
+            case "vera" -> OUT + R;
+            case "lidb" -> 2L * (8 + 12);
             default -> -1;
         };
     }
@@ -95,7 +109,8 @@ class AdapterContractTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"soda-svd", "soda-svd-both", "soda-qr", "svdiff", "lora", "rslora", "spectral-a", "spectral-a-block1", "spectral-r"})
+    @ValueSource(strings = {"soda-svd", "soda-svd-both", "soda-qr", "svdiff", "lora", "rslora", "spectral-a", "spectral-a-block1", "spectral-r",
+            "dora", "oft", "oft-exact", "oft-0.13", "oft-0.13-shared", "coft", "vera", "lidb"})
     void contract(String method) {
         SameDiff sd = SameDiff.create();
         AdaptedWeight a = build(method, sd);
@@ -107,6 +122,7 @@ class AdapterContractTest {
         assertThat(a.parameterCount()).as(method + " parameter count").isEqualTo(formula(method));
 
         perturb(a, 7);
+        a.constrain();
         SDVariable y = forward(sd, a);
         INDArray adapted = y.eval();
         // 2. merged weight gives the adapted output

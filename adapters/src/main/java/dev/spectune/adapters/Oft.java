@@ -1,0 +1,126 @@
+/*
+ * Oft: orthogonal fine-tuning (Qiu et al. 2023, "Controlling Text-to-Image Diffusion by Orthogonal
+ * Finetuning") with a block-diagonal orthogonal R = diag(R1 … Rr) of r blocks of size b, in the
+ * two layouts peft has used:
+ *
+ *   PEFT_0_17  input side, W = W0·Rᵀ (peft ≥ 0.16 rotates the input x ↦ x·R). Parameter oft_R.weight
+ *              [r, b(b−1)/2]: the strict upper triangle of each block's skew matrix Q = M − Mᵀ.
+ *              R = I + 2·(Q + Q² + … + Q^(n−1)) with n Cayley–Neumann terms (peft's default n = 5,
+ *              a truncation of (I + Q)(I − Q)⁻¹), or with n = 0 the exact (I − Q)(I + Q)⁻¹ that
+ *              peft computes when use_cayley_neumann is off.
+ *   PEFT_0_13  output side, W = Dᵀ·W0 with D = diag(D1 … Dr) over the out dimension. Parameter oft_r
+ *              [r, b, b] (full blocks), Di = (I − S)(I + S)⁻¹ with S = ½(M − Mᵀ).
+ *
+ * COFT (constrained OFT) keeps each block's skew matrix in a Frobenius ball around 0 of radius
+ * ε/√r (0.17) or ε·b²/√r (0.13: peft multiplies ε by b²), by projection after each step — peft
+ * projects before each forward, without gradient. Block sharing uses one block for all r.
+ * Parameters: 0.17 r·b(b−1)/2, 0.13 r·b²; shared: one block.
+ */
+package dev.spectune.adapters;
+
+import dev.spectune.optim.ParamKind;
+import java.util.List;
+import org.nd4j.autodiff.samediff.SDIndex;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+public final class Oft {
+    private Oft() {}
+
+    public enum Layout { PEFT_0_17, PEFT_0_13 }
+
+    /**
+     * @param blocks        r, the number of blocks (it must divide the rotated dimension)
+     * @param neumannTerms  0.17 only: Cayley–Neumann terms (0 = exact Cayley)
+     * @param coftEps       COFT radius ε, or 0 for plain OFT
+     */
+    public record Options(int blocks, Layout layout, int neumannTerms, double coftEps, boolean blockShare) {
+        public Options {
+            if (blocks < 1) throw new IllegalArgumentException("OFT needs at least one block, got " + blocks);
+            if (neumannTerms < 0 || neumannTerms == 1) throw new IllegalArgumentException("Cayley–Neumann terms must be 0 (exact) or >= 2, got " + neumannTerms);
+            if (coftEps < 0) throw new IllegalArgumentException("COFT ε must be >= 0, got " + coftEps);
+            if (layout == null) layout = Layout.PEFT_0_17;
+        }
+
+        /** peft 0.17's defaults for r blocks: Cayley–Neumann with 5 terms, no COFT, no sharing. */
+        public static Options peft(int blocks) {
+            return new Options(blocks, Layout.PEFT_0_17, 5, 0, false);
+        }
+    }
+
+    public static AdaptedWeight build(SameDiff sd, String key, INDArray w0, Options o) {
+        boolean input = o.layout() == Layout.PEFT_0_17;
+        long out = w0.rows(), in = w0.columns(), rotated = input ? in : out;
+        if (rotated % o.blocks() != 0) {
+            throw new IllegalArgumentException(key + ": OFT's " + o.blocks() + " blocks do not divide the " + (input ? "input" : "output")
+                    + " dimension " + rotated + " (choose a divisor)");
+        }
+        int r = o.blocks(), b = (int) (rotated / r), stored = o.blockShare() ? 1 : r;
+        String name = input ? "oft_R.weight" : "oft_r";
+        INDArray init = input ? Nd4j.zeros(w0.dataType(), stored, (long) b * (b - 1) / 2) : Nd4j.zeros(w0.dataType(), stored, b, b);
+        SDVariable p = sd.var(Names.param(key, name), init);
+        SDVariable[] rotations = new SDVariable[r];
+        for (int i = 0; i < stored; i++) {
+            SDVariable block = input ? p.get(SDIndex.point(i), SDIndex.all()) : p.get(SDIndex.point(i), SDIndex.all(), SDIndex.all());
+            rotations[i] = input ? rotation017(sd, Names.param(key, "oft_block" + i), block, b, o.neumannTerms()) : GraphMath.cayley(sd, block, b);   // [b, b]
+        }
+        for (int i = stored; i < r; i++) rotations[i] = rotations[0];
+        SDVariable[] parts = new SDVariable[r];
+        for (int i = 0; i < r; i++) {
+            INDArrayIndex slice = NDArrayIndex.interval((long) i * b, (long) (i + 1) * b);
+            if (input) {
+                SDVariable cols = sd.constant(Names.param(key, "oft_base_" + i), w0.get(NDArrayIndex.all(), slice).dup('c'));   // [out, b]
+                parts[i] = cols.mmul(sd.permute(rotations[i], 1, 0));                                                         // W_i·R_iᵀ
+            } else {
+                SDVariable rows = sd.constant(Names.param(key, "oft_base_" + i), w0.get(slice, NDArrayIndex.all()).dup('c'));   // [b, in]
+                parts[i] = sd.permute(rotations[i], 1, 0).mmul(rows);                                                         // D_iᵀ·W_i
+            }
+        }
+        SDVariable w = sd.concat(input ? 1 : 0, parts);                                                                       // [out, in]
+        INDArray value = p.getArr();
+        Runnable constraint = o.coftEps() == 0 ? null : () -> project(value, input, b, o.coftEps());
+        return new AdaptedWeight(key, "oft", w, List.of(new AdapterParameter(p.name(), p, ParamKind.EUCLIDEAN)), w0, java.util.Map.of(), constraint);
+    }
+
+    /**
+     * One 0.17 block: the packed upper triangle v [b(b−1)/2] → Q = M − Mᵀ → R (Neumann or exact
+     * Cayley). M is scattered by two one-hot matrices, M = (P_row ⊙ v)ᵀ·P_col (ND4J M2.1's gather
+     * gradient breaks when a graph holds more than one gather).
+     */
+    private static SDVariable rotation017(SameDiff sd, String name, SDVariable v, int b, int terms) {
+        int n = b * (b - 1) / 2;
+        INDArray rowOf = Nd4j.zeros(v.dataType(), n, b), colOf = Nd4j.zeros(v.dataType(), n, b);   // one-hot row / column of entry k
+        for (int row = 0, k = 0; row < b; row++) {
+            for (int col = row + 1; col < b; col++, k++) {
+                rowOf.putScalar(k, row, 1.0);
+                colOf.putScalar(k, col, 1.0);
+            }
+        }
+        SDVariable weighted = sd.constant(name + "_rows", rowOf).mul(sd.reshape(v, n, 1));                 // [n, b]: v_k at (k, row_k)
+        SDVariable m = sd.mmul(weighted, sd.constant(name + "_cols", colOf), true, false, false);          // [b, b] strict upper, M[row_k, col_k] = v_k
+        SDVariable q = m.sub(sd.permute(m, 1, 0));                                                       // skew
+        if (terms == 0) return GraphMath.cayley(sd, q, b);
+        SDVariable eye = sd.constant(name + "_eye", Nd4j.eye(b).castTo(v.dataType()));
+        SDVariable sum = q, power = q;
+        for (int j = 2; j < terms; j++) {
+            power = power.mmul(q);
+            sum = sum.add(power);
+        }
+        return eye.add(sum.mul(2.0));
+    }
+
+    /** COFT: shrinks each block whose skew matrix lies outside the ε ball onto its surface, in place. */
+    static void project(INDArray p, boolean layout017, int b, double eps) {
+        long stored = p.size(0);
+        double radius = (layout017 ? eps : eps * b * b) / Math.sqrt(stored);
+        for (long i = 0; i < stored; i++) {
+            INDArray block = p.slice(i);
+            double norm = layout017 ? Math.sqrt(2) * block.norm2Number().doubleValue() : block.norm2Number().doubleValue();
+            if (norm > radius) block.muli(radius / norm);
+        }
+    }
+}
