@@ -8,6 +8,7 @@ import dev.spectune.model.parity.PipelineParity;
 import dev.spectune.model.parity.SchedulerParity;
 import dev.spectune.training.parity.AdapterParity;
 import dev.spectune.training.parity.LoraUnetParity;
+import dev.spectune.training.parity.PeftParity;
 import dev.spectune.training.parity.TrainStepParity;
 import dev.spectune.training.parity.OptimParity;
 import java.nio.file.Path;
@@ -35,6 +36,12 @@ final class MoreParityCommands {
     @Command(name = "spectral", mixinStandardHelpOptions = true, description = "Spectral Adapter additive and rotational layers vs the authors' code.")
     static final class Spectral extends ModelParityCommands.Base {
         Function<Path, ParityReport> runner() { return AdapterParity::spectral; }
+    }
+
+    @Command(name = "peft", mixinStandardHelpOptions = true,
+            description = "LoRA, rsLoRA, DoRA, conv LoRA, OFT, COFT, VeRA vs peft (golden/peft for 0.13, golden/peft_v0.17 for 0.17).")
+    static final class Peft extends ModelParityCommands.Base {
+        Function<Path, ParityReport> runner() { return PeftParity::run; }
     }
 
     @Command(name = "lora-unet", mixinStandardHelpOptions = true, description = "diffusers' LoRA file injected into the tiny UNet vs diffusers' output.")

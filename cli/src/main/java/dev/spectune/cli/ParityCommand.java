@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         subcommands = {TokenizerParityCommand.class, ModelParityCommands.TextEncoder.class, ModelParityCommands.UNet.class,
                 ModelParityCommands.Vae.class, ModelParityCommands.Taesd.class, ModelParityCommands.Ldm.class,
                 MoreParityCommands.Schedulers.class, MoreParityCommands.Pipeline.class, MoreParityCommands.Optim.class,
-                MoreParityCommands.Soda.class, MoreParityCommands.Spectral.class, MoreParityCommands.LoraUnet.class,
+                MoreParityCommands.Soda.class, MoreParityCommands.Spectral.class, MoreParityCommands.Peft.class, MoreParityCommands.LoraUnet.class,
                 MoreParityCommands.TrainStep.class})
 public final class ParityCommand implements Runnable {
     @Override
