@@ -25,21 +25,27 @@ public record AdapterSpec(String method, int rank, double alpha, boolean rsLora,
 
     /**
      * @param oftLayout     peft 0.17 (input side, packed skew blocks) or 0.13 (output side, full blocks)
+     * @param oftBlockSize  OFT block size b (blocks = dimension / b, as peft's oft_block_size), or 0 to use rank as the block count
      * @param neumannTerms  OFT's Cayley–Neumann terms (0 = exact Cayley)
      * @param coftEps       COFT radius (0 = plain OFT)
      * @param blockShare    OFT: one block shared by all
      * @param veraDInitial  VeRA's initial λ_d
      * @param lidbAuxA      LiDB's a (A_aux columns), lidbAuxB its b (B_aux rows)
      */
-    public record More(Oft.Layout oftLayout, int neumannTerms, double coftEps, boolean blockShare, double veraDInitial, int lidbAuxA, int lidbAuxB) {
+    public record More(Oft.Layout oftLayout, int oftBlockSize, int neumannTerms, double coftEps, boolean blockShare, double veraDInitial, int lidbAuxA, int lidbAuxB) {
         public More {
             if (oftLayout == null) oftLayout = Oft.Layout.PEFT_0_17;
+            if (oftBlockSize < 0) throw new IllegalArgumentException("OFT block size must be >= 0, got " + oftBlockSize);
             if (lidbAuxA < 1 || lidbAuxB < 1) throw new IllegalArgumentException("LiDB a and b must be >= 1, got " + lidbAuxA + ", " + lidbAuxB);
         }
 
         /** peft's defaults (OFT 0.17 with 5 Neumann terms, VeRA d_initial 0.1) and the LiDB paper's a = 100, b = 50. */
         public static More defaults() {
-            return new More(Oft.Layout.PEFT_0_17, 5, 0, false, 0.1, 100, 50);
+            return new More(Oft.Layout.PEFT_0_17, 0, 5, 0, false, 0.1, 100, 50);
+        }
+
+        public More withVeraDInitial(double d) {
+            return new More(oftLayout, oftBlockSize, neumannTerms, coftEps, blockShare, d, lidbAuxA, lidbAuxB);
         }
     }
 
@@ -75,6 +81,14 @@ public record AdapterSpec(String method, int rank, double alpha, boolean rsLora,
         return new AdapterSpec(method, rank, alpha, rsLora, columnBlock, initialDelta, relu, side, factorMode, factorCount, seed, m);
     }
 
+    /** OFT's block count for a weight: rank, or the rotated dimension / the block size. */
+    int oftBlocks(INDArray w0) {
+        if (more.oftBlockSize() == 0) return rank;
+        long dim = more.oftLayout() == Oft.Layout.PEFT_0_17 ? w0.columns() : w0.rows();
+        if (dim % more.oftBlockSize() != 0) throw new IllegalArgumentException("OFT block size " + more.oftBlockSize() + " does not divide " + dim);
+        return (int) (dim / more.oftBlockSize());
+    }
+
     /** The builder the injector calls for each selected weight W0 [out, in]. */
     public AdapterInjector.Method builder() {
         return builder(Map.of());
@@ -105,7 +119,7 @@ public record AdapterSpec(String method, int rank, double alpha, boolean rsLora,
                     case "svdiff" -> Svdiff.build(sd, key, w0);
                     case "lora" -> Lora.build(sd, key, w0, new Lora.Options(rank, alpha, rsLora, seed));
                     case "dora" -> Dora.build(sd, key, w0, new Lora.Options(rank, alpha, rsLora, seed));
-                    case "oft" -> Oft.build(sd, key, w0, new Oft.Options(rank, more.oftLayout(), more.neumannTerms(), more.coftEps(), more.blockShare()));
+                    case "oft" -> Oft.build(sd, key, w0, new Oft.Options(oftBlocks(w0), more.oftLayout(), more.neumannTerms(), more.coftEps(), more.blockShare()));
                     case "vera" -> {
                         if (projections == null) throw new IllegalStateException("VeRA's projections are made in prepare(); inject through AdapterInjector");
                         yield Vera.build(sd, key, w0, projections, more.veraDInitial());

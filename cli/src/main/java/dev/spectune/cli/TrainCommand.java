@@ -7,6 +7,7 @@ package dev.spectune.cli;
 import dev.spectune.adapters.AdapterInjector;
 import dev.spectune.adapters.AdapterSpec;
 import dev.spectune.adapters.KroneckerFactorPlanner;
+import dev.spectune.adapters.Oft;
 import dev.spectune.adapters.RotationSide;
 import dev.spectune.runtime.Nd4jRuntime;
 import dev.spectune.training.TrainingConfig;
@@ -28,7 +29,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "400") int steps;
     @Option(names = "--lr", defaultValue = "1e-3", description = "Learning rate of Euclidean parameters (AdamW).") double lr;
     @Option(names = "--stiefel-lr", defaultValue = "5e-3", description = "Learning rate of Stiefel factors (StiefelAdam).") double stiefelLr;
-    @Option(names = "--rank", defaultValue = "4", description = "LoRA / Spectral Adapter rank.") int rank;
+    @Option(names = "--rank", defaultValue = "4", description = "Rank of LoRA, DoRA, VeRA, the Spectral Adapter and LiDB; OFT's block count.") int rank;
     @Option(names = "--alpha", description = "LoRA alpha (default: the rank).") Double alpha;
     @Option(names = "--rslora") boolean rsLora;
     @Option(names = "--column-block", defaultValue = "0", description = "Spectral Adapter column block (0 = top r).") int columnBlock;
@@ -36,6 +37,14 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--soda-no-relu") boolean noRelu;
     @Option(names = "--soda-side", defaultValue = "INPUT", description = "Rotation side: ${COMPLETION-CANDIDATES}") RotationSide side;
     @Option(names = "--soda-factors", defaultValue = "3", description = "Kronecker factors per rotation.") int factors;
+    @Option(names = "--oft-block-size", defaultValue = "0", description = "OFT block size (peft's oft_block_size; 0: --rank blocks).") int oftBlockSize;
+    @Option(names = "--oft-layout", defaultValue = "PEFT_0_17", description = "OFT layout: ${COMPLETION-CANDIDATES}") Oft.Layout oftLayout;
+    @Option(names = "--oft-neumann-terms", defaultValue = "5", description = "OFT Cayley–Neumann terms (0: exact Cayley; default ${DEFAULT-VALUE}).") int neumannTerms;
+    @Option(names = "--coft-eps", defaultValue = "0", description = "Constrained OFT radius ε (peft's eps, e.g. 6e-5; 0: plain OFT).") double coftEps;
+    @Option(names = "--oft-block-share", description = "One OFT block shared by all blocks.") boolean blockShare;
+    @Option(names = "--vera-d-initial", defaultValue = "0.1", description = "VeRA's initial λ_d (default ${DEFAULT-VALUE}).") double veraDInitial;
+    @Option(names = "--lidb-a", defaultValue = "100", description = "LiDB A_aux width a (default ${DEFAULT-VALUE}).") int lidbA;
+    @Option(names = "--lidb-b", defaultValue = "50", description = "LiDB B_aux height b (default ${DEFAULT-VALUE}).") int lidbB;
     @Option(names = "--batch-size", defaultValue = "1") int batchSize;
     @Option(names = "--resolution", defaultValue = "512") int resolution;
     @Option(names = "--seed", defaultValue = "0") long seed;
@@ -67,7 +76,8 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Nd4jRuntime.init();
         AdapterSpec spec = new AdapterSpec(method, rank, alpha != null ? alpha : rank, rsLora, columnBlock, initDelta, !noRelu, side,
-                KroneckerFactorPlanner.Mode.AUTHORS, factors, seed);
+                KroneckerFactorPlanner.Mode.AUTHORS, factors, seed,
+                new AdapterSpec.More(oftLayout, oftBlockSize, neumannTerms, coftEps, blockShare, veraDInitial, lidbA, lidbB));
         TrainingConfig c = new TrainingConfig(model, images, prompt, spec, targets != null ? targets : AdapterInjector.UNET_ATTENTION.pattern(),
                 steps, lr, stiefelLr, batchSize, resolution, seed, lrScheduler, warmup, maxGradNorm, randomFlip, out, validationEvery,
                 validationPrompt != null ? validationPrompt : prompt, checkpointEvery, keepCheckpoints, resume, snrGamma, offsetNoise, gradientAccumulation,

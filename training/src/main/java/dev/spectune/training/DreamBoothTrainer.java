@@ -170,6 +170,7 @@ public final class DreamBoothTrainer implements AutoCloseable {
             stiefel.setLearningRate(config.stiefelLearningRate() * m);
             stiefel.step(grads);
         }
+        adapted.forEach(AdaptedWeight::constrain);                                        // COFT's ε ball
         return new StepLog(step, lossValue, config.learningRate() * m, norm, (System.nanoTime() - start) / 1e9);
     }
 
