@@ -18,6 +18,8 @@ import dev.spectune.model.pipeline.StableDiffusionPipeline;
 import dev.spectune.model.pipeline.StepListener;
 import dev.spectune.model.scheduler.Schedulers;
 import dev.spectune.runtime.Nd4jRuntime;
+import dev.spectune.training.io.AdapterDirectory;
+import dev.spectune.training.io.AdapterMerge;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -49,8 +51,11 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--clip-skip", defaultValue = "1", description = "1 = last text-encoder layer; 2 = penultimate (A1111's clip skip).") int clipSkip;
     @Option(names = {"-n", "--num-images"}, defaultValue = "1") int numImages;
     @Option(names = "--taesd", description = "Decode with a TAESD-family tiny autoencoder (weights file) instead of the VAE.") Path taesd;
-    @Option(names = "--adapter", description = "An adapter folder written by `spectune train` (adapter_config.json + adapter_model.safetensors).")
-    Path adapter;
+    @Option(names = "--adapter", description = "An adapter folder (spectune's or peft's), a kohya/A1111 LoRA file or diffusers'"
+            + " pytorch_lora_weights.safetensors; repeat to use several at once.")
+    List<Path> adapters;
+    @Option(names = "--strength", description = "Strength λ per adapter, in --adapter order (default 1 each): W = W0 + Σ λi·ΔWi.") List<Double> strengths;
+    @Option(names = "--fusion", defaultValue = "sum", description = "sum, or mean (every λ divided by the number of adapters).") String fusion;
     @Option(names = "--out", required = true, description = "Output PNG (with several images: a grid, plus out-1.png …).") Path out;
 
     static final class SchedulerNames implements Iterable<String> {
@@ -76,13 +81,18 @@ public final class SampleCommand implements Callable<Integer> {
             GenerationRequest request = new GenerationRequest(prompt, negativePrompt, steps, guidance, seed, h, w, scheduler, eta, clipSkip, numImages, null);
             String sampler = PngWriter.a1111Sampler(pipe.scheduler(request).name());
             String adapterNote = "";
-            if (adapter != null) {
-                dev.spectune.training.io.AdapterDirectory.Saved saved = dev.spectune.training.io.AdapterDirectory.read(adapter);
-                pipe.setUNetHook(g -> dev.spectune.training.io.AdapterDirectory.apply(g.sd(), saved));
-                adapterNote = saved.spec().method() + " " + adapter.getFileName();
-                if (!saved.baseModelHash().isEmpty() && !saved.baseModelHash().equals(ModelHash.of(model))) {
-                    System.err.println("warning: the adapter was trained on a model with hash " + saved.baseModelHash() + ", this one is " + ModelHash.of(model));
+            if (adapters != null && !adapters.isEmpty()) {
+                List<Double> lambdas = ExportCommand.fusionStrengths(adapters.size(), strengths, fusion);
+                List<Map<String, INDArray>> deltas = new java.util.ArrayList<>();
+                for (Path a : adapters) {
+                    deltas.add(AdapterMerge.load(a, pipe.component("unet"), pipe.component("vae")));
+                    warnIfTrainedOnAnotherModel(a);
                 }
+                Map<String, INDArray> merged = AdapterMerge.combine(deltas, lambdas);
+                pipe.setUNetHook(g -> AdapterMerge.addInto(g.sd(), merged, 1.0));             // merged into W0: no inference overhead
+                StringBuilder note = new StringBuilder();
+                for (int i = 0; i < adapters.size(); i++) note.append(i == 0 ? "" : " + ").append(String.format("%.2f×%s", lambdas.get(i), adapters.get(i).getFileName()));
+                adapterNote = note.toString();
             }
             int promptTokens = pipe.tokenizer().encode(prompt).length, negativeTokens = pipe.tokenizer().encode(negativePrompt).length;
             warnTruncation("prompt", promptTokens);
@@ -111,6 +121,14 @@ public final class SampleCommand implements Callable<Integer> {
                     w, h, sampler, steps, seed, result.seconds());
         }
         return 0;
+    }
+
+    private void warnIfTrainedOnAnotherModel(Path adapter) throws java.io.IOException {
+        if (!Files.isDirectory(adapter)) return;
+        String hash = AdapterDirectory.read(adapter).baseModelHash();
+        if (!hash.isEmpty() && !hash.equals(ModelHash.of(model))) {
+            System.err.println("warning: " + adapter + " was trained on a model with hash " + hash + ", this one is " + ModelHash.of(model));
+        }
     }
 
     private static void warnTruncation(String what, int tokens) {

@@ -32,7 +32,7 @@ class TrainingEndToEndTest {
     Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"soda-svd", "soda-qr", "spectral-a", "spectral-r", "svdiff", "lora"})
+    @ValueSource(strings = {"soda-svd", "soda-qr", "spectral-a", "spectral-r", "svdiff", "lora", "dora", "oft", "vera", "lidb"})
     void thirtyStepsLowerTheLossAndTheAdapterLoadsBack(String method) throws IOException {
         Path model = TestFixtures.path("golden/pipeline_tiny");
         Path images = TestFixtures.path("artifacts/dreambooth/dataset/dog");

@@ -24,6 +24,11 @@
  *   Text  text_model.*                         text_model.* (same names)
  *
  * Old diffusers VAE attention names (before 0.14): query key value proj_attn → to_q to_k to_v to_out.0.
+ *
+ * kohya / A1111 LoRA module names (what sd-scripts writes and A1111, ComfyUI and stable-diffusion.cpp
+ * read): "lora_unet_" + the single-file UNet module path, "lora_te_" + the text-encoder module path,
+ * dots as underscores, e.g. down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q.weight →
+ * lora_unet_input_blocks_1_1_transformer_blocks_0_attn1_to_q (+ .lora_down.weight, .lora_up.weight, .alpha).
  */
 package dev.spectune.checkpoint.names;
 
@@ -267,5 +272,21 @@ public final class NameMapping {
     public static boolean isIgnoredLdmKey(String ldmKey) {
         return ldmKey.startsWith("model_ema.") || !ldmKey.contains(".")
                 || ldmKey.equals("cond_stage_model.transformer.text_model.embeddings.position_ids");
+    }
+
+    // ---- kohya / A1111 LoRA names ------------------------------------------------------------
+
+    /** A diffusers UNet or text-encoder weight key → kohya's LoRA module name. */
+    public static String toKohya(Component component, String weightKey, LdmLayout layout) {
+        if (!weightKey.endsWith(".weight")) throw new IllegalArgumentException("kohya names exist for weights only, got '" + weightKey + "'");
+        return switch (component) {
+            case UNET -> "lora_unet_" + stripWeight(unetToLdm(weightKey, layout)).replace('.', '_');
+            case TEXT_ENCODER -> "lora_te_" + stripWeight(weightKey).replace('.', '_');
+            case VAE -> throw new IllegalArgumentException("kohya LoRA files have no VAE modules");
+        };
+    }
+
+    private static String stripWeight(String key) {
+        return key.substring(0, key.length() - ".weight".length());
     }
 }

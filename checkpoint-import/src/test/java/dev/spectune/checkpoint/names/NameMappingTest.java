@@ -128,4 +128,29 @@ class NameMappingTest {
         assertThatThrownBy(() -> NameMapping.fromLdm("something.else", layout)).hasMessageContaining("no known component");
         assertThatThrownBy(() -> NameMapping.unetToLdm("down_blocks.0.resnets.0.weird.weight", layout)).hasMessageContaining("weird");
     }
+
+    @Test
+    void kohyaNamesOfEverySd15WeightAreUniqueAndMatchSdScripts() throws IOException {
+        JsonNode root = new ObjectMapper().readTree(TestFixtures.path("golden/sd15_keymap/sd15_keymaps.json").toFile());
+        Map<String, List<Long>> unet = shapes(root.get("unet").get("keys")), text = shapes(root.get("text_encoder").get("keys"));
+        LdmLayout layout = LdmLayout.fromDiffusers(unet.keySet(), shapes(root.get("vae").get("keys")).keySet());
+        Map<String, String> seen = new HashMap<>();
+        int attention = 0;
+        for (String k : unet.keySet()) {
+            if (!k.endsWith(".weight")) continue;
+            String name = NameMapping.toKohya(Component.UNET, k, layout);
+            assertThat(seen.put(name, k)).as("two weights named " + name).isNull();
+            if (k.matches(".*attn[12]\\.(to_q|to_k|to_v|to_out\\.0)\\.weight")) attention++;
+        }
+        for (String k : text.keySet()) if (k.endsWith(".weight")) assertThat(seen.put(NameMapping.toKohya(Component.TEXT_ENCODER, k, layout), k)).isNull();
+        assertThat(attention).isEqualTo(128);
+        assertThat(NameMapping.toKohya(Component.UNET, "down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q.weight", layout))
+                .isEqualTo("lora_unet_input_blocks_1_1_transformer_blocks_0_attn1_to_q");
+        assertThat(NameMapping.toKohya(Component.UNET, "mid_block.attentions.0.transformer_blocks.0.attn2.to_k.weight", layout))
+                .isEqualTo("lora_unet_middle_block_1_transformer_blocks_0_attn2_to_k");
+        assertThat(NameMapping.toKohya(Component.UNET, "up_blocks.3.attentions.2.transformer_blocks.0.attn1.to_out.0.weight", layout))
+                .isEqualTo("lora_unet_output_blocks_11_1_transformer_blocks_0_attn1_to_out_0");
+        assertThat(NameMapping.toKohya(Component.TEXT_ENCODER, "text_model.encoder.layers.11.self_attn.out_proj.weight", layout))
+                .isEqualTo("lora_te_text_model_encoder_layers_11_self_attn_out_proj");
+    }
 }

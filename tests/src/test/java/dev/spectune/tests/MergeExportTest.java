@@ -1,0 +1,164 @@
+/*
+ * MergeExportTest: adapters as weight updates on the tiny golden pipeline — merging into W0 gives
+ * the images of the injected adapter, unmerging restores W0, strength 0 is the base model; the
+ * kohya export is the truncated SVD (its error equals the Eckart–Young bound from the singular
+ * values, and is ~0 at full rank) and loads back; `export` and `sample` accept several adapters.
+ */
+package dev.spectune.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spectune.adapters.AdaptedWeight;
+import dev.spectune.adapters.AdapterInjector;
+import dev.spectune.adapters.AdapterParameter;
+import dev.spectune.adapters.AdapterSpec;
+import dev.spectune.checkpoint.WeightSource;
+import dev.spectune.checkpoint.names.LdmLayout;
+import dev.spectune.linalg.Matrices;
+import dev.spectune.linalg.Svd;
+import dev.spectune.model.pipeline.GenerationRequest;
+import dev.spectune.model.pipeline.StableDiffusionPipeline;
+import dev.spectune.model.pipeline.StepListener;
+import dev.spectune.optim.ParamKind;
+import dev.spectune.runtime.Nd4jRuntime;
+import dev.spectune.testing.TestFixtures;
+import dev.spectune.training.io.AdapterDirectory;
+import dev.spectune.training.io.AdapterMerge;
+import dev.spectune.training.io.KohyaLora;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+class MergeExportTest {
+
+    static final Path MODEL = TestFixtures.path("golden/pipeline_tiny");
+    static final GenerationRequest REQUEST = new GenerationRequest("a photo of sks dog", "", 4, 5.0, 1, 32, 32, "ddim", 0, 1, 1, null);
+
+    @TempDir
+    static Path dir;
+
+    @BeforeAll
+    static void init() {
+        Nd4jRuntime.init();
+    }
+
+    /** A trained-looking adapter: parameters moved away from init, saved to a folder. */
+    static Path randomAdapter(String method, AdapterSpec spec, String name, long seed) throws Exception {
+        try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(MODEL, null)) {
+            WeightSource unet = pipe.component("unet");
+            SameDiff sd = SameDiff.create();
+            Pattern targets = AdapterInjector.UNET_ATTENTION;
+            for (String k : unet.keys()) if (targets.matcher(k).matches()) sd.constant(k, unet.read(k, DataType.FLOAT));
+            List<AdaptedWeight> layers = AdapterInjector.inject(sd, targets, spec.builder());
+            Nd4j.getRandom().setSeed(seed);
+            for (AdaptedWeight a : layers) {
+                for (AdapterParameter p : a.parameters()) {
+                    if (p.kind() == ParamKind.EUCLIDEAN) p.value().addi(Nd4j.randn(DataType.FLOAT, p.value().shape()).muli(0.05));
+                }
+            }
+            Path out = dir.resolve(name);
+            AdapterDirectory.save(out, spec, targets.pattern(), "test", layers);
+            return out;
+        }
+    }
+
+    static INDArray generate(java.util.function.Consumer<dev.spectune.model.ModelGraph> hook) {
+        try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(MODEL, null)) {
+            pipe.setUNetHook(hook);
+            return pipe.generate(REQUEST, StepListener.NONE).images();
+        }
+    }
+
+    @Test
+    void mergingGivesTheInjectedAdaptersImagesAndUnmergeRestoresTheBase() throws Exception {
+        for (String method : List.of("soda-svd", "oft", "spectral-a")) {
+            Path adapter = randomAdapter(method, AdapterSpec.defaults(method), method, 3);
+            AdapterDirectory.Saved saved = AdapterDirectory.read(adapter);
+            Map<String, INDArray> deltas;
+            try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(MODEL, null)) {
+                deltas = AdapterMerge.deltas(pipe.component("unet"), saved);
+            }
+            assertThat(deltas).hasSize(32);                                       // 8 attention blocks × q, k, v, out
+            INDArray injected = generate(g -> AdapterDirectory.apply(g.sd(), saved));
+            INDArray merged = generate(g -> AdapterMerge.addInto(g.sd(), deltas, 1.0));
+            INDArray base = generate(g -> { });
+            double moved = Matrices.relativeError(injected, base), gap = Matrices.relativeError(merged, injected);
+            System.out.printf("%-10s images: adapter vs base %.3e, merged vs injected %.3e%n", method, moved, gap);
+            assertThat(moved).as(method + " adapter changes the image").isGreaterThan(1e-3);
+            assertThat(gap).as(method + " merged = injected").isLessThan(1e-4);
+            INDArray zero = generate(g -> AdapterMerge.addInto(g.sd(), AdapterMerge.combine(List.of(deltas), List.of(0.0)), 1.0));
+            assertThat(zero).as("strength 0 is the base model").isEqualTo(base);
+            generate(g -> {
+                Map<String, INDArray> before = new java.util.HashMap<>();
+                deltas.keySet().forEach(k -> before.put(k, g.sd().getVariable(k).getArr().dup()));
+                AdapterMerge.addInto(g.sd(), deltas, 1.0);
+                AdapterMerge.addInto(g.sd(), deltas, -1.0);
+                before.forEach((k, w) -> assertThat(Matrices.relativeError(g.sd().getVariable(k).getArr(), w)).as("unmerge " + k).isLessThan(1e-6));
+            });
+        }
+    }
+
+    @Test
+    void kohyaExportIsTheTruncatedSvdAndLoadsBack() throws Exception {
+        Path adapter = randomAdapter("soda-svd", AdapterSpec.defaults("soda-svd"), "soda-kohya", 5);
+        try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(MODEL, null)) {
+            WeightSource unet = pipe.component("unet"), vae = pipe.component("vae");
+            LdmLayout layout = LdmLayout.fromDiffusers(unet.keys(), vae.keys());
+            Map<String, INDArray> deltas = AdapterMerge.deltas(unet, AdapterDirectory.read(adapter));
+            List<KohyaLora.Layer> rank1 = KohyaLora.write(dir.resolve("r1.safetensors"), deltas, layout, 1, Map.of());
+            for (KohyaLora.Layer l : rank1) {
+                double[] s = Svd.of(deltas.get(l.key()).castTo(DataType.DOUBLE)).s().toDoubleVector();
+                double tail = 0, all = 0;
+                for (int i = 0; i < s.length; i++) { all += s[i] * s[i]; if (i >= 1) tail += s[i] * s[i]; }
+                assertThat(l.relativeError()).as("Eckart–Young " + l.key()).isCloseTo(Math.sqrt(tail / all), org.assertj.core.data.Offset.offset(1e-6));
+                assertThat(l.relativeError()).isGreaterThan(0.05);                         // a SODA update is far from rank 1
+            }
+            List<KohyaLora.Layer> full = KohyaLora.write(dir.resolve("full.safetensors"), deltas, layout, 1024, Map.of());
+            assertThat(full.stream().mapToDouble(KohyaLora.Layer::relativeError).max().orElseThrow()).isLessThan(1e-5);
+            Map<String, INDArray> back = AdapterMerge.load(dir.resolve("full.safetensors"), unet, vae);
+            assertThat(back.keySet()).isEqualTo(deltas.keySet());
+            for (String k : deltas.keySet()) assertThat(Matrices.relativeError(back.get(k), deltas.get(k))).as(k).isLessThan(1e-5);
+            assertThat(full.get(0).kohyaName()).startsWith("lora_unet_input_blocks_1_1_transformer_blocks_0_attn");
+        }
+    }
+
+    @Test
+    void exportAndSampleFuseSeveralAdapters() throws Exception {
+        AdapterSpec block0 = AdapterSpec.defaults("spectral-a").withRank(2);
+        AdapterSpec block1 = new AdapterSpec("spectral-a", 2, 2, false, 1, 0, true, null, null, 3, 0);
+        Path a = randomAdapter("spectral-a", block0, "concept0", 7), b = randomAdapter("spectral-a", block1, "concept1", 8);
+        Path sum = dir.resolve("sum.safetensors"), mean = dir.resolve("mean.safetensors");
+        var r1 = CheckpointCliTest.run(new String[] {"export", "--model", MODEL.toString(), "--adapter", a.toString(), "--adapter", b.toString(),
+                "--format", "deltas", "--out", sum.toString()});
+        assertThat(r1.code()).as(r1.err()).isZero();
+        var r2 = CheckpointCliTest.run(new String[] {"export", "--model", MODEL.toString(), "--adapter", a.toString(), "--adapter", b.toString(),
+                "--fusion", "mean", "--format", "deltas", "--out", mean.toString()});
+        assertThat(r2.code()).as(r2.err()).isZero();
+        try (var s = dev.spectune.checkpoint.safetensors.SafetensorsFile.open(sum); var m = dev.spectune.checkpoint.safetensors.SafetensorsFile.open(mean)) {
+            assertThat(s.names()).hasSize(32);
+            for (String k : s.names()) {
+                assertThat(Matrices.relativeError(m.read(k, DataType.FLOAT).mul(2), s.read(k, DataType.FLOAT))).as(k).isLessThan(1e-6);
+            }
+        }
+        Path kohya = dir.resolve("fused.safetensors");
+        var r3 = CheckpointCliTest.run(new String[] {"export", "--model", MODEL.toString(), "--adapter", a.toString(), "--adapter", b.toString(),
+                "--strength", "1", "--strength", "0.5", "--rank", "4", "--out", kohya.toString()});
+        assertThat(r3.code()).as(r3.err()).isZero();
+        assertThat(r3.out()).contains("32 modules, rank 4");
+        Path png = dir.resolve("fused.png");
+        var r4 = CheckpointCliTest.run(new String[] {"sample", "--model", MODEL.toString(), "--prompt", "a photo of sks dog", "--steps", "2",
+                "--height", "32", "--width", "32", "--adapter", a.toString(), "--adapter", kohya.toString(), "--strength", "1", "--strength", "0.7",
+                "--out", png.toString()});
+        assertThat(r4.code()).as(r4.err()).isZero();
+        assertThat(png).exists();
+    }
+
+}

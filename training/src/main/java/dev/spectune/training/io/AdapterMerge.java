@@ -1,0 +1,101 @@
+/*
+ * AdapterMerge: adapters as weight updates ΔW = W(θ) − W0 — the zero-overhead way to use them at
+ * inference and the one way to mix several: W = W0 + Σ λi·ΔWi (the weight-residual merge; the
+ * right way to mix SODA subject and style adapters, whose orthogonal factors must never be
+ * averaged). λ is the strength; λ = 1 reproduces the adapter, 0 the base model, −1 after a merge
+ * unmerges it. For Spectral Adapter A concepts trained on disjoint column blocks the sum is the
+ * exact fused weight (every block's update in place); the authors' fusion averages the
+ * per-concept weights, i.e. λi = 1/n.
+ */
+package dev.spectune.training.io;
+
+import dev.spectune.adapters.AdaptedWeight;
+import dev.spectune.checkpoint.CheckpointException;
+import dev.spectune.checkpoint.WeightSource;
+import dev.spectune.ops.Conv2d;
+import dev.spectune.checkpoint.names.LdmLayout;
+import dev.spectune.checkpoint.safetensors.SafetensorsFile;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+public final class AdapterMerge {
+    private AdapterMerge() {}
+
+    /** ΔW of every layer the saved adapter adapts, by weight key, in the source's (PyTorch) shape. */
+    public static Map<String, INDArray> deltas(WeightSource weights, AdapterDirectory.Saved saved) {
+        Pattern targets = Pattern.compile(saved.targets());
+        SameDiff sd = SameDiff.create();
+        for (String key : weights.keys()) {
+            long[] shape = weights.shape(key);
+            if (!targets.matcher(key).matches() || (shape.length != 2 && shape.length != 4)) continue;
+            INDArray w = weights.read(key, DataType.FLOAT);
+            sd.constant(key, shape.length == 4 ? Conv2d.oihwToYxio(w) : w);                   // the layout tensor-ops graphs hold
+        }
+        List<AdaptedWeight> layers = AdapterDirectory.apply(sd, saved);
+        Map<String, INDArray> deltas = new LinkedHashMap<>();
+        for (AdaptedWeight a : layers) deltas.put(a.key(), a.delta().reshape(weights.shape(a.key())));
+        return deltas;
+    }
+
+    /**
+     * The UNet updates of any adapter spectune reads: an adapter folder (spectune's or peft's), a
+     * kohya/A1111 LoRA file, or diffusers' pytorch_lora_weights.safetensors.
+     */
+    public static Map<String, INDArray> load(Path adapter, WeightSource unet, WeightSource vae) throws IOException {
+        if (Files.isDirectory(adapter)) return deltas(unet, AdapterDirectory.read(adapter));
+        if (!Files.isRegularFile(adapter)) throw new CheckpointException(adapter + ": no such adapter folder or LoRA file");
+        boolean kohya;
+        try (SafetensorsFile f = SafetensorsFile.open(adapter)) {
+            kohya = f.names().stream().anyMatch(n -> n.startsWith("lora_unet_") || n.startsWith("lora_te_"));
+        }
+        if (kohya) return KohyaLora.read(adapter, unet.shapes().shapes(), LdmLayout.fromDiffusers(unet.keys(), vae.keys()));
+        Map<String, INDArray> deltas = new LinkedHashMap<>();
+        DiffusersLoraFile.read(adapter, "unet", DataType.FLOAT).forEach((key, l) -> {
+            if (!unet.keys().contains(key)) throw new CheckpointException(adapter + ": LoRA layer " + key + " matches no UNet weight of this model");
+            long[] shape = unet.shape(key);
+            deltas.put(key, l.up().reshape(shape[0], l.rank()).mmul(l.down().reshape(l.rank(), l.down().length() / l.rank())).muli(l.scale()).reshape(shape));
+        });
+        return deltas;
+    }
+
+    /** Σ λi·ΔWi over the union of the layers. */
+    public static Map<String, INDArray> combine(List<Map<String, INDArray>> deltas, List<Double> strengths) {
+        if (deltas.size() != strengths.size()) {
+            throw new IllegalArgumentException(deltas.size() + " adapters but " + strengths.size() + " strengths");
+        }
+        Map<String, INDArray> sum = new LinkedHashMap<>();
+        for (int i = 0; i < deltas.size(); i++) {
+            double s = strengths.get(i);
+            deltas.get(i).forEach((k, d) -> sum.merge(k, d.mul(s), INDArray::addi));
+        }
+        return sum;
+    }
+
+    /**
+     * W0 ← W0 + sign·Δ for every key in a graph built with tensor-ops (conv weights held as
+     * [kH, kW, in, out]); sign −1 unmerges. Every key must be a constant of the graph with Δ's shape.
+     */
+    public static void addInto(SameDiff sd, Map<String, INDArray> deltas, double sign) {
+        for (var e : deltas.entrySet()) {
+            SDVariable v = sd.getVariable(e.getKey());
+            if (v == null || v.getArr() == null) throw new CheckpointException("merge: the model has no weight '" + e.getKey() + "'");
+            INDArray d = e.getValue().rank() == 4 ? Conv2d.oihwToYxio(e.getValue()) : e.getValue();
+            INDArray w = v.getArr();
+            if (!Arrays.equals(w.shape(), d.shape())) {
+                throw new CheckpointException("merge: weight '" + e.getKey() + "' has shape " + Arrays.toString(w.shape())
+                        + ", the update " + Arrays.toString(d.shape()));
+            }
+            v.setArray(w.add(d.castTo(w.dataType()).mul(sign)));
+        }
+    }
+}
