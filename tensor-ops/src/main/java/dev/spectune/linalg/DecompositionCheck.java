@@ -68,6 +68,17 @@ public final class DecompositionCheck {
                 Matrices.fromRowMajor(vt.getData().clone(), k, n, DataType.DOUBLE));
     }
 
+    /** max |QᵀQ − I| for Q [m, n], m ≥ n, computed by EJML in double (the oracle's orthogonality check). */
+    public static double ejmlOrthogonalityError(INDArray q) {
+        Matrices.requireMatrix(q, "orthogonality input");
+        int m = (int) q.rows(), n = (int) q.columns();
+        DMatrixRMaj a = new DMatrixRMaj(m, n, true, Matrices.rowMajor(q));
+        DMatrixRMaj gram = new DMatrixRMaj(n, n);
+        CommonOps_DDRM.multTransA(a, a, gram);
+        CommonOps_DDRM.subtractEquals(gram, CommonOps_DDRM.identity(n));
+        return CommonOps_DDRM.elementMaxAbs(gram);
+    }
+
     /** Compares a candidate SVD of W with EJML's; r is the subspace dimension compared (clamped to min(m, n) − 1). */
     public static SvdReport checkSvd(INDArray w, Svd candidate, int r) {
         Svd oracle = ejmlSvd(w);

@@ -59,7 +59,9 @@ public final class DreamBoothTrainer implements AutoCloseable {
     private final AdamW adamw;
     private final StiefelAdam stiefel;
     private final DdpmScheduler noise;
-    private final SDVariable loss;
+    private final SDVariable loss, objective;
+    /** The adapter at its initialisation (the base model for identity-initialised methods): DCO's reference. */
+    private final Map<String, INDArray> initialValues = new LinkedHashMap<>();
     private final LearningRateSchedule schedule;
     private final List<String> parameterNames = new ArrayList<>();
 
@@ -94,8 +96,15 @@ public final class DreamBoothTrainer implements AutoCloseable {
         SDVariable target = sd.placeHolder("target", DataType.FLOAT, config.batchSize(), pipe.unetConfig().inChannels(), lh, lh);
         SDVariable weight = sd.placeHolder("loss_weight", DataType.FLOAT, config.batchSize(), 1, 1, 1);
         SDVariable diff = unet.get("out").sub(target);                                   // [B, C, h, w]
-        this.loss = diff.mul(diff).mul(weight).mean().rename("loss");                    // = mean over the batch of w_i · MSE_i
-        sd.setLossVariables(loss);
+        this.loss = diff.mul(diff).mul(weight).mean().rename("loss");                    // L = mean over the batch of w_i · MSE_i
+        // The objective a·softplus(β·(L − L_ref)) + b·L: DCO's −log σ(−β·(L − L_ref)) for the instance
+        // batch (a = 1, b = 0) when β > 0, else the plain MSE (a = 0, b = 1); one graph, one gradient function.
+        SDVariable reference = sd.placeHolder("dco_reference", DataType.FLOAT, 1);
+        SDVariable a = sd.placeHolder("dco_on", DataType.FLOAT, 1), b = sd.placeHolder("mse_on", DataType.FLOAT, 1);
+        SDVariable dco = sd.nn().softplus(loss.sub(reference).mul(config.dcoBeta()));
+        this.objective = dco.mul(a).add(loss.mul(b)).sum().rename("objective");
+        sd.setLossVariables(objective);
+        for (AdaptedWeight w : adapted) for (AdapterParameter p : w.parameters()) initialValues.put(p.name(), p.value().dup());
         this.schedule = LearningRateSchedule.of(config.lrSchedule(), config.warmupSteps(), config.steps());
     }
 
@@ -149,19 +158,15 @@ public final class DreamBoothTrainer implements AutoCloseable {
      * averages their gradients: accumulating N micro-batches of B equals one batch of N·B. With prior
      * preservation a class batch of the same size is drawn too and its loss added with the prior
      * weight λ: loss = MSE(instance) + λ·MSE(class), as diffusers' train_dreambooth.py computes it.
+     * With DCO (Lee et al. 2024, "Direct Consistency Optimization for Compositional Text-to-Image
+     * Personalization"; the SODA authors' default, β = 1000) the instance term is
+     * −log σ(−β·(L − L_ref)) with L_ref the loss of the reference model on the same batch.
      */
     public StepLog step(int step) {
         long start = System.nanoTime();
-        Random random = randomForStep(step);
-        int b = config.batchSize(), micro = config.gradientAccumulation(), total = b * micro;
-        Draw instance = draw(random, latents, total);
-        Draw prior = classLatents.isEmpty() ? null : draw(random, classLatents, total);
-        Map<String, INDArray> grads = new LinkedHashMap<>();
-        double lossValue = 0;
-        for (int m = 0; m < micro; m++) {
-            lossValue += pass(instance, embeds, m * b, 1.0 / micro, grads);
-            if (prior != null) lossValue += pass(prior, classEmbeds, m * b, config.priorLossWeight() / micro, grads);
-        }
+        Accumulated acc = accumulate(step);
+        Map<String, INDArray> grads = acc.grads();
+        double lossValue = acc.loss();
         double norm = GradientClipping.clipByGlobalNorm(grads.values(), config.maxGradNorm());
         double m = schedule.multiplier(step, config.learningRate());
         adamw.setLearningRate(config.learningRate() * m);
@@ -174,8 +179,25 @@ public final class DreamBoothTrainer implements AutoCloseable {
         return new StepLog(step, lossValue, config.learningRate() * m, norm, (System.nanoTime() - start) / 1e9);
     }
 
+    /** A step's gradients (of every adapter parameter, averaged over its micro-batches) and objective, before clipping. */
+    record Accumulated(Map<String, INDArray> grads, double loss) {}
+
+    Accumulated accumulate(int step) {
+        Random random = randomForStep(step);
+        int b = config.batchSize(), micro = config.gradientAccumulation(), total = b * micro;
+        Draw instance = draw(random, latents, total);
+        Draw prior = classLatents.isEmpty() ? null : draw(random, classLatents, total);
+        Map<String, INDArray> grads = new LinkedHashMap<>();
+        double lossValue = 0;
+        for (int m = 0; m < micro; m++) {
+            lossValue += pass(instance, embeds, true, m * b, 1.0 / micro, grads);
+            if (prior != null) lossValue += pass(prior, classEmbeds, false, m * b, config.priorLossWeight() / micro, grads);
+        }
+        return new Accumulated(grads, lossValue);
+    }
+
     /** Forward and backward of one micro-batch starting at row {@code from}; adds weight·∇ to {@code grads}, returns weight·loss. */
-    private double pass(Draw d, List<INDArray> textEmbeds, int from, double weight, Map<String, INDArray> grads) {
+    private double pass(Draw d, List<INDArray> textEmbeds, boolean instance, int from, double weight, Map<String, INDArray> grads) {
         int b = config.batchSize();
         boolean velocity = pipe.schedulerConfig().predictionType().equals("v_prediction");
         INDArray z = rows(d.z0(), from, b), e = rows(d.eps(), from, b);                      // [B, C, h, w]
@@ -190,13 +212,33 @@ public final class DreamBoothTrainer implements AutoCloseable {
         feed.put("encoder_hidden_states", b == 1 ? text[0] : Nd4j.concat(0, text));
         feed.put("target", velocity ? noise.velocity(z, e, tm) : e);
         feed.put("loss_weight", lossWeights(tm, velocity));
-        var result = unet.sd().calculateGradientsAndOutputs(feed, List.of(loss.name()), parameterNames);
+        boolean dco = config.dcoBeta() > 0 && instance;                                   // DCO on instance batches; the prior keeps the MSE
+        feed.put("dco_reference", Nd4j.createFromArray(new float[] {dco ? (float) referenceLoss(feed) : 0f}));
+        feed.put("dco_on", Nd4j.createFromArray(new float[] {dco ? 1f : 0f}));
+        feed.put("mse_on", Nd4j.createFromArray(new float[] {dco ? 0f : 1f}));
+        var result = unet.sd().calculateGradientsAndOutputs(feed, List.of(objective.name()), parameterNames);
         for (var g : result.getGradients().entrySet()) {
             INDArray sum = grads.get(g.getKey());
             if (sum == null) grads.put(g.getKey(), g.getValue().mul(weight));
             else sum.addi(g.getValue().mul(weight));
         }
-        return weight * result.getOutputs().get(loss.name()).getDouble(0);
+        return weight * result.getOutputs().get(objective.name()).getDouble(0);
+    }
+
+    /** L_ref: the same batch's loss with the adapter at its initialisation (no gradient). */
+    private double referenceLoss(Map<String, INDArray> feed) {
+        Map<String, INDArray> current = new HashMap<>();
+        for (AdaptedWeight a : adapted) {
+            for (AdapterParameter p : a.parameters()) {
+                current.put(p.name(), p.value().dup());
+                p.value().assign(initialValues.get(p.name()));
+            }
+        }
+        try {
+            return unet.sd().output(feed, loss.name()).get(loss.name()).getDouble(0);
+        } finally {
+            for (AdaptedWeight a : adapted) for (AdapterParameter p : a.parameters()) p.value().assign(current.get(p.name()));
+        }
     }
 
     private static INDArray rows(INDArray a, int from, int count) {

@@ -13,7 +13,7 @@ public record TrainingConfig(Path model, Path images, String prompt, AdapterSpec
                              double stiefelLearningRate, int batchSize, int resolution, long seed, String lrSchedule, int warmupSteps,
                              double maxGradNorm, boolean randomFlip, Path out, int validationEvery, String validationPrompt,
                              int checkpointEvery, int keepCheckpoints, boolean resume, double snrGamma, double offsetNoise, int gradientAccumulation,
-                             Path classImages, String classPrompt, int numClassImages, double priorLossWeight) {
+                             Path classImages, String classPrompt, int numClassImages, double priorLossWeight, double dcoBeta) {
 
     public TrainingConfig {
         if (steps < 1) throw new IllegalArgumentException("steps must be >= 1, got " + steps);
@@ -33,6 +33,22 @@ public record TrainingConfig(Path model, Path images, String prompt, AdapterSpec
         if (snrGamma < 0) throw new IllegalArgumentException("min-SNR gamma must be >= 0 (0: off), got " + snrGamma);
         if (offsetNoise < 0) throw new IllegalArgumentException("offset noise must be >= 0, got " + offsetNoise);
         if (keepCheckpoints < 0) throw new IllegalArgumentException("checkpoints to keep must be >= 0 (0: all), got " + keepCheckpoints);
+        if (dcoBeta < 0) throw new IllegalArgumentException("DCO β must be >= 0 (0: plain MSE), got " + dcoBeta);
+        if (dcoBeta > 0 && adapter.method().equals("soda-svd") && adapter.initialDelta() != 0) {
+            throw new IllegalArgumentException("DCO compares with the adapter at its initialisation, which is the base model only when it starts"
+                    + " at the identity: use SODA's δ0 = 0 with DCO (got " + adapter.initialDelta() + ")");
+        }
+    }
+
+    /** Without DCO (β = 0: the plain diffusion MSE). */
+    public TrainingConfig(Path model, Path images, String prompt, AdapterSpec adapter, String targets, int steps, double learningRate,
+                          double stiefelLearningRate, int batchSize, int resolution, long seed, String lrSchedule, int warmupSteps,
+                          double maxGradNorm, boolean randomFlip, Path out, int validationEvery, String validationPrompt,
+                          int checkpointEvery, int keepCheckpoints, boolean resume, double snrGamma, double offsetNoise, int gradientAccumulation,
+                          Path classImages, String classPrompt, int numClassImages, double priorLossWeight) {
+        this(model, images, prompt, adapter, targets, steps, learningRate, stiefelLearningRate, batchSize, resolution, seed, lrSchedule, warmupSteps,
+                maxGradNorm, randomFlip, out, validationEvery, validationPrompt, checkpointEvery, keepCheckpoints, resume, snrGamma, offsetNoise,
+                gradientAccumulation, classImages, classPrompt, numClassImages, priorLossWeight, 0);
     }
 
     /** The settings a resumed run must share with the run it continues (not validation or checkpoint cadence). */
@@ -41,6 +57,7 @@ public record TrainingConfig(Path model, Path images, String prompt, AdapterSpec
                 Double.toString(learningRate), Double.toString(stiefelLearningRate), Integer.toString(batchSize), Integer.toString(resolution),
                 Long.toString(seed), lrSchedule, Integer.toString(warmupSteps), Double.toString(maxGradNorm), Boolean.toString(randomFlip),
                 Double.toString(snrGamma), Double.toString(offsetNoise), Integer.toString(gradientAccumulation),
-                String.valueOf(classImages), String.valueOf(classPrompt), Integer.toString(numClassImages), Double.toString(priorLossWeight));
+                String.valueOf(classImages), String.valueOf(classPrompt), Integer.toString(numClassImages), Double.toString(priorLossWeight),
+                Double.toString(dcoBeta));
     }
 }

@@ -121,9 +121,11 @@ public final class TrainingRun {
         pipe.setUNetHook(g -> { });
     }
 
-    /** Injects the run's adapter into a sampling graph and copies the trained values over. */
+    /** Injects the run's adapter into a sampling graph and copies the trained values (and frozen buffers) over. */
     static void copyInto(dev.spectune.model.ModelGraph g, List<AdaptedWeight> trained, TrainingConfig c) {
-        List<AdaptedWeight> fresh = dev.spectune.adapters.AdapterInjector.inject(g.sd(), Pattern.compile(c.targets()), c.adapter().builder());
+        Map<String, INDArray> buffers = new java.util.HashMap<>();
+        trained.forEach(a -> buffers.putAll(a.buffers()));
+        List<AdaptedWeight> fresh = dev.spectune.adapters.AdapterInjector.inject(g.sd(), Pattern.compile(c.targets()), c.adapter().builder(buffers));
         Map<String, INDArray> values = new java.util.HashMap<>();
         for (AdaptedWeight a : trained) for (AdapterParameter p : a.parameters()) values.put(p.name(), p.value());
         for (AdaptedWeight a : fresh) for (AdapterParameter p : a.parameters()) p.value().assign(values.get(p.name()));
@@ -138,7 +140,7 @@ public final class TrainingRun {
                 .put("seed", c.seed()).put("lr_schedule", c.lrSchedule()).put("warmup_steps", c.warmupSteps()).put("max_grad_norm", c.maxGradNorm())
                 .put("random_flip", c.randomFlip()).put("snr_gamma", c.snrGamma()).put("offset_noise", c.offsetNoise()).put("gradient_accumulation", c.gradientAccumulation())
                 .put("class_images", String.valueOf(c.classImages())).put("class_prompt", c.classPrompt()).put("num_class_images", c.numClassImages())
-                .put("prior_loss_weight", c.priorLossWeight())
+                .put("prior_loss_weight", c.priorLossWeight()).put("dco_beta", c.dcoBeta())
                 .put("checkpoint_every", c.checkpointEvery()).put("keep_checkpoints", c.keepCheckpoints()).put("trainable_parameters", params).put("eval_loss_before", before).put("eval_loss_after", after)
                 .put("adapter_rank", c.adapter().rank()).put("adapter_alpha", c.adapter().alpha()).put("soda_initial_delta", c.adapter().initialDelta());
         Path temp = Files.createTempFile(c.out(), ".run.json.", ".tmp");
