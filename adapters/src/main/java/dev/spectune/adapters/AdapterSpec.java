@@ -99,6 +99,11 @@ public record AdapterSpec(String method, int rank, double alpha, boolean rsLora,
      * LiDB's per-layer auxiliary matrices) instead of drawing them.
      */
     public AdapterInjector.Method builder(Map<String, INDArray> buffers) {
+        return builder(buffers, Decompositions.FRESH);
+    }
+
+    /** As {@link #builder(Map)}, taking the SVDs of SODA-SVD, the Spectral Adapter and SVDiff from {@code svds}. */
+    public AdapterInjector.Method builder(Map<String, INDArray> buffers, Decompositions svds) {
         return new AdapterInjector.Method() {
             Vera.Projections projections = buffers.containsKey("vera_A") ? new Vera.Projections(buffers.get("vera_A"), buffers.get("vera_B")) : null;
 
@@ -110,13 +115,13 @@ public record AdapterSpec(String method, int rank, double alpha, boolean rsLora,
             @Override
             public AdaptedWeight build(SameDiff sd, String key, INDArray w0) {
                 return switch (method) {
-                    case "soda-svd" -> SodaSvd.build(sd, key, w0, new SodaSvd.Options(initialDelta, relu, side,
+                    case "soda-svd" -> SodaSvd.build(sd, key, w0, svds.svd(key, w0), new SodaSvd.Options(initialDelta, relu, side,
                             side == RotationSide.OUTPUT ? null : KroneckerFactorPlanner.plan((int) w0.columns(), factorCount, factorMode),
                             side == RotationSide.INPUT ? null : KroneckerFactorPlanner.plan((int) w0.rows(), factorCount, factorMode)));
                     case "soda-qr" -> SodaQr.build(sd, key, w0, KroneckerFactorPlanner.plan((int) w0.columns(), factorCount, factorMode));
-                    case "spectral-a" -> SpectralAdapter.build(sd, key, w0, SpectralAdapter.Kind.ADDITIVE, new SpectralAdapter.Columns(rank, columnBlock, null));
-                    case "spectral-r" -> SpectralAdapter.build(sd, key, w0, SpectralAdapter.Kind.ROTATIONAL, new SpectralAdapter.Columns(rank, columnBlock, null));
-                    case "svdiff" -> Svdiff.build(sd, key, w0);
+                    case "spectral-a" -> SpectralAdapter.build(sd, key, w0, svds.svd(key, w0), SpectralAdapter.Kind.ADDITIVE, new SpectralAdapter.Columns(rank, columnBlock, null));
+                    case "spectral-r" -> SpectralAdapter.build(sd, key, w0, svds.svd(key, w0), SpectralAdapter.Kind.ROTATIONAL, new SpectralAdapter.Columns(rank, columnBlock, null));
+                    case "svdiff" -> Svdiff.build(sd, key, w0, svds.svd(key, w0));
                     case "lora" -> Lora.build(sd, key, w0, new Lora.Options(rank, alpha, rsLora, seed));
                     case "dora" -> Dora.build(sd, key, w0, new Lora.Options(rank, alpha, rsLora, seed));
                     case "oft" -> Oft.build(sd, key, w0, new Oft.Options(oftBlocks(w0), more.oftLayout(), more.neumannTerms(), more.coftEps(), more.blockShare()));

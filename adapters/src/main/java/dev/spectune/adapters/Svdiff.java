@@ -16,7 +16,11 @@ public final class Svdiff {
     private Svdiff() {}
 
     public static AdaptedWeight build(SameDiff sd, String key, INDArray w0) {
-        Svd svd = Svd.of(w0);
+        return build(sd, key, w0, Svd.of(w0));
+    }
+
+    /** With a given decomposition (U [out, k], s [k], Vt [k, in]). */
+    public static AdaptedWeight build(SameDiff sd, String key, INDArray w0, Svd svd) {
         long k = svd.s().length();
         SDVariable delta = sd.var(Names.param(key, "svdiff_delta"), Nd4j.zeros(w0.dataType(), k));
         SDVariable sigma = sd.nn().relu(sd.constant(Names.param(key, "svdiff_S"), svd.s()).add(delta), 0.0);

@@ -22,6 +22,7 @@ import dev.spectune.model.UNet2DConditionModel;
 import dev.spectune.model.pipeline.StableDiffusionPipeline;
 import dev.spectune.model.scheduler.DdpmScheduler;
 import dev.spectune.optim.AdamW;
+import dev.spectune.training.spectrum.WeightSvdCache;
 import dev.spectune.training.data.ClassImages;
 import dev.spectune.training.io.TrainingCheckpoint;
 import dev.spectune.optim.GradientClipping;
@@ -63,6 +64,7 @@ public final class DreamBoothTrainer implements AutoCloseable {
     /** The adapter at its initialisation (the base model for identity-initialised methods): DCO's reference. */
     private final Map<String, INDArray> initialValues = new LinkedHashMap<>();
     private final LearningRateSchedule schedule;
+    private final WeightSvdCache svdCache = WeightSvdCache.standard();
     private final List<String> parameterNames = new ArrayList<>();
 
     public DreamBoothTrainer(TrainingConfig config) throws IOException {
@@ -80,7 +82,7 @@ public final class DreamBoothTrainer implements AutoCloseable {
         }
         int lh = config.resolution() / f;
         this.unet = UNet2DConditionModel.build(pipe.unetConfig(), pipe.component("unet"), DataType.FLOAT, config.batchSize(), lh, lh, 77);
-        this.adapted = AdapterInjector.inject(unet.sd(), Pattern.compile(config.targets()), config.adapter().builder());
+        this.adapted = AdapterInjector.inject(unet.sd(), Pattern.compile(config.targets()), config.adapter().builder(Map.of(), svdCache));
         Map<String, INDArray> euclidean = new LinkedHashMap<>(), onManifold = new LinkedHashMap<>();
         for (AdaptedWeight a : adapted) {
             for (AdapterParameter p : a.parameters()) {
@@ -126,6 +128,11 @@ public final class DreamBoothTrainer implements AutoCloseable {
 
     public StableDiffusionPipeline pipeline() {
         return pipe;
+    }
+
+    /** Where the initial SVDs came from (hits: read from the cache; misses: decomposed now). */
+    public WeightSvdCache svdCache() {
+        return svdCache;
     }
 
     public List<AdaptedWeight> adapted() {

@@ -57,6 +57,10 @@ public final class TrainingRun {
         try (DreamBoothTrainer trainer = new DreamBoothTrainer(c)) {
             out.printf("training %s on %d layers (%,d trainable parameters), %d steps%n", c.adapter().method(), trainer.adapted().size(),
                     trainer.trainableParameters(), c.steps());
+            var svds = trainer.svdCache();
+            if (svds.hits() + svds.misses() > 0) {
+                out.printf("initial SVDs: %d read from the cache, %d decomposed (cache %s)%n", svds.hits(), svds.misses(), svds.dir());
+            }
             int first = 0;
             double before;
             java.util.Optional<Path> checkpoint = c.resume() ? TrainingCheckpoint.latest(checkpoints) : java.util.Optional.empty();
@@ -125,7 +129,8 @@ public final class TrainingRun {
     static void copyInto(dev.spectune.model.ModelGraph g, List<AdaptedWeight> trained, TrainingConfig c) {
         Map<String, INDArray> buffers = new java.util.HashMap<>();
         trained.forEach(a -> buffers.putAll(a.buffers()));
-        List<AdaptedWeight> fresh = dev.spectune.adapters.AdapterInjector.inject(g.sd(), Pattern.compile(c.targets()), c.adapter().builder(buffers));
+        List<AdaptedWeight> fresh = dev.spectune.adapters.AdapterInjector.inject(g.sd(), Pattern.compile(c.targets()),
+                c.adapter().builder(buffers, dev.spectune.training.spectrum.WeightSvdCache.standard()));
         Map<String, INDArray> values = new java.util.HashMap<>();
         for (AdaptedWeight a : trained) for (AdapterParameter p : a.parameters()) values.put(p.name(), p.value());
         for (AdaptedWeight a : fresh) for (AdapterParameter p : a.parameters()) p.value().assign(values.get(p.name()));

@@ -29,6 +29,7 @@ import dev.spectune.checkpoint.safetensors.DType;
 import dev.spectune.checkpoint.safetensors.SafetensorsFile;
 import dev.spectune.checkpoint.safetensors.SafetensorsWriter;
 import dev.spectune.checkpoint.safetensors.Tensor;
+import dev.spectune.training.spectrum.WeightSvdCache;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -223,7 +224,8 @@ public final class AdapterDirectory {
 
     /** Injects a saved adapter into a graph and loads its values; every tensor must find its parameter and vice versa. */
     public static List<AdaptedWeight> apply(SameDiff sd, Saved saved) {
-        List<AdaptedWeight> layers = AdapterInjector.inject(sd, Pattern.compile(saved.targets()), saved.spec().builder(saved.tensors()));
+        List<AdaptedWeight> layers = AdapterInjector.inject(sd, Pattern.compile(saved.targets()),
+                saved.spec().builder(saved.tensors(), WeightSvdCache.standard()));
         List<String> missing = new ArrayList<>();
         Set<String> used = new LinkedHashSet<>();
         for (AdaptedWeight a : layers) {
