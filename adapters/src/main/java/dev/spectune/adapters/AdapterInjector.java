@@ -70,7 +70,7 @@ public final class AdapterInjector {
     }
 
     /** Every op that takes {@code name} as an input takes {@code replacement} instead. */
-    static void rewire(SameDiff sd, String name, SDVariable replacement) {
+    public static void rewire(SameDiff sd, String name, SDVariable replacement) {
         List<String> consumers = sd.getVariables().get(name).getInputsForOp();
         if (consumers == null) return;
         for (String opName : List.copyOf(consumers)) {

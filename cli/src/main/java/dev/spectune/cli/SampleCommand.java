@@ -83,13 +83,15 @@ public final class SampleCommand implements Callable<Integer> {
             String adapterNote = "";
             if (adapters != null && !adapters.isEmpty()) {
                 List<Double> lambdas = ExportCommand.fusionStrengths(adapters.size(), strengths, fusion);
-                List<Map<String, INDArray>> deltas = new java.util.ArrayList<>();
+                List<Map<String, INDArray>> deltas = new java.util.ArrayList<>(), textDeltas = new java.util.ArrayList<>();
                 for (Path a : adapters) {
                     deltas.add(AdapterMerge.load(a, pipe.component("unet"), pipe.component("vae")));
+                    textDeltas.add(AdapterMerge.loadTextEncoder(a, pipe.component("text_encoder")));
                     warnIfTrainedOnAnotherModel(a);
                 }
-                Map<String, INDArray> merged = AdapterMerge.combine(deltas, lambdas);
+                Map<String, INDArray> merged = AdapterMerge.combine(deltas, lambdas), mergedText = AdapterMerge.combine(textDeltas, lambdas);
                 pipe.setUNetHook(g -> AdapterMerge.addInto(g.sd(), merged, 1.0));             // merged into W0: no inference overhead
+                if (!mergedText.isEmpty()) pipe.setTextEncoderHook(g -> AdapterMerge.addInto(g.sd(), mergedText, 1.0));
                 StringBuilder note = new StringBuilder();
                 for (int i = 0; i < adapters.size(); i++) note.append(i == 0 ? "" : " + ").append(String.format("%.2f×%s", lambdas.get(i), adapters.get(i).getFileName()));
                 adapterNote = note.toString();

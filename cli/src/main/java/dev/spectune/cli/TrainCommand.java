@@ -64,6 +64,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--class-prompt", description = "Prior preservation: the class prompt, e.g. \"a photo of a dog\".") String classPrompt;
     @Option(names = "--num-class-images", defaultValue = "100", description = "Class images wanted (default ${DEFAULT-VALUE}).") int numClassImages;
     @Option(names = "--prior-loss-weight", defaultValue = "1.0", description = "λ of the prior-preservation loss (default ${DEFAULT-VALUE}).") double priorLossWeight;
+    @Option(names = "--train-text-encoder", description = "Adapt and train the text encoder too (its attention projections, or --text-targets).") boolean trainTextEncoder;
+    @Option(names = "--text-targets", description = "Regex of text-encoder weight keys to adapt (default: q_proj|k_proj|v_proj|out_proj).") String textTargets;
     @Option(names = "--dco-beta", defaultValue = "0", description = "Direct Consistency Optimization β (the SODA authors' default is 1000; 0: plain MSE).") double dcoBeta;
     @Option(names = "--resume", description = "Continue from the newest checkpoint under OUT/checkpoints, bit-identically to an uninterrupted run.") boolean resume;
 
@@ -82,7 +84,8 @@ public final class TrainCommand implements Callable<Integer> {
         TrainingConfig c = new TrainingConfig(model, images, prompt, spec, targets != null ? targets : AdapterInjector.UNET_ATTENTION.pattern(),
                 steps, lr, stiefelLr, batchSize, resolution, seed, lrScheduler, warmup, maxGradNorm, randomFlip, out, validationEvery,
                 validationPrompt != null ? validationPrompt : prompt, checkpointEvery, keepCheckpoints, resume, snrGamma, offsetNoise, gradientAccumulation,
-                classImages, classPrompt, numClassImages, priorLossWeight, dcoBeta);
+                classImages, classPrompt, numClassImages, priorLossWeight, dcoBeta,
+                trainTextEncoder ? (textTargets != null ? textTargets : AdapterInjector.TEXT_ATTENTION.pattern()) : null);
         TrainingRun.Result r;
         if (System.console() != null) {                                  // a terminal: a progress bar with loss, it/s and ETA
             try (ProgressBar bar = new ProgressBar("training", steps)) {

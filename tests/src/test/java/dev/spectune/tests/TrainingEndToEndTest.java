@@ -22,6 +22,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -50,6 +51,33 @@ class TrainingEndToEndTest {
             INDArray images2 = pipe.generate(new GenerationRequest("a photo of sks dog", "", 20, 5.0, 1, 32, 32, "ddim", 0, 1, 1, null),
                     StepListener.NONE).images();
             var expected = ImageIO.read(dir.resolve(method).resolve("validation_final.png").toFile());
+            var actual = dev.spectune.model.pipeline.PngWriter.toImage(images2.slice(0));
+            for (int y = 0; y < 32; y++) for (int x = 0; x < 32; x++) assertThat(actual.getRGB(x, y)).isEqualTo(expected.getRGB(x, y));
+        }
+    }
+
+    @Test
+    void trainingTheTextEncoderTooLowersTheLossAndBothAdaptersLoadBack() throws IOException {
+        Path model = TestFixtures.path("golden/pipeline_tiny");
+        Path images = TestFixtures.path("artifacts/dreambooth/dataset/dog");
+        Path out = dir.resolve("text");
+        TrainingConfig c = new TrainingConfig(model, images, "a photo of sks dog", AdapterSpec.defaults("lora"), AdapterInjector.UNET_ATTENTION.pattern(), 30,
+                1e-2, 2e-2, 1, 32, 3, "constant", 0, 1.0, false, out, 0, "a photo of sks dog", 0, 0, false, 0, 0, 1, null, null, 0, 0, 0,
+                AdapterInjector.TEXT_ATTENTION.pattern());
+        TrainingRun.Result r = TrainingRun.run(c, new PrintStream(java.io.OutputStream.nullOutputStream()));
+        System.out.printf("lora + text encoder %,7d parameters: evaluation loss %.5f -> %.5f%n", r.trainableParameters(), r.evalLossBefore(), r.evalLossAfter());
+        assertThat(r.evalLossAfter()).isLessThan(r.evalLossBefore());
+        AdapterDirectory.Saved unetAdapter = AdapterDirectory.read(r.adapter());
+        AdapterDirectory.Saved textAdapter = AdapterDirectory.read(r.adapter().resolve(AdapterDirectory.TEXT_ENCODER));
+        assertThat(textAdapter.tensors().keySet()).allMatch(k -> k.startsWith("text_model.encoder.layers."));
+        assertThat(textAdapter.tensors()).hasSize(2 * 4 * 2);                            // 2 layers × q, k, v, out × (A, B)
+        assertThat(textAdapter.tensors().values().stream().anyMatch(t -> t.amaxNumber().doubleValue() > 0 && t.shape()[1] == 4)).isTrue();
+        try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(model, null)) {
+            pipe.setUNetHook(g -> AdapterDirectory.apply(g.sd(), unetAdapter));
+            pipe.setTextEncoderHook(g -> AdapterDirectory.apply(g.sd(), textAdapter));
+            INDArray images2 = pipe.generate(new GenerationRequest("a photo of sks dog", "", 20, 5.0, 1, 32, 32, "ddim", 0, 1, 1, null),
+                    StepListener.NONE).images();
+            var expected = ImageIO.read(out.resolve("validation_final.png").toFile());
             var actual = dev.spectune.model.pipeline.PngWriter.toImage(images2.slice(0));
             for (int y = 0; y < 32; y++) for (int x = 0; x < 32; x++) assertThat(actual.getRGB(x, y)).isEqualTo(expected.getRGB(x, y));
         }

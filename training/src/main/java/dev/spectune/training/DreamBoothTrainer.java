@@ -2,7 +2,8 @@
  * DreamBoothTrainer: teaches a model a subject from a few images (Ruiz et al. 2023, DreamBooth;
  * diffusers' train_dreambooth_lora.py) with any adapter: only the adapter's parameters train.
  *
- *   once:      latents z0 = VAE mean(image)·scaling_factor per image; prompt embeddings (frozen CLIP)
+ *   once:      latents z0 = VAE mean(image)·scaling_factor per image; prompt embeddings (frozen CLIP),
+ *              or, with the text encoder trained too, its token ids (TrainableTextEncoder)
  *   per step:  t ~ U{0, …, T−1}, ε ~ N(0, I), z_t = √ᾱ_t z0 + √(1−ᾱ_t) ε
  *              loss = ‖ε̂(z_t, t, c) − target‖² mean, target ε (or v for v-prediction)
  *              gradients of the adapter parameters; global-norm clipping; Stiefel factors by
@@ -55,6 +56,9 @@ public final class DreamBoothTrainer implements AutoCloseable {
     private final List<INDArray> latents = new ArrayList<>();
     private final List<INDArray> embeds = new ArrayList<>();                  // per image: its caption's CLIP embedding [1, 77, D]
     private final List<INDArray> classLatents = new ArrayList<>(), classEmbeds = new ArrayList<>();   // prior preservation (empty: off)
+    private final List<String> captions = new ArrayList<>(), classCaptions = new ArrayList<>();      // per image, for a trained text encoder
+    private final TrainableTextEncoder text;                                  // null: the text encoder is frozen
+    private final SDVariable context;                                         // the UNet's text input as a variable when the text encoder trains
     private final ModelGraph unet;
     private final List<AdaptedWeight> adapted;
     private final AdamW adamw;
@@ -75,20 +79,32 @@ public final class DreamBoothTrainer implements AutoCloseable {
         List<ImageFolder.Example> images = ImageFolder.load(config.images(), config.resolution(), config.prompt());
         ModelGraph encoder = AutoencoderKL.encoder(vae, pipe.component("vae"), DataType.FLOAT, 1, config.resolution(), config.resolution());
         encode(images, encoder, vae, f, latents, embeds);
+        images.forEach(e -> captions.add(e.caption()));
         if (config.classImages() != null) {
             ClassImages.ensure(pipe, config.model(), config.classImages(), config.classPrompt(), config.numClassImages(), config.resolution(),
                     config.seed() + 1_000_000L, System.out);
-            encode(ImageFolder.load(config.classImages(), config.resolution(), config.classPrompt()), encoder, vae, f, classLatents, classEmbeds);
+            List<ImageFolder.Example> classExamples = ImageFolder.load(config.classImages(), config.resolution(), config.classPrompt());
+            encode(classExamples, encoder, vae, f, classLatents, classEmbeds);
+            classExamples.forEach(e -> classCaptions.add(e.caption()));
         }
         int lh = config.resolution() / f;
         this.unet = UNet2DConditionModel.build(pipe.unetConfig(), pipe.component("unet"), DataType.FLOAT, config.batchSize(), lh, lh, 77);
         this.adapted = AdapterInjector.inject(unet.sd(), Pattern.compile(config.targets()), config.adapter().builder(Map.of(), svdCache));
+        this.text = config.trainsTextEncoder() ? new TrainableTextEncoder(pipe, config.batchSize(), config.textTargets(), config.adapter(), svdCache) : null;
         Map<String, INDArray> euclidean = new LinkedHashMap<>(), onManifold = new LinkedHashMap<>();
-        for (AdaptedWeight a : adapted) {
+        for (AdaptedWeight a : allAdapted()) {
             for (AdapterParameter p : a.parameters()) {
                 (p.kind() == ParamKind.STIEFEL ? onManifold : euclidean).put(p.name(), p.value());
-                parameterNames.add(p.name());
             }
+        }
+        adapted.forEach(a -> a.parameters().forEach(p -> parameterNames.add(p.name())));
+        if (text != null) {                                                        // the UNet reads its text input from a variable, to differentiate by it
+            SDVariable placeholder = unet.sd().getVariable("encoder_hidden_states");
+            this.context = unet.sd().var("encoder_hidden_states_value", Nd4j.zeros(DataType.FLOAT, placeholder.getShape()));
+            AdapterInjector.rewire(unet.sd(), placeholder.name(), context);
+            parameterNames.add(context.name());
+        } else {
+            this.context = null;
         }
         this.adamw = new AdamW(euclidean, config.learningRate(), 0.9, 0.999, 1e-8, 1e-2);
         this.stiefel = onManifold.isEmpty() ? null : new StiefelAdam(onManifold, config.stiefelLearningRate(), 0.9, 0.999, 1e-5, StiefelOptions.soda());
@@ -106,7 +122,7 @@ public final class DreamBoothTrainer implements AutoCloseable {
         SDVariable dco = sd.nn().softplus(loss.sub(reference).mul(config.dcoBeta()));
         this.objective = dco.mul(a).add(loss.mul(b)).sum().rename("objective");
         sd.setLossVariables(objective);
-        for (AdaptedWeight w : adapted) for (AdapterParameter p : w.parameters()) initialValues.put(p.name(), p.value().dup());
+        for (AdaptedWeight w : allAdapted()) for (AdapterParameter p : w.parameters()) initialValues.put(p.name(), p.value().dup());
         this.schedule = LearningRateSchedule.of(config.lrSchedule(), config.warmupSteps(), config.steps());
     }
 
@@ -135,12 +151,25 @@ public final class DreamBoothTrainer implements AutoCloseable {
         return svdCache;
     }
 
+    /** The UNet's adapted layers. */
     public List<AdaptedWeight> adapted() {
         return adapted;
     }
 
+    /** The text encoder's adapted layers (empty when it is frozen). */
+    public List<AdaptedWeight> textAdapted() {
+        return text == null ? List.of() : text.adapted();
+    }
+
+    /** UNet and text-encoder layers: everything the optimizer trains. */
+    public List<AdaptedWeight> allAdapted() {
+        List<AdaptedWeight> all = new ArrayList<>(adapted);
+        all.addAll(textAdapted());
+        return all;
+    }
+
     public long trainableParameters() {
-        return adapted.stream().mapToLong(AdaptedWeight::parameterCount).sum();
+        return allAdapted().stream().mapToLong(AdaptedWeight::parameterCount).sum();
     }
 
     /** One data set's share of a step: the examples drawn, their latents, noise and timesteps ([N·B, …]). */
@@ -182,7 +211,7 @@ public final class DreamBoothTrainer implements AutoCloseable {
             stiefel.setLearningRate(config.stiefelLearningRate() * m);
             stiefel.step(grads);
         }
-        adapted.forEach(AdaptedWeight::constrain);                                        // COFT's ε ball
+        allAdapted().forEach(AdaptedWeight::constrain);                                   // COFT's ε ball
         return new StepLog(step, lossValue, config.learningRate() * m, norm, (System.nanoTime() - start) / 1e9);
     }
 
@@ -197,14 +226,14 @@ public final class DreamBoothTrainer implements AutoCloseable {
         Map<String, INDArray> grads = new LinkedHashMap<>();
         double lossValue = 0;
         for (int m = 0; m < micro; m++) {
-            lossValue += pass(instance, embeds, true, m * b, 1.0 / micro, grads);
-            if (prior != null) lossValue += pass(prior, classEmbeds, false, m * b, config.priorLossWeight() / micro, grads);
+            lossValue += pass(instance, true, m * b, 1.0 / micro, grads);
+            if (prior != null) lossValue += pass(prior, false, m * b, config.priorLossWeight() / micro, grads);
         }
         return new Accumulated(grads, lossValue);
     }
 
     /** Forward and backward of one micro-batch starting at row {@code from}; adds weight·∇ to {@code grads}, returns weight·loss. */
-    private double pass(Draw d, List<INDArray> textEmbeds, boolean instance, int from, double weight, Map<String, INDArray> grads) {
+    private double pass(Draw d, boolean instance, int from, double weight, Map<String, INDArray> grads) {
         int b = config.batchSize();
         boolean velocity = pipe.schedulerConfig().predictionType().equals("v_prediction");
         INDArray z = rows(d.z0(), from, b), e = rows(d.eps(), from, b);                      // [B, C, h, w]
@@ -214,17 +243,20 @@ public final class DreamBoothTrainer implements AutoCloseable {
         double[] ts = new double[b];
         for (int i = 0; i < b; i++) ts[i] = tm[i];
         feed.put("timestep", Nd4j.createFromArray(ts).castTo(DataType.FLOAT));
-        INDArray[] text = new INDArray[b];
-        for (int i = 0; i < b; i++) text[i] = textEmbeds.get(d.picked()[from + i]);
-        feed.put("encoder_hidden_states", b == 1 ? text[0] : Nd4j.concat(0, text));
+        INDArray ids = text == null ? null : textIds(instance ? captions : classCaptions, d.picked(), from, b);     // [B, 77]
+        INDArray hidden = text == null ? concatRows(instance ? embeds : classEmbeds, d.picked(), from, b) : text.forward(ids);   // [B, 77, D]
+        feed.put("encoder_hidden_states", hidden);
+        if (context != null) context.setArray(hidden);
         feed.put("target", velocity ? noise.velocity(z, e, tm) : e);
         feed.put("loss_weight", lossWeights(tm, velocity));
         boolean dco = config.dcoBeta() > 0 && instance;                                   // DCO on instance batches; the prior keeps the MSE
-        feed.put("dco_reference", Nd4j.createFromArray(new float[] {dco ? (float) referenceLoss(feed) : 0f}));
+        feed.put("dco_reference", Nd4j.createFromArray(new float[] {dco ? (float) referenceLoss(feed, ids, hidden) : 0f}));
         feed.put("dco_on", Nd4j.createFromArray(new float[] {dco ? 1f : 0f}));
         feed.put("mse_on", Nd4j.createFromArray(new float[] {dco ? 0f : 1f}));
         var result = unet.sd().calculateGradientsAndOutputs(feed, List.of(objective.name()), parameterNames);
-        for (var g : result.getGradients().entrySet()) {
+        Map<String, INDArray> all = new LinkedHashMap<>(result.getGradients());
+        if (text != null) all.putAll(text.backward(ids, all.remove(context.name())));     // chain rule into the text encoder
+        for (var g : all.entrySet()) {
             INDArray sum = grads.get(g.getKey());
             if (sum == null) grads.put(g.getKey(), g.getValue().mul(weight));
             else sum.addi(g.getValue().mul(weight));
@@ -233,19 +265,35 @@ public final class DreamBoothTrainer implements AutoCloseable {
     }
 
     /** L_ref: the same batch's loss with the adapter at its initialisation (no gradient). */
-    private double referenceLoss(Map<String, INDArray> feed) {
+    private double referenceLoss(Map<String, INDArray> feed, INDArray ids, INDArray hidden) {
         Map<String, INDArray> current = new HashMap<>();
-        for (AdaptedWeight a : adapted) {
+        for (AdaptedWeight a : allAdapted()) {
             for (AdapterParameter p : a.parameters()) {
                 current.put(p.name(), p.value().dup());
                 p.value().assign(initialValues.get(p.name()));
             }
         }
         try {
+            if (text != null) context.setArray(text.forward(ids));                          // the reference text encoder too
             return unet.sd().output(feed, loss.name()).get(loss.name()).getDouble(0);
         } finally {
-            for (AdaptedWeight a : adapted) for (AdapterParameter p : a.parameters()) p.value().assign(current.get(p.name()));
+            for (AdaptedWeight a : allAdapted()) for (AdapterParameter p : a.parameters()) p.value().assign(current.get(p.name()));
+            if (text != null) context.setArray(hidden);
         }
+    }
+
+    /** The cached embeddings [1, 77, D] of the picked examples from {@code from}, stacked: [B, 77, D]. */
+    private static INDArray concatRows(List<INDArray> perExample, int[] picked, int from, int b) {
+        INDArray[] rows = new INDArray[b];
+        for (int i = 0; i < b; i++) rows[i] = perExample.get(picked[from + i]);
+        return b == 1 ? rows[0] : Nd4j.concat(0, rows);
+    }
+
+    /** Token ids [B, 77] of the picked examples' captions. */
+    private INDArray textIds(List<String> perExample, int[] picked, int from, int b) {
+        INDArray[] rows = new INDArray[b];
+        for (int i = 0; i < b; i++) rows[i] = text.ids(perExample.get(picked[from + i]));
+        return b == 1 ? rows[0] : Nd4j.concat(0, rows);
     }
 
     private static INDArray rows(INDArray a, int from, int count) {
@@ -310,7 +358,7 @@ public final class DreamBoothTrainer implements AutoCloseable {
     public TrainingCheckpoint.State exportState(int completedSteps, List<StepLog> log, String fingerprint) {
         Map<String, INDArray> tensors = new LinkedHashMap<>();
         Map<String, Double> scalars = new LinkedHashMap<>();
-        for (AdaptedWeight a : adapted) for (AdapterParameter p : a.parameters()) tensors.put("param/" + p.name(), p.value().dup());
+        for (AdaptedWeight a : allAdapted()) for (AdapterParameter p : a.parameters()) tensors.put("param/" + p.name(), p.value().dup());
         adamw.stateTensors().forEach((k, v) -> tensors.put("adamw/" + k, v));
         adamw.stateScalars().forEach((k, v) -> scalars.put("adamw/" + k, v));
         if (stiefel != null) {
@@ -324,7 +372,7 @@ public final class DreamBoothTrainer implements AutoCloseable {
 
     /** Loads parameters and optimizer states from a checkpoint; every adapter parameter must be present with its shape. */
     public void restore(TrainingCheckpoint.State state) {
-        for (AdaptedWeight a : adapted) {
+        for (AdaptedWeight a : allAdapted()) {
             for (AdapterParameter p : a.parameters()) {
                 INDArray v = state.tensors().get("param/" + p.name());
                 if (v == null || !java.util.Arrays.equals(v.shape(), p.value().shape())) {
@@ -358,7 +406,9 @@ public final class DreamBoothTrainer implements AutoCloseable {
                 int b = config.batchSize();
                 feed.put("sample", tile(zt, b));
                 feed.put("timestep", Nd4j.valueArrayOf(new long[] {b}, t, DataType.FLOAT));
-                feed.put("encoder_hidden_states", tile(promptEmbeds, b));
+                INDArray hidden = text == null ? tile(promptEmbeds, b) : text.forward(tile(text.ids(captions.get(example)), b));
+                feed.put("encoder_hidden_states", hidden);
+                if (context != null) context.setArray(hidden);
                 feed.put("target", tile(eps, b));
                 feed.put("loss_weight", Nd4j.ones(DataType.FLOAT, b, 1, 1, 1));
                 total += unet.sd().output(feed, loss.name()).get(loss.name()).getDouble(0);

@@ -13,7 +13,8 @@ public record TrainingConfig(Path model, Path images, String prompt, AdapterSpec
                              double stiefelLearningRate, int batchSize, int resolution, long seed, String lrSchedule, int warmupSteps,
                              double maxGradNorm, boolean randomFlip, Path out, int validationEvery, String validationPrompt,
                              int checkpointEvery, int keepCheckpoints, boolean resume, double snrGamma, double offsetNoise, int gradientAccumulation,
-                             Path classImages, String classPrompt, int numClassImages, double priorLossWeight, double dcoBeta) {
+                             Path classImages, String classPrompt, int numClassImages, double priorLossWeight, double dcoBeta,
+                             String textTargets) {
 
     public TrainingConfig {
         if (steps < 1) throw new IllegalArgumentException("steps must be >= 1, got " + steps);
@@ -33,6 +34,7 @@ public record TrainingConfig(Path model, Path images, String prompt, AdapterSpec
         if (snrGamma < 0) throw new IllegalArgumentException("min-SNR gamma must be >= 0 (0: off), got " + snrGamma);
         if (offsetNoise < 0) throw new IllegalArgumentException("offset noise must be >= 0, got " + offsetNoise);
         if (keepCheckpoints < 0) throw new IllegalArgumentException("checkpoints to keep must be >= 0 (0: all), got " + keepCheckpoints);
+        if (textTargets != null && textTargets.isBlank()) textTargets = null;
         if (dcoBeta < 0) throw new IllegalArgumentException("DCO β must be >= 0 (0: plain MSE), got " + dcoBeta);
         if (dcoBeta > 0 && adapter.method().equals("soda-svd") && adapter.initialDelta() != 0) {
             throw new IllegalArgumentException("DCO compares with the adapter at its initialisation, which is the base model only when it starts"
@@ -40,7 +42,7 @@ public record TrainingConfig(Path model, Path images, String prompt, AdapterSpec
         }
     }
 
-    /** Without DCO (β = 0: the plain diffusion MSE). */
+    /** Without DCO (β = 0: the plain diffusion MSE) and with the text encoder frozen. */
     public TrainingConfig(Path model, Path images, String prompt, AdapterSpec adapter, String targets, int steps, double learningRate,
                           double stiefelLearningRate, int batchSize, int resolution, long seed, String lrSchedule, int warmupSteps,
                           double maxGradNorm, boolean randomFlip, Path out, int validationEvery, String validationPrompt,
@@ -48,7 +50,12 @@ public record TrainingConfig(Path model, Path images, String prompt, AdapterSpec
                           Path classImages, String classPrompt, int numClassImages, double priorLossWeight) {
         this(model, images, prompt, adapter, targets, steps, learningRate, stiefelLearningRate, batchSize, resolution, seed, lrSchedule, warmupSteps,
                 maxGradNorm, randomFlip, out, validationEvery, validationPrompt, checkpointEvery, keepCheckpoints, resume, snrGamma, offsetNoise,
-                gradientAccumulation, classImages, classPrompt, numClassImages, priorLossWeight, 0);
+                gradientAccumulation, classImages, classPrompt, numClassImages, priorLossWeight, 0, null);
+    }
+
+    /** True when the text encoder's layers matching {@link #textTargets} are adapted and trained too. */
+    public boolean trainsTextEncoder() {
+        return textTargets != null;
     }
 
     /** The settings a resumed run must share with the run it continues (not validation or checkpoint cadence). */
@@ -58,6 +65,6 @@ public record TrainingConfig(Path model, Path images, String prompt, AdapterSpec
                 Long.toString(seed), lrSchedule, Integer.toString(warmupSteps), Double.toString(maxGradNorm), Boolean.toString(randomFlip),
                 Double.toString(snrGamma), Double.toString(offsetNoise), Integer.toString(gradientAccumulation),
                 String.valueOf(classImages), String.valueOf(classPrompt), Integer.toString(numClassImages), Double.toString(priorLossWeight),
-                Double.toString(dcoBeta));
+                Double.toString(dcoBeta), String.valueOf(textTargets));
     }
 }

@@ -97,7 +97,7 @@ public final class TrainingRun {
             }
             double after = trainer.evaluationLoss(EVAL_TIMESTEPS, 7);
             Path adapterDir = c.out().resolve("adapter");
-            AdapterDirectory.save(adapterDir, c.adapter(), c.targets(), hash, trainer.adapted());
+            saveAdapters(adapterDir, trainer, c, hash);
             LossCurve.writeCsv(c.out().resolve("log.csv"), log);
             LossCurve.writePng(c.out().resolve("loss_curve.png"), log, "spectune " + c.adapter().method() + ": " + c.prompt());
             validate(trainer, c, hash, c.out().resolve("validation_final.png"));
@@ -110,26 +110,33 @@ public final class TrainingRun {
                                 String fingerprint, double evalBefore, String hash) throws IOException {
         TrainingCheckpoint.State state = trainer.exportState(completed, log, fingerprint);
         state.scalars().put("run/eval_loss_before", evalBefore);
-        return TrainingCheckpoint.write(checkpoints, state, dir -> AdapterDirectory.save(dir, c.adapter(), c.targets(), hash, trainer.adapted()),
-                c.keepCheckpoints());
+        return TrainingCheckpoint.write(checkpoints, state, dir -> saveAdapters(dir, trainer, c, hash), c.keepCheckpoints());
+    }
+
+    /** The UNet adapter in {@code dir}, and the text encoder's (when trained) in {@code dir}/text_encoder, as diffusers lays out pipelines. */
+    static void saveAdapters(Path dir, DreamBoothTrainer trainer, TrainingConfig c, String hash) throws IOException {
+        AdapterDirectory.save(dir, c.adapter(), c.targets(), hash, trainer.adapted());
+        if (c.trainsTextEncoder()) AdapterDirectory.save(dir.resolve(AdapterDirectory.TEXT_ENCODER), c.adapter(), c.textTargets(), hash, trainer.textAdapted());
     }
 
     /** Samples the validation prompt with the adapter as trained so far (fixed seed). */
     static void validate(DreamBoothTrainer trainer, TrainingConfig c, String modelHash, Path png) throws IOException {
         StableDiffusionPipeline pipe = trainer.pipeline();
-        pipe.setUNetHook(g -> copyInto(g, trainer.adapted(), c));
+        pipe.setUNetHook(g -> copyInto(g, trainer.adapted(), c.targets(), c));
+        if (c.trainsTextEncoder()) pipe.setTextEncoderHook(g -> copyInto(g, trainer.textAdapted(), c.textTargets(), c));
         GenerationRequest r = new GenerationRequest(c.validationPrompt(), "", 20, 5.0, 1, c.resolution(), c.resolution(), "ddim", 0, 1, 1, null);
         INDArray images = pipe.generate(r, StepListener.NONE).images();
         PngWriter.write(PngWriter.toImage(images.slice(0)), PngWriter.a1111Parameters(r, "DDIM", modelHash,
                 c.model().getFileName().toString(), c.adapter().method()), png);
         pipe.setUNetHook(g -> { });
+        if (c.trainsTextEncoder()) pipe.setTextEncoderHook(g -> { });
     }
 
     /** Injects the run's adapter into a sampling graph and copies the trained values (and frozen buffers) over. */
-    static void copyInto(dev.spectune.model.ModelGraph g, List<AdaptedWeight> trained, TrainingConfig c) {
+    static void copyInto(dev.spectune.model.ModelGraph g, List<AdaptedWeight> trained, String targets, TrainingConfig c) {
         Map<String, INDArray> buffers = new java.util.HashMap<>();
         trained.forEach(a -> buffers.putAll(a.buffers()));
-        List<AdaptedWeight> fresh = dev.spectune.adapters.AdapterInjector.inject(g.sd(), Pattern.compile(c.targets()),
+        List<AdaptedWeight> fresh = dev.spectune.adapters.AdapterInjector.inject(g.sd(), Pattern.compile(targets),
                 c.adapter().builder(buffers, dev.spectune.training.spectrum.WeightSvdCache.standard()));
         Map<String, INDArray> values = new java.util.HashMap<>();
         for (AdaptedWeight a : trained) for (AdapterParameter p : a.parameters()) values.put(p.name(), p.value());

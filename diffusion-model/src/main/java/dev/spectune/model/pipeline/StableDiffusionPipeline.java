@@ -49,7 +49,7 @@ public final class StableDiffusionPipeline implements AutoCloseable {
     private final UNetConfig unetConfig;
     private final VaeConfig vaeConfig;
     private final SchedulerConfig schedulerConfig;
-    private final ModelGraph textEncoder;
+    private ModelGraph textEncoder;
     private final Map<String, ModelGraph> graphs = new HashMap<>();
     private java.util.function.Consumer<ModelGraph> unetHook = g -> { };
 
@@ -126,6 +126,20 @@ public final class StableDiffusionPipeline implements AutoCloseable {
 
     public WeightSource component(String name) {
         return checkpoint.component(name);
+    }
+
+    /**
+     * Rebuilds the text encoder's graph and applies {@code hook} to it (e.g. injecting or merging a
+     * trained text-encoder adapter); an empty hook restores the plain text encoder.
+     */
+    public void setTextEncoderHook(java.util.function.Consumer<ModelGraph> hook) {
+        ModelGraph fresh = ClipTextModel.build(textConfig, checkpoint.component("text_encoder"), DataType.FLOAT, 1, ClipTokenizer.MODEL_MAX_LENGTH);
+        hook.accept(fresh);
+        this.textEncoder = fresh;
+    }
+
+    public TextEncoderConfig textConfig() {
+        return textConfig;
     }
 
     /**

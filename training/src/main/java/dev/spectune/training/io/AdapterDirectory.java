@@ -49,7 +49,7 @@ public final class AdapterDirectory {
     private AdapterDirectory() {}
 
     public static final String CONFIG = "adapter_config.json", WEIGHTS = "adapter_model.safetensors", KEY_PREFIX = "base_model.model.",
-            SHARED_PREFIX = "base_model.";
+            SHARED_PREFIX = "base_model.", TEXT_ENCODER = "text_encoder";
     /** Frozen tensors shared by all layers, stored as "base_model.<name>" (peft's VeRA projections). */
     static final Set<String> SHARED_BUFFERS = Set.of("vera_A", "vera_B");
 

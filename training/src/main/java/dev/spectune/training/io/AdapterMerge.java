@@ -68,6 +68,13 @@ public final class AdapterMerge {
         return deltas;
     }
 
+    /** The text-encoder updates of an adapter folder (its text_encoder/ subfolder), or none. */
+    public static Map<String, INDArray> loadTextEncoder(Path adapter, WeightSource textEncoder) throws IOException {
+        Path dir = adapter.resolve(AdapterDirectory.TEXT_ENCODER);
+        if (!Files.isDirectory(adapter) || !Files.isDirectory(dir)) return Map.of();
+        return deltas(textEncoder, AdapterDirectory.read(dir));
+    }
+
     /** Σ λi·ΔWi over the union of the layers. */
     public static Map<String, INDArray> combine(List<Map<String, INDArray>> deltas, List<Double> strengths) {
         if (deltas.size() != strengths.size()) {
