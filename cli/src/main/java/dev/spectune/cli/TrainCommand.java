@@ -4,6 +4,7 @@
  */
 package dev.spectune.cli;
 
+import java.util.List;
 import dev.spectune.adapters.AdapterInjector;
 import dev.spectune.adapters.AdapterSpec;
 import dev.spectune.adapters.KroneckerFactorPlanner;
@@ -53,7 +54,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--max-grad-norm", defaultValue = "1.0") double maxGradNorm;
     @Option(names = "--random-flip") boolean randomFlip;
     @Option(names = "--validation-every", defaultValue = "0") int validationEvery;
-    @Option(names = "--validation-prompt", description = "Default: the instance prompt.") String validationPrompt;
+    @Option(names = "--validation-prompt", description = "A validation prompt, sampled with seed 1 (repeat for several: one grid PNG; default: the instance prompt).")
+    List<String> validationPrompts;
     @Option(names = "--out", required = true) Path out;
     @Option(names = "--checkpoint-every", defaultValue = "0", description = "Write a resumable checkpoint every N steps under OUT/checkpoints (0: none).") int checkpointEvery;
     @Option(names = "--keep-checkpoints", defaultValue = "3", description = "Keep the newest K checkpoints (0: all; default ${DEFAULT-VALUE}).") int keepCheckpoints;
@@ -83,7 +85,7 @@ public final class TrainCommand implements Callable<Integer> {
                 new AdapterSpec.More(oftLayout, oftBlockSize, neumannTerms, coftEps, blockShare, veraDInitial, lidbA, lidbB));
         TrainingConfig c = new TrainingConfig(model, images, prompt, spec, targets != null ? targets : AdapterInjector.UNET_ATTENTION.pattern(),
                 steps, lr, stiefelLr, batchSize, resolution, seed, lrScheduler, warmup, maxGradNorm, randomFlip, out, validationEvery,
-                validationPrompt != null ? validationPrompt : prompt, checkpointEvery, keepCheckpoints, resume, snrGamma, offsetNoise, gradientAccumulation,
+                validationPrompts != null && !validationPrompts.isEmpty() ? validationPrompts : List.of(prompt), checkpointEvery, keepCheckpoints, resume, snrGamma, offsetNoise, gradientAccumulation,
                 classImages, classPrompt, numClassImages, priorLossWeight, dcoBeta,
                 trainTextEncoder ? (textTargets != null ? textTargets : AdapterInjector.TEXT_ATTENTION.pattern()) : null);
         TrainingRun.Result r;

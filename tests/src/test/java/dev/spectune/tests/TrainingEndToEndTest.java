@@ -6,6 +6,7 @@
  */
 package dev.spectune.tests;
 
+import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spectune.adapters.AdapterInjector;
@@ -39,7 +40,7 @@ class TrainingEndToEndTest {
         Path images = TestFixtures.path("artifacts/dreambooth/dataset/dog");
         AdapterSpec spec = AdapterSpec.defaults(method);
         TrainingConfig c = new TrainingConfig(model, images, "a photo of sks dog", spec, AdapterInjector.UNET_ATTENTION.pattern(), 30,
-                1e-2, 2e-2, 1, 32, 3, "constant", 0, 1.0, false, dir.resolve(method), 0, "a photo of sks dog", 0, 0, false, 0, 0, 1, null, null, 0, 0);
+                1e-2, 2e-2, 1, 32, 3, "constant", 0, 1.0, false, dir.resolve(method), 0, List.of("a photo of sks dog"), 0, 0, false, 0, 0, 1, null, null, 0, 0);
         TrainingRun.Result r = TrainingRun.run(c, new PrintStream(java.io.OutputStream.nullOutputStream()));
         System.out.printf("%-11s %,7d parameters: evaluation loss %.5f -> %.5f%n", method, r.trainableParameters(), r.evalLossBefore(), r.evalLossAfter());
         assertThat(r.evalLossAfter()).as(method + " loss decreases").isLessThan(r.evalLossBefore());
@@ -62,7 +63,7 @@ class TrainingEndToEndTest {
         Path images = TestFixtures.path("artifacts/dreambooth/dataset/dog");
         Path out = dir.resolve("text");
         TrainingConfig c = new TrainingConfig(model, images, "a photo of sks dog", AdapterSpec.defaults("lora"), AdapterInjector.UNET_ATTENTION.pattern(), 30,
-                1e-2, 2e-2, 1, 32, 3, "constant", 0, 1.0, false, out, 0, "a photo of sks dog", 0, 0, false, 0, 0, 1, null, null, 0, 0, 0,
+                1e-2, 2e-2, 1, 32, 3, "constant", 0, 1.0, false, out, 0, List.of("a photo of sks dog"), 0, 0, false, 0, 0, 1, null, null, 0, 0, 0,
                 AdapterInjector.TEXT_ATTENTION.pattern());
         TrainingRun.Result r = TrainingRun.run(c, new PrintStream(java.io.OutputStream.nullOutputStream()));
         System.out.printf("lora + text encoder %,7d parameters: evaluation loss %.5f -> %.5f%n", r.trainableParameters(), r.evalLossBefore(), r.evalLossAfter());

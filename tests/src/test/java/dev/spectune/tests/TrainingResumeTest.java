@@ -40,7 +40,7 @@ class TrainingResumeTest {
     private static TrainingConfig config(Path out, int checkpointEvery, int keep, boolean resume) {
         return new TrainingConfig(TestFixtures.path("golden/pipeline_tiny"), TestFixtures.path("artifacts/dreambooth/dataset/dog"), "a photo of sks dog",
                 AdapterSpec.defaults("soda-svd"), AdapterInjector.UNET_ATTENTION.pattern(), STEPS, 1e-2, 2e-2, 1, 32, 3, "cosine", 2, 1.0, true,
-                out, 0, "a photo of sks dog", checkpointEvery, keep, resume, 5.0, 0.05, 1, null, null, 0, 0);
+                out, 0, List.of("a photo of sks dog"), checkpointEvery, keep, resume, 5.0, 0.05, 1, null, null, 0, 0);
     }
 
     /** A crash: the run dies after this many completed steps. */
@@ -111,7 +111,7 @@ class TrainingResumeTest {
         assertThat(Files.isDirectory(run.resolve("checkpoints/checkpoint-000005/adapter"))).isTrue();
         TrainingConfig other = new TrainingConfig(TestFixtures.path("golden/pipeline_tiny"), TestFixtures.path("artifacts/dreambooth/dataset/dog"),
                 "a photo of sks dog", AdapterSpec.defaults("soda-svd"), AdapterInjector.UNET_ATTENTION.pattern(), STEPS, 5e-3, 2e-2, 1, 32, 3,
-                "cosine", 2, 1.0, true, run, 0, "a photo of sks dog", 1, 2, true, 5.0, 0.05, 1, null, null, 0, 0);
+                "cosine", 2, 1.0, true, run, 0, List.of("a photo of sks dog"), 1, 2, true, 5.0, 0.05, 1, null, null, 0, 0);
         assertThatThrownBy(() -> TrainingRun.run(other, QUIET)).hasMessageContaining("was written by a run with other settings");
     }
 
@@ -132,7 +132,7 @@ class TrainingResumeTest {
     private static TrainingConfig withBatch(Path out, int batch, int accumulation) {
         return new TrainingConfig(TestFixtures.path("golden/pipeline_tiny"), TestFixtures.path("artifacts/dreambooth/dataset/dog"), "a photo of sks dog",
                 AdapterSpec.defaults("soda-svd"), AdapterInjector.UNET_ATTENTION.pattern(), 1, 1e-2, 2e-2, batch, 32, 3, "constant", 0, 1.0, true,
-                out, 0, "a photo of sks dog", 0, 0, false, 5.0, 0.05, accumulation, null, null, 0, 0);
+                out, 0, List.of("a photo of sks dog"), 0, 0, false, 5.0, 0.05, accumulation, null, null, 0, 0);
     }
 
     @Test
@@ -142,7 +142,7 @@ class TrainingResumeTest {
         for (int i = 0; i < 3; i++) {
             TrainingConfig c = new TrainingConfig(TestFixtures.path("golden/pipeline_tiny"), TestFixtures.path("artifacts/dreambooth/dataset/dog"),
                     "a photo of sks dog", AdapterSpec.defaults("lora"), AdapterInjector.UNET_ATTENTION.pattern(), 1, 1e-2, 2e-2, 1, 32, 3, "constant", 0,
-                    1.0, false, dir.resolve("run" + i), 0, "a photo of sks dog", 0, 0, false, 0, 0, 1, classes, "a photo of a dog", 2, i + 1.0);
+                    1.0, false, dir.resolve("run" + i), 0, List.of("a photo of sks dog"), 0, 0, false, 0, 0, 1, classes, "a photo of a dog", 2, i + 1.0);
             firstLoss[i] = TrainingRun.run(c, QUIET).log().getFirst().loss();
             if (i == 0) {
                 try (Stream<Path> s = Files.list(classes)) {

@@ -8,10 +8,11 @@ package dev.spectune.training;
 
 import dev.spectune.adapters.AdapterSpec;
 import java.nio.file.Path;
+import java.util.List;
 
 public record TrainingConfig(Path model, Path images, String prompt, AdapterSpec adapter, String targets, int steps, double learningRate,
                              double stiefelLearningRate, int batchSize, int resolution, long seed, String lrSchedule, int warmupSteps,
-                             double maxGradNorm, boolean randomFlip, Path out, int validationEvery, String validationPrompt,
+                             double maxGradNorm, boolean randomFlip, Path out, int validationEvery, List<String> validationPrompts,
                              int checkpointEvery, int keepCheckpoints, boolean resume, double snrGamma, double offsetNoise, int gradientAccumulation,
                              Path classImages, String classPrompt, int numClassImages, double priorLossWeight, double dcoBeta,
                              String textTargets) {
@@ -35,6 +36,10 @@ public record TrainingConfig(Path model, Path images, String prompt, AdapterSpec
         if (offsetNoise < 0) throw new IllegalArgumentException("offset noise must be >= 0, got " + offsetNoise);
         if (keepCheckpoints < 0) throw new IllegalArgumentException("checkpoints to keep must be >= 0 (0: all), got " + keepCheckpoints);
         if (textTargets != null && textTargets.isBlank()) textTargets = null;
+        if (validationPrompts == null || validationPrompts.isEmpty() || validationPrompts.stream().anyMatch(v -> v == null || v.isBlank())) {
+            throw new IllegalArgumentException("validation needs at least one non-empty prompt, got " + validationPrompts);
+        }
+        validationPrompts = List.copyOf(validationPrompts);
         if (dcoBeta < 0) throw new IllegalArgumentException("DCO β must be >= 0 (0: plain MSE), got " + dcoBeta);
         if (dcoBeta > 0 && adapter.method().equals("soda-svd") && adapter.initialDelta() != 0) {
             throw new IllegalArgumentException("DCO compares with the adapter at its initialisation, which is the base model only when it starts"
@@ -45,11 +50,11 @@ public record TrainingConfig(Path model, Path images, String prompt, AdapterSpec
     /** Without DCO (β = 0: the plain diffusion MSE) and with the text encoder frozen. */
     public TrainingConfig(Path model, Path images, String prompt, AdapterSpec adapter, String targets, int steps, double learningRate,
                           double stiefelLearningRate, int batchSize, int resolution, long seed, String lrSchedule, int warmupSteps,
-                          double maxGradNorm, boolean randomFlip, Path out, int validationEvery, String validationPrompt,
+                          double maxGradNorm, boolean randomFlip, Path out, int validationEvery, List<String> validationPrompts,
                           int checkpointEvery, int keepCheckpoints, boolean resume, double snrGamma, double offsetNoise, int gradientAccumulation,
                           Path classImages, String classPrompt, int numClassImages, double priorLossWeight) {
         this(model, images, prompt, adapter, targets, steps, learningRate, stiefelLearningRate, batchSize, resolution, seed, lrSchedule, warmupSteps,
-                maxGradNorm, randomFlip, out, validationEvery, validationPrompt, checkpointEvery, keepCheckpoints, resume, snrGamma, offsetNoise,
+                maxGradNorm, randomFlip, out, validationEvery, validationPrompts, checkpointEvery, keepCheckpoints, resume, snrGamma, offsetNoise,
                 gradientAccumulation, classImages, classPrompt, numClassImages, priorLossWeight, 0, null);
     }
 

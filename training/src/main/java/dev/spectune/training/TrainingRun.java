@@ -55,8 +55,8 @@ public final class TrainingRun {
         String hash = ModelHash.of(c.model());
         String fingerprint = c.fingerprint(hash);
         try (DreamBoothTrainer trainer = new DreamBoothTrainer(c)) {
-            out.printf("training %s on %d layers (%,d trainable parameters), %d steps%n", c.adapter().method(), trainer.adapted().size(),
-                    trainer.trainableParameters(), c.steps());
+            out.printf("training %s on %d layers%s (%,d trainable parameters), %d steps%n", c.adapter().method(), trainer.adapted().size(),
+                    c.trainsTextEncoder() ? " + " + trainer.textAdapted().size() + " text-encoder layers" : "", trainer.trainableParameters(), c.steps());
             var svds = trainer.svdCache();
             if (svds.hits() + svds.misses() > 0) {
                 out.printf("initial SVDs: %d read from the cache, %d decomposed (cache %s)%n", svds.hits(), svds.misses(), svds.dir());
@@ -119,15 +119,24 @@ public final class TrainingRun {
         if (c.trainsTextEncoder()) AdapterDirectory.save(dir.resolve(AdapterDirectory.TEXT_ENCODER), c.adapter(), c.textTargets(), hash, trainer.textAdapted());
     }
 
-    /** Samples the validation prompt with the adapter as trained so far (fixed seed). */
+    /**
+     * Samples every validation prompt with the adapter as trained so far (fixed seed 1, DDIM 20
+     * steps, guidance 5): one image, or with several prompts a grid of them in prompt order.
+     */
     static void validate(DreamBoothTrainer trainer, TrainingConfig c, String modelHash, Path png) throws IOException {
         StableDiffusionPipeline pipe = trainer.pipeline();
         pipe.setUNetHook(g -> copyInto(g, trainer.adapted(), c.targets(), c));
         if (c.trainsTextEncoder()) pipe.setTextEncoderHook(g -> copyInto(g, trainer.textAdapted(), c.textTargets(), c));
-        GenerationRequest r = new GenerationRequest(c.validationPrompt(), "", 20, 5.0, 1, c.resolution(), c.resolution(), "ddim", 0, 1, 1, null);
-        INDArray images = pipe.generate(r, StepListener.NONE).images();
-        PngWriter.write(PngWriter.toImage(images.slice(0)), PngWriter.a1111Parameters(r, "DDIM", modelHash,
-                c.model().getFileName().toString(), c.adapter().method()), png);
+        List<INDArray> images = new java.util.ArrayList<>();
+        GenerationRequest r = null;
+        for (String prompt : c.validationPrompts()) {
+            r = new GenerationRequest(prompt, "", 20, 5.0, 1, c.resolution(), c.resolution(), "ddim", 0, 1, 1, null);
+            images.add(pipe.generate(r, StepListener.NONE).images());                      // [1, 3, H, W]
+        }
+        var picture = images.size() == 1 ? PngWriter.toImage(images.get(0).slice(0)) : PngWriter.grid(org.nd4j.linalg.factory.Nd4j.concat(0, images.toArray(INDArray[]::new)));
+        String parameters = PngWriter.a1111Parameters(r, "DDIM", modelHash, c.model().getFileName().toString(), c.adapter().method());
+        if (images.size() > 1) parameters = "grid of " + String.join(" | ", c.validationPrompts()) + "\n" + parameters;
+        PngWriter.write(picture, parameters, png);
         pipe.setUNetHook(g -> { });
         if (c.trainsTextEncoder()) pipe.setTextEncoderHook(g -> { });
     }
@@ -150,7 +159,7 @@ public final class TrainingRun {
                 .put("method", c.adapter().method()).put("targets", c.targets()).put("steps", c.steps()).put("learning_rate", c.learningRate())
                 .put("stiefel_learning_rate", c.stiefelLearningRate()).put("batch_size", c.batchSize()).put("resolution", c.resolution())
                 .put("seed", c.seed()).put("lr_schedule", c.lrSchedule()).put("warmup_steps", c.warmupSteps()).put("max_grad_norm", c.maxGradNorm())
-                .put("random_flip", c.randomFlip()).put("snr_gamma", c.snrGamma()).put("offset_noise", c.offsetNoise()).put("gradient_accumulation", c.gradientAccumulation())
+                .put("random_flip", c.randomFlip()).put("validation_prompts", String.join(" | ", c.validationPrompts())).put("snr_gamma", c.snrGamma()).put("offset_noise", c.offsetNoise()).put("gradient_accumulation", c.gradientAccumulation())
                 .put("class_images", String.valueOf(c.classImages())).put("class_prompt", c.classPrompt()).put("num_class_images", c.numClassImages())
                 .put("prior_loss_weight", c.priorLossWeight()).put("dco_beta", c.dcoBeta())
                 .put("checkpoint_every", c.checkpointEvery()).put("keep_checkpoints", c.keepCheckpoints()).put("trainable_parameters", params).put("eval_loss_before", before).put("eval_loss_after", after)
