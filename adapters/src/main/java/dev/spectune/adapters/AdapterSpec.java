@@ -3,9 +3,9 @@
  * its options — validated, and able to build the method for the injector. It is what
  * adapter_config.json records, so a saved adapter can be rebuilt on any graph of the same model.
  *
- *   method        soda-svd | soda-qr | spectral-a | spectral-r | svdiff | lora | dora | oft | vera | lidb
- *   rank, alpha   LoRA/DoRA rank and alpha (rsLoRA scales by α/√r); Spectral Adapter rank r; VeRA rank;
- *                 OFT's number of blocks; LiDB's inner rank
+ *   method        soda-svd | soda-qr | spectral-a | spectral-r | svdiff | lora | dora | oft | vera | lidb | loha | lokr | hra
+ *   rank, alpha   LoRA/DoRA/LoHa rank and alpha (rsLoRA scales by α/√r; LoKr scales by α/r); Spectral
+ *                 Adapter rank r; VeRA rank; OFT's number of blocks; LiDB's inner rank; HRA's reflections
  *   columnBlock   Spectral Adapter column block i (columns [i·r, (i+1)·r); 0 = top r)
  *   initialDelta  SODA's δ0 (0 = exact identity, 1e-3 = the authors' code); relu on or off
  *   side          SODA rotation side; factorMode and factorCount for the Kronecker planner
@@ -21,7 +21,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public record AdapterSpec(String method, int rank, double alpha, boolean rsLora, int columnBlock, double initialDelta, boolean relu,
                           RotationSide side, KroneckerFactorPlanner.Mode factorMode, int factorCount, long seed, More more) {
 
-    public static final List<String> METHODS = List.of("soda-svd", "soda-qr", "spectral-a", "spectral-r", "svdiff", "lora", "dora", "oft", "vera", "lidb");
+    public static final List<String> METHODS = List.of("soda-svd", "soda-qr", "spectral-a", "spectral-r", "svdiff", "lora", "dora", "oft", "vera", "lidb", "loha", "lokr", "hra");
 
     /**
      * @param oftLayout     peft 0.17 (input side, packed skew blocks) or 0.13 (output side, full blocks)
@@ -31,21 +31,31 @@ public record AdapterSpec(String method, int rank, double alpha, boolean rsLora,
      * @param blockShare    OFT: one block shared by all
      * @param veraDInitial  VeRA's initial λ_d
      * @param lidbAuxA      LiDB's a (A_aux columns), lidbAuxB its b (B_aux rows)
+     * @param spectralColumns  the Spectral Adapter's column set: null (the column block), "top", "bottom", "block:i" or a list "0,5,9,12"
+     * @param spectralStiefel  Spectral R's rotations as Stiefel parameters instead of Cayley transforms
      */
-    public record More(Oft.Layout oftLayout, int oftBlockSize, int neumannTerms, double coftEps, boolean blockShare, double veraDInitial, int lidbAuxA, int lidbAuxB) {
+    public record More(Oft.Layout oftLayout, int oftBlockSize, int neumannTerms, double coftEps, boolean blockShare, double veraDInitial, int lidbAuxA, int lidbAuxB,
+                       String spectralColumns, boolean spectralStiefel) {
         public More {
             if (oftLayout == null) oftLayout = Oft.Layout.PEFT_0_17;
+            if (spectralColumns != null && spectralColumns.isBlank()) spectralColumns = null;
+            if (spectralColumns != null) SpectralAdapter.Columns.parse(spectralColumns, 1);     // fail early on a malformed set
             if (oftBlockSize < 0) throw new IllegalArgumentException("OFT block size must be >= 0, got " + oftBlockSize);
             if (lidbAuxA < 1 || lidbAuxB < 1) throw new IllegalArgumentException("LiDB a and b must be >= 1, got " + lidbAuxA + ", " + lidbAuxB);
         }
 
         /** peft's defaults (OFT 0.17 with 5 Neumann terms, VeRA d_initial 0.1) and the LiDB paper's a = 100, b = 50. */
         public static More defaults() {
-            return new More(Oft.Layout.PEFT_0_17, 0, 5, 0, false, 0.1, 100, 50);
+            return new More(Oft.Layout.PEFT_0_17, 0, 5, 0, false, 0.1, 100, 50, null, false);
+        }
+
+        /** The peft-era options alone (OFT, VeRA, LiDB), the Spectral Adapter's at their defaults. */
+        public More(Oft.Layout oftLayout, int oftBlockSize, int neumannTerms, double coftEps, boolean blockShare, double veraDInitial, int lidbAuxA, int lidbAuxB) {
+            this(oftLayout, oftBlockSize, neumannTerms, coftEps, blockShare, veraDInitial, lidbAuxA, lidbAuxB, null, false);
         }
 
         public More withVeraDInitial(double d) {
-            return new More(oftLayout, oftBlockSize, neumannTerms, coftEps, blockShare, d, lidbAuxA, lidbAuxB);
+            return new More(oftLayout, oftBlockSize, neumannTerms, coftEps, blockShare, d, lidbAuxA, lidbAuxB, spectralColumns, spectralStiefel);
         }
     }
 
@@ -79,6 +89,11 @@ public record AdapterSpec(String method, int rank, double alpha, boolean rsLora,
 
     public AdapterSpec withMore(More m) {
         return new AdapterSpec(method, rank, alpha, rsLora, columnBlock, initialDelta, relu, side, factorMode, factorCount, seed, m);
+    }
+
+    /** The Spectral Adapter's columns J: the More column set, else the column block. */
+    SpectralAdapter.Columns spectralColumns() {
+        return more.spectralColumns() == null ? new SpectralAdapter.Columns(rank, columnBlock, null) : SpectralAdapter.Columns.parse(more.spectralColumns(), rank);
     }
 
     /** OFT's block count for a weight: rank, or the rotated dimension / the block size. */
@@ -119,8 +134,9 @@ public record AdapterSpec(String method, int rank, double alpha, boolean rsLora,
                             side == RotationSide.OUTPUT ? null : KroneckerFactorPlanner.plan((int) w0.columns(), factorCount, factorMode),
                             side == RotationSide.INPUT ? null : KroneckerFactorPlanner.plan((int) w0.rows(), factorCount, factorMode)));
                     case "soda-qr" -> SodaQr.build(sd, key, w0, KroneckerFactorPlanner.plan((int) w0.columns(), factorCount, factorMode));
-                    case "spectral-a" -> SpectralAdapter.build(sd, key, w0, svds.svd(key, w0), SpectralAdapter.Kind.ADDITIVE, new SpectralAdapter.Columns(rank, columnBlock, null));
-                    case "spectral-r" -> SpectralAdapter.build(sd, key, w0, svds.svd(key, w0), SpectralAdapter.Kind.ROTATIONAL, new SpectralAdapter.Columns(rank, columnBlock, null));
+                    case "spectral-a" -> SpectralAdapter.build(sd, key, w0, svds.svd(key, w0), SpectralAdapter.Kind.ADDITIVE, spectralColumns());
+                    case "spectral-r" -> SpectralAdapter.build(sd, key, w0, svds.svd(key, w0),
+                            more.spectralStiefel() ? SpectralAdapter.Kind.ROTATIONAL_STIEFEL : SpectralAdapter.Kind.ROTATIONAL, spectralColumns());
                     case "svdiff" -> Svdiff.build(sd, key, w0, svds.svd(key, w0));
                     case "lora" -> Lora.build(sd, key, w0, new Lora.Options(rank, alpha, rsLora, seed));
                     case "dora" -> Dora.build(sd, key, w0, new Lora.Options(rank, alpha, rsLora, seed));
@@ -131,6 +147,9 @@ public record AdapterSpec(String method, int rank, double alpha, boolean rsLora,
                     }
                     case "lidb" -> Lidb.build(sd, key, w0, new Lidb.Options(more.lidbAuxA(), more.lidbAuxB(), rank, seed),
                             buffers.get(Names.param(key, "lidb_A_aux")), buffers.get(Names.param(key, "lidb_B_aux")));
+                    case "loha" -> Loha.build(sd, key, w0, rank, alpha, seed);
+                    case "lokr" -> Lokr.build(sd, key, w0, alpha / rank, seed);
+                    case "hra" -> Hra.build(sd, key, w0, rank, seed);
                     default -> throw new IllegalStateException(method);
                 };
             }

@@ -65,7 +65,8 @@ public final class Oft {
         SDVariable p = sd.var(Names.param(key, name), init);
         SDVariable[] rotations = new SDVariable[r];
         for (int i = 0; i < stored; i++) {
-            SDVariable block = input ? p.get(SDIndex.point(i), SDIndex.all())                                          // [b(b−1)/2]
+            SDVariable block = stored == 1 ? sd.reshape(p, input ? new long[] {(long) b * (b - 1) / 2} : new long[] {b, b})
+                    : input ? p.get(SDIndex.point(i), SDIndex.all())                                                  // [b(b−1)/2]
                     : sd.reshape(sd.reshape(p, stored, (long) b * b).get(SDIndex.point(i), SDIndex.all()), b, b);      // [b, b] (rank-3 slicing's gradient fails in M2.1)
             rotations[i] = input ? rotation017(sd, Names.param(key, "oft_block" + i), block, b, o.neumannTerms()) : GraphMath.cayley(sd, block, b);   // [b, b]
         }

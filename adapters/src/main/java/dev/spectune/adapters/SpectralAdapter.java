@@ -6,6 +6,9 @@
  *   additive (A):    W = W_rest + (U_J + A)·diag(σ_J + c)·(V_J + B)ᵀ,  A, B, c = 0 at init
  *   rotational (R):  W = W_rest + U_J·cay(A)·diag(σ_J ⊙ c)·(V_J·cay(B))ᵀ,  A = B = 0, c = 1,
  *                    cay(X) = (I − K)(I + K)⁻¹, K = ½(X − Xᵀ)
+ *   rotational on the Stiefel manifold (ROTATIONAL_STIEFEL): the same with cay(A), cay(B) replaced by
+ *                    orthogonal parameters Q_A, Q_B ∈ O(r) (I at init) that a Stiefel optimizer keeps orthogonal
+ * J is the top r columns, the bottom r, block i, or an explicit list.
  * Parameters: additive r·(out + in + 1), rotational 2r² + r.
  */
 package dev.spectune.adapters;
@@ -23,16 +26,40 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 public final class SpectralAdapter {
     private SpectralAdapter() {}
 
-    public enum Kind { ADDITIVE, ROTATIONAL }
+    public enum Kind { ADDITIVE, ROTATIONAL, ROTATIONAL_STIEFEL }
 
-    /** The columns J: {@code block} i of width {@code rank}, or an explicit list. */
+    /** The columns J: {@code block} i of width {@code rank} (block −1: the bottom r), or an explicit list. */
     public record Columns(int rank, int block, int[] list) {
+        public Columns {
+            if (rank < 1) throw new IllegalArgumentException("Spectral Adapter rank must be >= 1, got " + rank);
+            if (block < -1) throw new IllegalArgumentException("column block must be >= 0 (or −1 for the bottom columns), got " + block);
+            if (list != null) list = list.clone();
+        }
+
         public static Columns top(int rank) {
             return new Columns(rank, 0, null);
         }
 
+        public static Columns bottom(int rank) {
+            return new Columns(rank, -1, null);
+        }
+
+        /** "top", "bottom", "block:i" or a comma-separated column list "0,5,9,12". */
+        public static Columns parse(String spec, int rank) {
+            if (spec == null || spec.isBlank() || spec.equals("top")) return top(rank);
+            if (spec.equals("bottom")) return bottom(rank);
+            if (spec.startsWith("block:")) return new Columns(rank, Integer.parseInt(spec.substring("block:".length()).strip()), null);
+            try {
+                return new Columns(rank, 0, java.util.Arrays.stream(spec.split(",")).map(String::strip).mapToInt(Integer::parseInt).toArray());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("column set must be top, bottom, block:i or a list like 0,5,9,12; got '" + spec + "'");
+            }
+        }
+
         int[] indices(long k) {
-            int[] j = list != null ? list.clone() : java.util.stream.IntStream.range(block * rank, block * rank + rank).toArray();
+            int[] j = list != null ? list.clone()
+                    : block < 0 ? java.util.stream.IntStream.range((int) k - rank, (int) k).toArray()
+                    : java.util.stream.IntStream.range(block * rank, block * rank + rank).toArray();
             for (int i : j) if (i < 0 || i >= k) throw new IllegalArgumentException("singular-vector column " + i + " outside [0, " + k + ")");
             if (j.length != rank) throw new IllegalArgumentException("column list has " + j.length + " entries, rank is " + rank);
             return j;
@@ -65,10 +92,12 @@ public final class SpectralAdapter {
             SDVariable c = param(sd, key, "spectral_C", Nd4j.zeros(w0.dataType(), r), params);
             w = u.add(a).mul(sd.reshape(s.add(c), 1, r)).mmul(sd.permute(vv.add(b), 1, 0));
         } else {
-            SDVariable a = param(sd, key, "spectral_A", Nd4j.zeros(w0.dataType(), r, r), params);
-            SDVariable b = param(sd, key, "spectral_B", Nd4j.zeros(w0.dataType(), r, r), params);
+            boolean stiefel = kind == Kind.ROTATIONAL_STIEFEL;
+            INDArray init = stiefel ? Nd4j.eye(r).castTo(w0.dataType()) : Nd4j.zeros(w0.dataType(), r, r);
+            SDVariable a = param(sd, key, stiefel ? "spectral_QA" : "spectral_A", init, params, stiefel);
+            SDVariable b = param(sd, key, stiefel ? "spectral_QB" : "spectral_B", init.dup(), params, stiefel);
             SDVariable c = param(sd, key, "spectral_C", Nd4j.ones(w0.dataType(), r), params);
-            SDVariable ur = u.mmul(GraphMath.cayley(sd, a, r)), vr = vv.mmul(GraphMath.cayley(sd, b, r));
+            SDVariable ur = u.mmul(stiefel ? a : GraphMath.cayley(sd, a, r)), vr = vv.mmul(stiefel ? b : GraphMath.cayley(sd, b, r));   // [out, r], [in, r]
             w = ur.mul(sd.reshape(s.mul(c), 1, r)).mmul(sd.permute(vr, 1, 0));
         }
         w = w.add(sd.constant(Names.param(key, "spectral_rest"), rest));
@@ -76,8 +105,12 @@ public final class SpectralAdapter {
     }
 
     private static SDVariable param(SameDiff sd, String key, String name, INDArray init, List<AdapterParameter> params) {
+        return param(sd, key, name, init, params, false);
+    }
+
+    private static SDVariable param(SameDiff sd, String key, String name, INDArray init, List<AdapterParameter> params, boolean stiefel) {
         SDVariable v = sd.var(Names.param(key, name), init);
-        params.add(new AdapterParameter(v.name(), v, ParamKind.EUCLIDEAN));
+        params.add(new AdapterParameter(v.name(), v, stiefel ? ParamKind.STIEFEL : ParamKind.EUCLIDEAN));
         return v;
     }
 

@@ -58,6 +58,12 @@ class AdapterContractTest {
             case "spectral-a" -> SpectralAdapter.build(sd, "layer.weight", w0, SpectralAdapter.Kind.ADDITIVE, SpectralAdapter.Columns.top(R));
             case "spectral-a-block1" -> SpectralAdapter.build(sd, "layer.weight", w0, SpectralAdapter.Kind.ADDITIVE, new SpectralAdapter.Columns(R, 1, null));
             case "spectral-r" -> SpectralAdapter.build(sd, "layer.weight", w0, SpectralAdapter.Kind.ROTATIONAL, SpectralAdapter.Columns.top(R));
+            case "spectral-r-stiefel" -> SpectralAdapter.build(sd, "layer.weight", w0, SpectralAdapter.Kind.ROTATIONAL_STIEFEL, SpectralAdapter.Columns.top(R));
+            case "spectral-a-bottom" -> SpectralAdapter.build(sd, "layer.weight", w0, SpectralAdapter.Kind.ADDITIVE, SpectralAdapter.Columns.bottom(R));
+            case "spectral-a-list" -> SpectralAdapter.build(sd, "layer.weight", w0, SpectralAdapter.Kind.ADDITIVE, SpectralAdapter.Columns.parse("0,3,7,12", R));
+            case "loha" -> Loha.build(sd, "layer.weight", w0, R, 8, 1);
+            case "lokr" -> Lokr.build(sd, "layer.weight", w0, 2, 1);
+            case "hra" -> Hra.build(sd, "layer.weight", w0, R, 1);
             case "dora" -> Dora.build(sd, "layer.weight", w0, new Lora.Options(R, 8, false, 1), false);
             case "oft" -> Oft.build(sd, "layer.weight", w0, Oft.Options.peft(4));
             case "oft-exact" -> Oft.build(sd, "layer.weight", w0, new Oft.Options(4, Oft.Layout.PEFT_0_17, 0, 0, false));
@@ -80,8 +86,12 @@ class AdapterContractTest {
             case "svdiff" -> k;
             case "lora", "rslora" -> (long) R * (IN + OUT);
             case "spectral-a", "spectral-a-block1" -> (long) R * (IN + OUT + 1);
-            case "spectral-r" -> 2L * R * R + R;
+            case "spectral-r", "spectral-r-stiefel" -> 2L * R * R + R;
+            case "spectral-a-bottom", "spectral-a-list" -> (long) R * (IN + OUT + 1);
             case "dora" -> (long) R * (IN + OUT) + OUT;
+            case "loha" -> 2L * R * (IN + OUT);
+            case "lokr" -> 4 * 4 + 4 * 6;                                        // 16 = 4·4, 24 = 4·6
+            case "hra" -> (long) IN * R;
             case "oft", "oft-exact", "coft" -> 4L * (6 * 5 / 2);                  // r·b(b−1)/2, b = in/r
             case "oft-0.13" -> 4L * 4 * 4;                                        // r·b², b = out/r
             case "oft-0.13-shared" -> 4 * 4;                                      // (n/r)²
@@ -110,7 +120,7 @@ class AdapterContractTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"soda-svd", "soda-svd-both", "soda-qr", "svdiff", "lora", "rslora", "spectral-a", "spectral-a-block1", "spectral-r",
-            "dora", "oft", "oft-exact", "oft-0.13", "oft-0.13-shared", "coft", "vera", "lidb"})
+            "spectral-r-stiefel", "spectral-a-bottom", "spectral-a-list", "loha", "lokr", "hra", "dora", "oft", "oft-exact", "oft-0.13", "oft-0.13-shared", "coft", "vera", "lidb"})
     void contract(String method) {
         SameDiff sd = SameDiff.create();
         AdaptedWeight a = build(method, sd);
@@ -147,13 +157,13 @@ class AdapterContractTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"soda-svd", "soda-qr"})
+    @ValueSource(strings = {"soda-svd", "soda-qr", "spectral-r-stiefel"})
     void stiefelFactorsStayOrthogonal(String method) {
         SameDiff sd = SameDiff.create();
         AdaptedWeight a = build(method, sd);
         Map<String, INDArray> factors = new LinkedHashMap<>();
         a.parameters().stream().filter(p -> p.kind() == ParamKind.STIEFEL).forEach(p -> factors.put(p.name(), p.value()));
-        assertThat(factors).hasSize(3);
+        assertThat(factors).hasSize(method.startsWith("soda") ? 3 : 2);
         StiefelAdam adam = new StiefelAdam(factors, 0.05, 0.9, 0.99, 1e-5, StiefelOptions.soda());
         Nd4j.getRandom().setSeed(3);
         for (int step = 0; step < 50; step++) {
@@ -162,8 +172,8 @@ class AdapterContractTest {
             adam.step(grads);
         }
         for (INDArray q : factors.values()) assertThat(Matrices.orthogonalityError(q)).isLessThan(1e-12);
-        // A rotation of the input side leaves the singular values of W unchanged.
-        if (method.equals("soda-svd")) {
+        // Rotating the singular vectors (SODA: the input side; Spectral R: within the top-r subspaces) keeps the singular values.
+        if (!method.equals("soda-qr")) {
             double[] before = Svd.of(w0).s().toDoubleVector(), after = Svd.of(a.merged()).s().toDoubleVector();
             for (int i = 0; i < before.length; i++) assertThat(after[i]).isCloseTo(before[i], org.assertj.core.data.Offset.offset(1e-12));
         }

@@ -34,6 +34,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--alpha", description = "LoRA alpha (default: the rank).") Double alpha;
     @Option(names = "--rslora") boolean rsLora;
     @Option(names = "--column-block", defaultValue = "0", description = "Spectral Adapter column block (0 = top r).") int columnBlock;
+    @Option(names = "--spectral-columns", description = "Spectral Adapter columns: top, bottom, block:i or a list 0,5,9,12 (overrides --column-block).") String spectralColumns;
+    @Option(names = "--spectral-stiefel", description = "Spectral R: rotations as Stiefel parameters (Stiefel Adam) instead of Cayley transforms.") boolean spectralStiefel;
     @Option(names = "--soda-init-delta", defaultValue = "0", description = "SODA δ0 (0: identity; the authors' code used 1e-3).") double initDelta;
     @Option(names = "--soda-no-relu") boolean noRelu;
     @Option(names = "--soda-side", defaultValue = "INPUT", description = "Rotation side: ${COMPLETION-CANDIDATES}") RotationSide side;
@@ -82,7 +84,7 @@ public final class TrainCommand implements Callable<Integer> {
         Nd4jRuntime.init();
         AdapterSpec spec = new AdapterSpec(method, rank, alpha != null ? alpha : rank, rsLora, columnBlock, initDelta, !noRelu, side,
                 KroneckerFactorPlanner.Mode.AUTHORS, factors, seed,
-                new AdapterSpec.More(oftLayout, oftBlockSize, neumannTerms, coftEps, blockShare, veraDInitial, lidbA, lidbB));
+                new AdapterSpec.More(oftLayout, oftBlockSize, neumannTerms, coftEps, blockShare, veraDInitial, lidbA, lidbB, spectralColumns, spectralStiefel));
         TrainingConfig c = new TrainingConfig(model, images, prompt, spec, targets != null ? targets : AdapterInjector.UNET_ATTENTION.pattern(),
                 steps, lr, stiefelLr, batchSize, resolution, seed, lrScheduler, warmup, maxGradNorm, randomFlip, out, validationEvery,
                 validationPrompts != null && !validationPrompts.isEmpty() ? validationPrompts : List.of(prompt), checkpointEvery, keepCheckpoints, resume, snrGamma, offsetNoise, gradientAccumulation,

@@ -1,12 +1,13 @@
 /*
- * PeftParity: spectune's LoRA, rsLoRA, DoRA, conv LoRA, OFT, COFT and VeRA against peft's own
+ * PeftParity: spectune's LoRA, rsLoRA, DoRA, conv LoRA, OFT, COFT, VeRA, LoHa, LoKr and HRA against peft's own
  * layers (shared/golden/peft for peft 0.13.2, shared/golden/peft_v0.17 for peft 0.17.0). Each file
  * holds a TinyMLP (fc1 → tanh → fc2, or one Conv2d 8 → 12, 3×3, padding 1), the adapter state dict
  * as peft saves it, an input, an upstream gradient G, and peft's output, merged weights and
  * adapter-parameter gradients of Σ y⊙G. Here the base weights become graph constants, the adapter
  * is injected through AdapterInjector with options read from the file's peft config, loaded from
  * the peft tensors (conv LoRA factors reshaped to the flattened layout), and compared.
- * peft methods spectune does not implement (BOFT, HRA, LoHa, LoKr, IA3) are listed, not compared.
+ * LoHa, LoKr and HRA are compared too; peft methods spectune does not implement (BOFT, IA3) are
+ * listed, not compared.
  */
 package dev.spectune.training.parity;
 
@@ -16,6 +17,9 @@ import dev.spectune.adapters.AdaptedWeight;
 import dev.spectune.adapters.AdapterInjector;
 import dev.spectune.adapters.AdapterParameter;
 import dev.spectune.adapters.Dora;
+import dev.spectune.adapters.Hra;
+import dev.spectune.adapters.Loha;
+import dev.spectune.adapters.Lokr;
 import dev.spectune.adapters.Lora;
 import dev.spectune.adapters.Oft;
 import dev.spectune.adapters.Vera;
@@ -43,7 +47,8 @@ public final class PeftParity {
     private PeftParity() {}
 
     static final String ADAPTER = "adapter.base_model.model.", GRAD = "grad.base_model.model.";
-    static final List<String> NOT_IMPLEMENTED = List.of("boft", "hra", "ia3", "loha", "lokr");
+    /** BOFT (butterfly factors) and IA3 (which also scales the layer's bias) are not implemented. */
+    static final List<String> NOT_IMPLEMENTED = List.of("boft", "ia3");
 
     public static ParityReport run(Path folder) {
         ParityReport report = new ParityReport("peft " + folder.getFileName());
@@ -142,6 +147,15 @@ public final class PeftParity {
                 Vera.Projections shared = new Vera.Projections(g.read("adapter.base_model.vera_A", DataType.FLOAT), g.read("adapter.base_model.vera_B", DataType.FLOAT));
                 double d = c.path("d_initial").asDouble(0.1);
                 yield (sd, key, w0) -> Vera.build(sd, key, w0, shared, d);
+            }
+            case "LOHA" -> (sd, key, w0) -> Loha.build(sd, key, w0, r, c.path("alpha").asDouble(), 0);
+            case "LOKR" -> {
+                double scale = c.has("rank_dropout_scale") ? c.path("alpha").asDouble() / r : 1.0;   // peft 0.13 did not scale full factors
+                yield (sd, key, w0) -> Lokr.build(sd, key, w0, scale, 0);
+            }
+            case "HRA" -> {
+                if (c.path("apply_GS").asBoolean(false)) throw new CheckpointException(g.path() + ": HRA with Gram–Schmidt (apply_GS) is not implemented");
+                yield (sd, key, w0) -> Hra.build(sd, key, w0, r, 0);
             }
             default -> throw new CheckpointException(g.path() + ": peft_type " + type + " is not one spectune implements");
         };
