@@ -70,6 +70,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--prior-loss-weight", defaultValue = "1.0", description = "λ of the prior-preservation loss (default ${DEFAULT-VALUE}).") double priorLossWeight;
     @Option(names = "--train-text-encoder", description = "Adapt and train the text encoder too (its attention projections, or --text-targets).") boolean trainTextEncoder;
     @Option(names = "--text-targets", description = "Regex of text-encoder weight keys to adapt (default: q_proj|k_proj|v_proj|out_proj).") String textTargets;
+    @Option(names = "--latent-sample", description = "Draw each step's latents from the VAE posterior (mean + std·ε, as diffusers' scripts) instead of using its mean.") boolean latentSample;
     @Option(names = "--dco-beta", defaultValue = "0", description = "Direct Consistency Optimization β (the SODA authors' default is 1000; 0: plain MSE).") double dcoBeta;
     @Option(names = "--resume", description = "Continue from the newest checkpoint under OUT/checkpoints, bit-identically to an uninterrupted run.") boolean resume;
 
@@ -89,7 +90,7 @@ public final class TrainCommand implements Callable<Integer> {
                 steps, lr, stiefelLr, batchSize, resolution, seed, lrScheduler, warmup, maxGradNorm, randomFlip, out, validationEvery,
                 validationPrompts != null && !validationPrompts.isEmpty() ? validationPrompts : List.of(prompt), checkpointEvery, keepCheckpoints, resume, snrGamma, offsetNoise, gradientAccumulation,
                 classImages, classPrompt, numClassImages, priorLossWeight, dcoBeta,
-                trainTextEncoder ? (textTargets != null ? textTargets : AdapterInjector.TEXT_ATTENTION.pattern()) : null);
+                trainTextEncoder ? (textTargets != null ? textTargets : AdapterInjector.TEXT_ATTENTION.pattern()) : null, latentSample);
         TrainingRun.Result r;
         if (System.console() != null) {                                  // a terminal: a progress bar with loss, it/s and ETA
             try (ProgressBar bar = new ProgressBar("training", steps)) {

@@ -64,7 +64,7 @@ class TrainingEndToEndTest {
         Path out = dir.resolve("text");
         TrainingConfig c = new TrainingConfig(model, images, "a photo of sks dog", AdapterSpec.defaults("lora"), AdapterInjector.UNET_ATTENTION.pattern(), 30,
                 1e-2, 2e-2, 1, 32, 3, "constant", 0, 1.0, false, out, 0, List.of("a photo of sks dog"), 0, 0, false, 0, 0, 1, null, null, 0, 0, 0,
-                AdapterInjector.TEXT_ATTENTION.pattern());
+                AdapterInjector.TEXT_ATTENTION.pattern(), true);                                  // latents sampled from the posterior too
         TrainingRun.Result r = TrainingRun.run(c, new PrintStream(java.io.OutputStream.nullOutputStream()));
         System.out.printf("lora + text encoder %,7d parameters: evaluation loss %.5f -> %.5f%n", r.trainableParameters(), r.evalLossBefore(), r.evalLossAfter());
         assertThat(r.evalLossAfter()).isLessThan(r.evalLossBefore());

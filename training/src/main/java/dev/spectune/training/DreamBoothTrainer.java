@@ -54,6 +54,7 @@ public final class DreamBoothTrainer implements AutoCloseable {
     private final TrainingConfig config;
     private final StableDiffusionPipeline pipe;
     private final List<INDArray> latents = new ArrayList<>();
+    private final List<INDArray> latentStds = new ArrayList<>(), classLatentStds = new ArrayList<>();   // posterior std · scaling factor [1, C, h, w]
     private final List<INDArray> embeds = new ArrayList<>();                  // per image: its caption's CLIP embedding [1, 77, D]
     private final List<INDArray> classLatents = new ArrayList<>(), classEmbeds = new ArrayList<>();   // prior preservation (empty: off)
     private final List<String> captions = new ArrayList<>(), classCaptions = new ArrayList<>();      // per image, for a trained text encoder
@@ -78,13 +79,13 @@ public final class DreamBoothTrainer implements AutoCloseable {
         int f = AutoencoderKL.factor(vae);
         List<ImageFolder.Example> images = ImageFolder.load(config.images(), config.resolution(), config.prompt());
         ModelGraph encoder = AutoencoderKL.encoder(vae, pipe.component("vae"), DataType.FLOAT, 1, config.resolution(), config.resolution());
-        encode(images, encoder, vae, f, latents, embeds);
+        encode(images, encoder, vae, f, latents, latentStds, embeds);
         images.forEach(e -> captions.add(e.caption()));
         if (config.classImages() != null) {
             ClassImages.ensure(pipe, config.model(), config.classImages(), config.classPrompt(), config.numClassImages(), config.resolution(),
                     config.seed() + 1_000_000L, System.out);
             List<ImageFolder.Example> classExamples = ImageFolder.load(config.classImages(), config.resolution(), config.classPrompt());
-            encode(classExamples, encoder, vae, f, classLatents, classEmbeds);
+            encode(classExamples, encoder, vae, f, classLatents, classLatentStds, classEmbeds);
             classExamples.forEach(e -> classCaptions.add(e.caption()));
         }
         int lh = config.resolution() / f;
@@ -126,13 +127,19 @@ public final class DreamBoothTrainer implements AutoCloseable {
         this.schedule = LearningRateSchedule.of(config.lrSchedule(), config.warmupSteps(), config.steps());
     }
 
-    /** Latents z0 = VAE mean · scaling factor and caption embeddings (each caption encoded once) of every example. */
-    private void encode(List<ImageFolder.Example> examples, ModelGraph encoder, VaeConfig vae, int f, List<INDArray> latentsOut, List<INDArray> embedsOut) {
+    /**
+     * Latents z0 = VAE posterior mean · scaling factor, the posterior std · scaling factor (for
+     * --latent-sample) and caption embeddings (each caption encoded once) of every example.
+     */
+    private void encode(List<ImageFolder.Example> examples, ModelGraph encoder, VaeConfig vae, int f, List<INDArray> latentsOut, List<INDArray> stdsOut,
+                        List<INDArray> embedsOut) {
         Map<String, INDArray> byCaption = new HashMap<>();
         for (ImageFolder.Example e : examples) {
             INDArray eps = Nd4j.zeros(DataType.FLOAT, 1, vae.latentChannels(), config.resolution() / f, config.resolution() / f);
-            latentsOut.add(encoder.run(Map.of("image", e.pixels().reshape(1, 3, config.resolution(), config.resolution()), "eps", eps), "mean_scaled")
-                    .get("mean_scaled"));                                                 // [1, C, h, w]
+            Map<String, INDArray> out = encoder.run(Map.of("image", e.pixels().reshape(1, 3, config.resolution(), config.resolution()), "eps", eps),
+                    "mean_scaled", "posterior_std");
+            latentsOut.add(out.get("mean_scaled"));                                       // [1, C, h, w]
+            stdsOut.add(out.get("posterior_std").mul(vae.scalingFactor()));               // [1, C, h, w]
             embedsOut.add(byCaption.computeIfAbsent(e.caption(), caption -> pipe.encode(caption, 1).embeds()));
         }
     }
@@ -175,10 +182,10 @@ public final class DreamBoothTrainer implements AutoCloseable {
     /** One data set's share of a step: the examples drawn, their latents, noise and timesteps ([N·B, …]). */
     private record Draw(int[] picked, INDArray z0, INDArray eps, int[] t) {}
 
-    private Draw draw(Random random, List<INDArray> from, int total) {
+    private Draw draw(Random random, List<INDArray> from, List<INDArray> stds, int total) {
         int[] picked = new int[total];
         for (int i = 0; i < total; i++) picked[i] = random.nextInt(from.size());
-        INDArray z0 = Nd4j.concat(0, latentsOf(from, picked, random));                     // [N·B, C, h, w]
+        INDArray z0 = Nd4j.concat(0, latentsOf(from, stds, picked, random));               // [N·B, C, h, w]
         INDArray eps = gaussian(random, z0.shape());
         if (config.offsetNoise() > 0) {                                                   // Guttenberg's offset noise: a per-channel constant
             eps.addi(gaussian(random, z0.size(0), z0.size(1), 1, 1).muli(config.offsetNoise()));
@@ -221,8 +228,8 @@ public final class DreamBoothTrainer implements AutoCloseable {
     Accumulated accumulate(int step) {
         Random random = randomForStep(step);
         int b = config.batchSize(), micro = config.gradientAccumulation(), total = b * micro;
-        Draw instance = draw(random, latents, total);
-        Draw prior = classLatents.isEmpty() ? null : draw(random, classLatents, total);
+        Draw instance = draw(random, latents, latentStds, total);
+        Draw prior = classLatents.isEmpty() ? null : draw(random, classLatents, classLatentStds, total);
         Map<String, INDArray> grads = new LinkedHashMap<>();
         double lossValue = 0;
         for (int m = 0; m < micro; m++) {
@@ -300,10 +307,12 @@ public final class DreamBoothTrainer implements AutoCloseable {
         return a.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, from + count)).dup('c');
     }
 
-    private INDArray[] latentsOf(List<INDArray> from, int[] picked, Random random) {
+    /** The picked latents: the posterior means, or with --latent-sample draws mean + std·ε; mirrored with --random-flip. */
+    private INDArray[] latentsOf(List<INDArray> from, List<INDArray> stds, int[] picked, Random random) {
         INDArray[] out = new INDArray[picked.length];
         for (int i = 0; i < picked.length; i++) {
             INDArray z = from.get(picked[i]);
+            if (config.sampleLatents()) z = z.add(stds.get(picked[i]).mul(gaussian(random, z.shape())));
             out[i] = config.randomFlip() && random.nextBoolean() ? flipHorizontally(z) : z;
         }
         return out;

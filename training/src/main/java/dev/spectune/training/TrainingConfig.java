@@ -15,7 +15,7 @@ public record TrainingConfig(Path model, Path images, String prompt, AdapterSpec
                              double maxGradNorm, boolean randomFlip, Path out, int validationEvery, List<String> validationPrompts,
                              int checkpointEvery, int keepCheckpoints, boolean resume, double snrGamma, double offsetNoise, int gradientAccumulation,
                              Path classImages, String classPrompt, int numClassImages, double priorLossWeight, double dcoBeta,
-                             String textTargets) {
+                             String textTargets, boolean sampleLatents) {
 
     public TrainingConfig {
         if (steps < 1) throw new IllegalArgumentException("steps must be >= 1, got " + steps);
@@ -47,7 +47,7 @@ public record TrainingConfig(Path model, Path images, String prompt, AdapterSpec
         }
     }
 
-    /** Without DCO (β = 0: the plain diffusion MSE) and with the text encoder frozen. */
+    /** Without DCO (β = 0: the plain diffusion MSE), with the text encoder frozen and the latents at the posterior mean. */
     public TrainingConfig(Path model, Path images, String prompt, AdapterSpec adapter, String targets, int steps, double learningRate,
                           double stiefelLearningRate, int batchSize, int resolution, long seed, String lrSchedule, int warmupSteps,
                           double maxGradNorm, boolean randomFlip, Path out, int validationEvery, List<String> validationPrompts,
@@ -55,7 +55,7 @@ public record TrainingConfig(Path model, Path images, String prompt, AdapterSpec
                           Path classImages, String classPrompt, int numClassImages, double priorLossWeight) {
         this(model, images, prompt, adapter, targets, steps, learningRate, stiefelLearningRate, batchSize, resolution, seed, lrSchedule, warmupSteps,
                 maxGradNorm, randomFlip, out, validationEvery, validationPrompts, checkpointEvery, keepCheckpoints, resume, snrGamma, offsetNoise,
-                gradientAccumulation, classImages, classPrompt, numClassImages, priorLossWeight, 0, null);
+                gradientAccumulation, classImages, classPrompt, numClassImages, priorLossWeight, 0, null, false);
     }
 
     /** True when the text encoder's layers matching {@link #textTargets} are adapted and trained too. */
@@ -70,6 +70,6 @@ public record TrainingConfig(Path model, Path images, String prompt, AdapterSpec
                 Long.toString(seed), lrSchedule, Integer.toString(warmupSteps), Double.toString(maxGradNorm), Boolean.toString(randomFlip),
                 Double.toString(snrGamma), Double.toString(offsetNoise), Integer.toString(gradientAccumulation),
                 String.valueOf(classImages), String.valueOf(classPrompt), Integer.toString(numClassImages), Double.toString(priorLossWeight),
-                Double.toString(dcoBeta), String.valueOf(textTargets));
+                Double.toString(dcoBeta), String.valueOf(textTargets), Boolean.toString(sampleLatents));
     }
 }

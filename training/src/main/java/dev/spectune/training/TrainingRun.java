@@ -161,7 +161,7 @@ public final class TrainingRun {
                 .put("seed", c.seed()).put("lr_schedule", c.lrSchedule()).put("warmup_steps", c.warmupSteps()).put("max_grad_norm", c.maxGradNorm())
                 .put("random_flip", c.randomFlip()).put("validation_prompts", String.join(" | ", c.validationPrompts())).put("snr_gamma", c.snrGamma()).put("offset_noise", c.offsetNoise()).put("gradient_accumulation", c.gradientAccumulation())
                 .put("class_images", String.valueOf(c.classImages())).put("class_prompt", c.classPrompt()).put("num_class_images", c.numClassImages())
-                .put("prior_loss_weight", c.priorLossWeight()).put("dco_beta", c.dcoBeta())
+                .put("prior_loss_weight", c.priorLossWeight()).put("dco_beta", c.dcoBeta()).put("sample_latents", c.sampleLatents()).put("text_targets", String.valueOf(c.textTargets()))
                 .put("checkpoint_every", c.checkpointEvery()).put("keep_checkpoints", c.keepCheckpoints()).put("trainable_parameters", params).put("eval_loss_before", before).put("eval_loss_after", after)
                 .put("adapter_rank", c.adapter().rank()).put("adapter_alpha", c.adapter().alpha()).put("soda_initial_delta", c.adapter().initialDelta());
         Path temp = Files.createTempFile(c.out(), ".run.json.", ".tmp");

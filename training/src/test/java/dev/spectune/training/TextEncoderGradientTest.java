@@ -25,7 +25,7 @@ class TextEncoderGradientTest {
     static TrainingConfig config(Path out, String textTargets) {
         return new TrainingConfig(TestFixtures.path("golden/pipeline_tiny"), TestFixtures.path("artifacts/dreambooth/dataset/dog"), "a photo of sks dog",
                 AdapterSpec.defaults("lora"), AdapterInjector.UNET_ATTENTION.pattern(), 5, 1e-2, 2e-2, 1, 32, 3, "constant", 0, 1.0, false, out, 0,
-                List.of("a photo of sks dog"), 0, 0, false, 0, 0, 1, null, null, 0, 0, 0, textTargets);
+                List.of("a photo of sks dog"), 0, 0, false, 0, 0, 1, null, null, 0, 0, 0, textTargets, false);
     }
 
     @Test
