@@ -6,7 +6,9 @@
  * Two extras some methods need: buffers, frozen tensors that belong in the adapter file (VeRA's
  * shared random projections, LiDB's orthogonal auxiliary matrices), keyed by their file name; and a
  * constraint, an in-place projection of the parameters that the trainer applies after every
- * optimizer step (COFT's ‖R − I‖ ≤ ε ball, applied by peft before each forward).
+ * optimizer step (COFT's ‖R − I‖ ≤ ε ball, applied by peft before each forward). sourceShape is
+ * the weight's PyTorch shape — [out, in], or [out, in, kh, kw] for a conv adapted as its flattened
+ * [out, in·kh·kw] — so files can store conv factors the way peft does.
  */
 package dev.spectune.adapters;
 
@@ -16,16 +18,28 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 public record AdaptedWeight(String key, String method, SDVariable weight, List<AdapterParameter> parameters, INDArray base,
-                            Map<String, INDArray> buffers, Runnable constraint) {
+                            Map<String, INDArray> buffers, Runnable constraint, long[] sourceShape) {
 
     public AdaptedWeight {
         buffers = Map.copyOf(buffers);
         if (constraint == null) constraint = () -> {};
+        sourceShape = sourceShape == null ? base.shape() : sourceShape.clone();
     }
 
-    /** A method with no buffers and no constraint. */
+    /** A linear layer's method with buffers or a constraint. */
+    public AdaptedWeight(String key, String method, SDVariable weight, List<AdapterParameter> parameters, INDArray base,
+                         Map<String, INDArray> buffers, Runnable constraint) {
+        this(key, method, weight, parameters, base, buffers, constraint, null);
+    }
+
+    /** A linear layer's method with no buffers and no constraint. */
     public AdaptedWeight(String key, String method, SDVariable weight, List<AdapterParameter> parameters, INDArray base) {
-        this(key, method, weight, parameters, base, Map.of(), null);
+        this(key, method, weight, parameters, base, Map.of(), null, null);
+    }
+
+    /** The same adapter, recorded as adapting a weight of PyTorch shape {@code shape} (a conv's [out, in, kh, kw]). */
+    public AdaptedWeight withSourceShape(long[] shape) {
+        return new AdaptedWeight(key, method, weight, parameters, base, buffers, constraint, shape);
     }
 
     public INDArray merged() {

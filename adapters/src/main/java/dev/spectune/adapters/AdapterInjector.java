@@ -54,6 +54,7 @@ public final class AdapterInjector {
             SDVariable w0 = targets.get(i);
             AdaptedWeight a = method.build(sd, w0.name(), matrices.get(i));
             long[] shape = w0.getArr().shape();
+            if (shape.length == 4) a = a.withSourceShape(new long[] {shape[3], shape[2], shape[0], shape[1]});           // [out, in, kh, kw]
             SDVariable replacement = shape.length == 2 ? a.weight()
                     : sd.permute(sd.reshape(a.weight(), shape[3], shape[2], shape[0], shape[1]), 2, 3, 1, 0);   // [kH, kW, in, out]
             rewire(sd, w0.name(), replacement);

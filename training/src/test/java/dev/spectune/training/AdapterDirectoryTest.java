@@ -115,4 +115,28 @@ class AdapterDirectoryTest {
                 .isInstanceOf(CheckpointException.class).hasMessageContaining("block.fc2.lora_A.weight").hasMessageContaining("[4, 24]");
         assertThat(Files.list(dir).map(p -> p.getFileName().toString()).toList()).doesNotContain(".tmp");
     }
+
+    @Test
+    void convLoraIsStoredAsPeftStoresItAndLoadsBack(@TempDir Path dir) throws Exception {
+        Nd4j.getRandom().setSeed(3);
+        INDArray kernel = dev.spectune.ops.Conv2d.oihwToYxio(Nd4j.randn(DataType.FLOAT, 12, 8, 3, 3));       // [3, 3, 8, 12]
+        INDArray image = Nd4j.randn(DataType.FLOAT, 2, 8, 6, 6);
+        java.util.function.Function<SameDiff, SDVariable> net = sd -> dev.spectune.ops.Conv2d.apply(sd, sd.constant("img", image),
+                sd.constant("block.conv.weight", kernel), null, 1, 1, 1);
+        AdapterSpec spec = AdapterSpec.defaults("lora");
+        SameDiff sd = SameDiff.create();
+        SDVariable y = net.apply(sd);
+        List<AdaptedWeight> layers = AdapterInjector.inject(sd, Pattern.compile(".*conv\\.weight"), spec.builder());
+        layers.get(0).parameters().get(1).value().assign(Nd4j.randn(DataType.FLOAT, 12, 4).muli(0.1));
+        INDArray expected = y.eval();
+        AdapterDirectory.save(dir, spec, ".*conv\\.weight", "hash", layers);
+        try (SafetensorsFile f = SafetensorsFile.open(dir.resolve(AdapterDirectory.WEIGHTS))) {
+            assertThat(f.info("base_model.model.block.conv.lora_A.weight").shape()).containsExactly(4, 8, 3, 3);
+            assertThat(f.info("base_model.model.block.conv.lora_B.weight").shape()).containsExactly(12, 4, 1, 1);
+        }
+        SameDiff fresh = SameDiff.create();
+        SDVariable y2 = net.apply(fresh);
+        AdapterDirectory.apply(fresh, AdapterDirectory.read(dir));
+        assertThat(y2.eval()).isEqualTo(expected);
+    }
 }

@@ -83,7 +83,7 @@ public final class AdapterDirectory {
         ArrayNode modules = json.createArrayNode();
         for (AdaptedWeight a : layers) {
             modules.add(a.key().endsWith(".weight") ? a.key().substring(0, a.key().length() - ".weight".length()) : a.key());
-            for (AdapterParameter p : a.parameters()) tensors.add(Tensor.of(KEY_PREFIX + p.name(), p.value(), DType.F32));
+            for (AdapterParameter p : a.parameters()) tensors.add(Tensor.of(KEY_PREFIX + p.name(), peftShaped(a, p), DType.F32));
             for (var b : a.buffers().entrySet()) {
                 String name = (SHARED_BUFFERS.contains(b.getKey()) ? SHARED_PREFIX : KEY_PREFIX) + b.getKey();
                 if (written.add(name)) tensors.add(Tensor.of(name, b.getValue(), DType.F32));
@@ -168,6 +168,15 @@ public final class AdapterDirectory {
         } finally {
             Files.deleteIfExists(temp);
         }
+    }
+
+    /** A parameter as peft stores it: a conv LoRA's lora_A as [r, in, kh, kw] and lora_B as [out, r, 1, 1]; others as they are. */
+    static INDArray peftShaped(AdaptedWeight a, AdapterParameter p) {
+        long[] s = a.sourceShape();
+        if (s.length != 4 || !(a.method().equals("lora") || a.method().equals("dora"))) return p.value();
+        if (p.name().endsWith(".lora_A.weight")) return p.value().reshape(p.value().rows(), s[1], s[2], s[3]);
+        if (p.name().endsWith(".lora_B.weight")) return p.value().reshape(s[0], p.value().columns(), 1, 1);
+        return p.value();
     }
 
     public static Saved read(Path dir) throws IOException {
