@@ -92,7 +92,7 @@ public record AdapterSpec(String method, int rank, double alpha, boolean rsLora,
     }
 
     /** The Spectral Adapter's columns J: the More column set, else the column block. */
-    SpectralAdapter.Columns spectralColumns() {
+    public SpectralAdapter.Columns spectralColumns() {
         return more.spectralColumns() == null ? new SpectralAdapter.Columns(rank, columnBlock, null) : SpectralAdapter.Columns.parse(more.spectralColumns(), rank);
     }
 

@@ -56,7 +56,8 @@ public final class SpectralAdapter {
             }
         }
 
-        int[] indices(long k) {
+        /** The column indices for a weight with k = min(out, in) singular values. */
+        public int[] indices(long k) {
             int[] j = list != null ? list.clone()
                     : block < 0 ? java.util.stream.IntStream.range((int) k - rank, (int) k).toArray()
                     : java.util.stream.IntStream.range(block * rank, block * rank + rank).toArray();

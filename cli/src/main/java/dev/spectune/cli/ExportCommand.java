@@ -49,6 +49,8 @@ public final class ExportCommand implements Callable<Integer> {
         try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(model, null)) {
             WeightSource unet = pipe.component("unet"), vae = pipe.component("vae");
             Map<String, INDArray> fused = AdapterMerge.combine(load(unet, vae), fusionStrengths(adapters.size(), strengths, fusion));
+            String note = adapters.size() > 1 ? AdapterMerge.spectralFusionNote(adapters, fused) : null;
+            if (note != null) System.out.println(note);
             Map<String, String> meta = new LinkedHashMap<>();
             meta.put("spectune_adapters", adapters.toString());
             meta.put("spectune_strengths", fusionStrengths(adapters.size(), strengths, fusion).toString());

@@ -139,6 +139,7 @@ class MergeExportTest {
         var r1 = CheckpointCliTest.run(new String[] {"export", "--model", MODEL.toString(), "--adapter", a.toString(), "--adapter", b.toString(),
                 "--format", "deltas", "--out", sum.toString()});
         assertThat(r1.code()).as(r1.err()).isZero();
+        assertThat(r1.out()).contains("spectral-a fusion: column sets pairwise disjoint");
         var r2 = CheckpointCliTest.run(new String[] {"export", "--model", MODEL.toString(), "--adapter", a.toString(), "--adapter", b.toString(),
                 "--fusion", "mean", "--format", "deltas", "--out", mean.toString()});
         assertThat(r2.code()).as(r2.err()).isZero();
@@ -153,6 +154,9 @@ class MergeExportTest {
                 "--strength", "1", "--strength", "0.5", "--rank", "4", "--out", kohya.toString()});
         assertThat(r3.code()).as(r3.err()).isZero();
         assertThat(r3.out()).contains("32 modules, rank 4");
+        var overlap = CheckpointCliTest.run(new String[] {"export", "--model", MODEL.toString(), "--adapter", a.toString(), "--adapter", a.toString(),
+                "--format", "deltas", "--out", dir.resolve("twice.safetensors").toString()});
+        assertThat(overlap.out()).contains("adapters 1 and 2 share singular-vector column 0");
         Path png = dir.resolve("fused.png");
         var r4 = CheckpointCliTest.run(new String[] {"sample", "--model", MODEL.toString(), "--prompt", "a photo of sks dog", "--steps", "2",
                 "--height", "32", "--width", "32", "--adapter", a.toString(), "--adapter", kohya.toString(), "--strength", "1", "--strength", "0.7",

@@ -75,6 +75,36 @@ public final class AdapterMerge {
         return deltas(textEncoder, AdapterDirectory.read(dir));
     }
 
+    /**
+     * For a fusion of Spectral Adapter A concepts: whether their column sets J are pairwise disjoint
+     * on every layer size k in {@code deltas} — the condition under which the summed updates keep
+     * each concept in its own singular directions. Null when not all adapters are spectral-a folders.
+     */
+    public static String spectralFusionNote(List<Path> adapters, Map<String, INDArray> deltas) throws IOException {
+        List<dev.spectune.adapters.SpectralAdapter.Columns> columns = new java.util.ArrayList<>();
+        for (Path a : adapters) {
+            if (!Files.isDirectory(a)) return null;
+            AdapterDirectory.Saved s = AdapterDirectory.read(a);
+            if (!s.spec().method().equals("spectral-a")) return null;
+            columns.add(s.spec().spectralColumns());
+        }
+        java.util.Set<Long> ks = new java.util.TreeSet<>();
+        deltas.values().forEach(d -> ks.add(Math.min(d.size(0), d.length() / d.size(0))));
+        for (long k : ks) {
+            for (int i = 0; i < columns.size(); i++) {
+                for (int j = i + 1; j < columns.size(); j++) {
+                    java.util.Set<Integer> a = new java.util.HashSet<>();
+                    for (int c : columns.get(i).indices(k)) a.add(c);
+                    for (int c : columns.get(j).indices(k)) {
+                        if (a.contains(c)) return "spectral-a fusion: adapters " + (i + 1) + " and " + (j + 1) + " share singular-vector column " + c
+                                + " (k = " + k + "): their updates overlap; train each concept on its own --spectral-columns block";
+                    }
+                }
+            }
+        }
+        return "spectral-a fusion: column sets pairwise disjoint on every layer (k in " + ks + ")";
+    }
+
     /** Σ λi·ΔWi over the union of the layers. */
     public static Map<String, INDArray> combine(List<Map<String, INDArray>> deltas, List<Double> strengths) {
         if (deltas.size() != strengths.size()) {
