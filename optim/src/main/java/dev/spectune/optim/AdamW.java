@@ -13,19 +13,15 @@ import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
-public final class AdamW implements Optimizer {
+public final class AdamW extends NamedOptimizer {
 
-    private final Map<String, INDArray> params;
-    private double lr;
     private final double beta1, beta2, eps, weightDecay;
     private final Map<String, INDArray> expAvg = new LinkedHashMap<>(), expAvgSq = new LinkedHashMap<>();
-    private final Map<String, Integer> steps = new LinkedHashMap<>();
 
     public AdamW(Map<String, INDArray> params, double lr, double beta1, double beta2, double eps, double weightDecay) {
         if (lr < 0 || eps < 0 || weightDecay < 0) throw new IllegalArgumentException("lr, eps and weight decay must be >= 0");
         if (beta1 < 0 || beta1 >= 1 || beta2 < 0 || beta2 >= 1) throw new IllegalArgumentException("betas must be in [0, 1)");
-        this.params = new LinkedHashMap<>(params);
-        this.lr = lr;
+        super(params, lr);
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
@@ -38,17 +34,12 @@ public final class AdamW implements Optimizer {
     }
 
     @Override
-    public Map<String, INDArray> parameters() {
-        return params;
-    }
-
-    @Override
     public void step(Map<String, INDArray> gradients) {
         for (var e : params.entrySet()) {
             INDArray g = gradients.get(e.getKey());
             if (g == null) continue;
             INDArray p = e.getValue();
-            int step = steps.merge(e.getKey(), 1, Integer::sum);
+            int step = countStep(e.getKey());
             INDArray m = expAvg.computeIfAbsent(e.getKey(), k -> p.ulike().assign(0));
             INDArray v = expAvgSq.computeIfAbsent(e.getKey(), k -> p.ulike().assign(0));
             p.muli(1 - lr * weightDecay);
@@ -61,16 +52,6 @@ public final class AdamW implements Optimizer {
     }
 
     @Override
-    public double learningRate() {
-        return lr;
-    }
-
-    @Override
-    public void setLearningRate(double lr) {
-        this.lr = lr;
-    }
-
-    @Override
     public Map<String, INDArray> stateTensors() {
         Map<String, INDArray> s = new LinkedHashMap<>();
         expAvg.forEach((k, v) -> s.put(k + "/exp_avg", v.dup()));
@@ -79,23 +60,13 @@ public final class AdamW implements Optimizer {
     }
 
     @Override
-    public Map<String, Double> stateScalars() {
-        Map<String, Double> s = new LinkedHashMap<>();
-        steps.forEach((k, v) -> s.put(k + "/step", (double) v));
-        s.put("lr", lr);
-        return s;
-    }
-
-    @Override
     public void loadState(Map<String, INDArray> tensors, Map<String, Double> scalars) {
         expAvg.clear();
         expAvgSq.clear();
-        steps.clear();
         for (String name : params.keySet()) {
             if (tensors.containsKey(name + "/exp_avg")) expAvg.put(name, tensors.get(name + "/exp_avg").dup());
             if (tensors.containsKey(name + "/exp_avg_sq")) expAvgSq.put(name, tensors.get(name + "/exp_avg_sq").dup());
-            if (scalars.containsKey(name + "/step")) steps.put(name, scalars.get(name + "/step").intValue());
         }
-        if (scalars.containsKey("lr")) lr = scalars.get("lr");
+        loadScalars(scalars);
     }
 }

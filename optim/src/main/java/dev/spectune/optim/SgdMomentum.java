@@ -10,27 +10,19 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-public final class SgdMomentum implements Optimizer {
+public final class SgdMomentum extends NamedOptimizer {
 
-    private final Map<String, INDArray> params;
-    private double lr;
     private final double momentum, dampening, weightDecay;
     private final boolean nesterov;
     private final Map<String, INDArray> buffers = new LinkedHashMap<>();
 
     public SgdMomentum(Map<String, INDArray> params, double lr, double momentum, double dampening, double weightDecay, boolean nesterov) {
         if (nesterov && (momentum <= 0 || dampening != 0)) throw new IllegalArgumentException("Nesterov needs momentum > 0 and zero dampening");
-        this.params = new LinkedHashMap<>(params);
-        this.lr = lr;
+        super(params, lr);
         this.momentum = momentum;
         this.dampening = dampening;
         this.weightDecay = weightDecay;
         this.nesterov = nesterov;
-    }
-
-    @Override
-    public Map<String, INDArray> parameters() {
-        return params;
     }
 
     @Override
@@ -55,25 +47,10 @@ public final class SgdMomentum implements Optimizer {
     }
 
     @Override
-    public double learningRate() {
-        return lr;
-    }
-
-    @Override
-    public void setLearningRate(double lr) {
-        this.lr = lr;
-    }
-
-    @Override
     public Map<String, INDArray> stateTensors() {
         Map<String, INDArray> s = new LinkedHashMap<>();
         buffers.forEach((k, v) -> s.put(k + "/momentum_buffer", v.dup()));
         return s;
-    }
-
-    @Override
-    public Map<String, Double> stateScalars() {
-        return new LinkedHashMap<>(Map.of("lr", lr));
     }
 
     @Override
@@ -82,6 +59,6 @@ public final class SgdMomentum implements Optimizer {
         for (String name : params.keySet()) {
             if (tensors.containsKey(name + "/momentum_buffer")) buffers.put(name, tensors.get(name + "/momentum_buffer").dup());
         }
-        if (scalars.containsKey("lr")) lr = scalars.get("lr");
+        loadScalars(scalars);
     }
 }

@@ -17,19 +17,15 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-public final class StiefelAdam implements Optimizer {
+public final class StiefelAdam extends NamedOptimizer {
 
-    private final Map<String, INDArray> params;
     private final Map<String, StiefelParam> state = new LinkedHashMap<>();
-    private final Map<String, Integer> steps = new LinkedHashMap<>();
-    private double lr;
     private final double beta1, beta2, epsilon;
     private final StiefelOptions options;
 
     public StiefelAdam(Map<String, INDArray> params, double lr, double beta1, double beta2, double epsilon, StiefelOptions options) {
         if (beta1 <= 0 || beta1 >= 1 || beta2 < 0 || beta2 >= 1) throw new IllegalArgumentException("betas must be in (0, 1) and [0, 1)");
-        this.params = new LinkedHashMap<>(params);
-        this.lr = lr;
+        super(params, lr);
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.epsilon = epsilon;
@@ -38,16 +34,11 @@ public final class StiefelAdam implements Optimizer {
     }
 
     @Override
-    public Map<String, INDArray> parameters() {
-        return params;
-    }
-
-    @Override
     public void step(Map<String, INDArray> gradients) {
         for (var e : state.entrySet()) {
             INDArray grad = gradients.get(e.getKey());
             if (grad == null) continue;
-            int k = steps.merge(e.getKey(), 1, Integer::sum);
+            int k = countStep(e.getKey());
             update(e.getValue(), e.getValue().tall(grad), k);
         }
     }
@@ -112,16 +103,6 @@ public final class StiefelAdam implements Optimizer {
     }
 
     @Override
-    public double learningRate() {
-        return lr;
-    }
-
-    @Override
-    public void setLearningRate(double lr) {
-        this.lr = lr;
-    }
-
-    @Override
     public Map<String, INDArray> stateTensors() {
         Map<String, INDArray> s = new LinkedHashMap<>();
         state.forEach((k, p) -> {
@@ -134,23 +115,13 @@ public final class StiefelAdam implements Optimizer {
     }
 
     @Override
-    public Map<String, Double> stateScalars() {
-        Map<String, Double> s = new LinkedHashMap<>();
-        steps.forEach((k, v) -> s.put(k + "/step", (double) v));
-        s.put("lr", lr);
-        return s;
-    }
-
-    @Override
     public void loadState(Map<String, INDArray> tensors, Map<String, Double> scalars) {
-        steps.clear();
         state.forEach((k, p) -> {
             p.y = StiefelParam.load(tensors.get(k + "/Y"));
             p.pY = StiefelParam.load(tensors.get(k + "/pY"));
             p.v = StiefelParam.load(tensors.get(k + "/V"));
             p.pV = StiefelParam.load(tensors.get(k + "/pV"));
-            if (scalars.containsKey(k + "/step")) steps.put(k, scalars.get(k + "/step").intValue());
         });
-        if (scalars.containsKey("lr")) lr = scalars.get("lr");
+        loadScalars(scalars);
     }
 }

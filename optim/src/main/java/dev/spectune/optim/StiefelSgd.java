@@ -15,27 +15,19 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-public final class StiefelSgd implements Optimizer {
+public final class StiefelSgd extends NamedOptimizer {
 
-    private final Map<String, INDArray> params;
     private final Map<String, StiefelParam> state = new LinkedHashMap<>();
-    private double lr;
     private final double momentum, dampening;
     private final StiefelOptions options;
 
     public StiefelSgd(Map<String, INDArray> params, double lr, double momentum, double dampening, StiefelOptions options) {
         if (!(momentum > 0)) throw new IllegalArgumentException("Stiefel SGD needs momentum > 0 (it divides by it), got " + momentum);
-        this.params = new LinkedHashMap<>(params);
-        this.lr = lr;
+        super(params, lr);
         this.momentum = momentum;
         this.dampening = dampening;
         this.options = options;
         params.forEach((k, v) -> state.put(k, new StiefelParam(v)));
-    }
-
-    @Override
-    public Map<String, INDArray> parameters() {
-        return params;
     }
 
     @Override
@@ -79,16 +71,6 @@ public final class StiefelSgd implements Optimizer {
         return out;
     }
 
-    @Override
-    public double learningRate() {
-        return lr;
-    }
-
-    @Override
-    public void setLearningRate(double lr) {
-        this.lr = lr;
-    }
-
     /** Momentum buffers by parameter: "name/Y", "name/V" (in the optimizer's tall orientation). */
     @Override
     public Map<String, INDArray> stateTensors() {
@@ -101,16 +83,11 @@ public final class StiefelSgd implements Optimizer {
     }
 
     @Override
-    public Map<String, Double> stateScalars() {
-        return new LinkedHashMap<>(Map.of("lr", lr));
-    }
-
-    @Override
     public void loadState(Map<String, INDArray> tensors, Map<String, Double> scalars) {
         state.forEach((k, p) -> {
             p.y = StiefelParam.load(tensors.get(k + "/Y"));
             p.v = StiefelParam.load(tensors.get(k + "/V"));
         });
-        if (scalars.containsKey("lr")) lr = scalars.get("lr");
+        loadScalars(scalars);
     }
 }
