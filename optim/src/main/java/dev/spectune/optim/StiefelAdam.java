@@ -97,31 +97,19 @@ public final class StiefelAdam extends NamedOptimizer {
 
     /** Newton–Schulz iterations of each parameter's last retraction (diagnostics; the stop is data dependent). */
     public Map<String, Integer> lastRootInverseIterations() {
-        Map<String, Integer> out = new LinkedHashMap<>();
-        state.forEach((k, p) -> out.put(k, p.lastRootInverseIterations));
-        return out;
+        return StiefelParam.lastIterations(state);
     }
 
     @Override
     public Map<String, INDArray> stateTensors() {
         Map<String, INDArray> s = new LinkedHashMap<>();
-        state.forEach((k, p) -> {
-            if (p.y != null) s.put(k + "/Y", p.export(p.y));
-            if (p.pY != null) s.put(k + "/pY", p.export(p.pY));
-            if (p.v != null) s.put(k + "/V", p.export(p.v));
-            if (p.pV != null) s.put(k + "/pV", p.export(p.pV));
-        });
+        state.forEach((k, p) -> p.exportInto(k, s));
         return s;
     }
 
     @Override
     public void loadState(Map<String, INDArray> tensors, Map<String, Double> scalars) {
-        state.forEach((k, p) -> {
-            p.y = StiefelParam.load(tensors.get(k + "/Y"));
-            p.pY = StiefelParam.load(tensors.get(k + "/pY"));
-            p.v = StiefelParam.load(tensors.get(k + "/V"));
-            p.pV = StiefelParam.load(tensors.get(k + "/pV"));
-        });
+        state.forEach((k, p) -> p.loadFrom(k, tensors));
         loadScalars(scalars);
     }
 }

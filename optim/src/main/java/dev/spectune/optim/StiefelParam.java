@@ -60,4 +60,27 @@ final class StiefelParam {
     static SmallMatrix load(INDArray a) {
         return a == null ? null : new SmallMatrix((int) a.rows(), (int) a.columns(), a.castTo(DataType.DOUBLE).dup('c').data().asDouble());
     }
+
+    /** The buffers that exist, as "key/Y", "key/V", "key/pY", "key/pV" (the checkpoint form of both Stiefel optimizers). */
+    void exportInto(String key, java.util.Map<String, INDArray> out) {
+        if (y != null) out.put(key + "/Y", export(y));
+        if (pY != null) out.put(key + "/pY", export(pY));
+        if (v != null) out.put(key + "/V", export(v));
+        if (pV != null) out.put(key + "/pV", export(pV));
+    }
+
+    /** Restores what {@link #exportInto} wrote; an absent buffer is reset (it is rebuilt on the next step). */
+    void loadFrom(String key, java.util.Map<String, INDArray> tensors) {
+        y = load(tensors.get(key + "/Y"));
+        pY = load(tensors.get(key + "/pY"));
+        v = load(tensors.get(key + "/V"));
+        pV = load(tensors.get(key + "/pV"));
+    }
+
+    /** Newton–Schulz iterations of each parameter's last retraction. */
+    static java.util.Map<String, Integer> lastIterations(java.util.Map<String, StiefelParam> state) {
+        java.util.Map<String, Integer> out = new java.util.LinkedHashMap<>();
+        state.forEach((k, p) -> out.put(k, p.lastRootInverseIterations));
+        return out;
+    }
 }

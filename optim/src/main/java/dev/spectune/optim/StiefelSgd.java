@@ -66,28 +66,20 @@ public final class StiefelSgd extends NamedOptimizer {
 
     /** Newton–Schulz iterations of each parameter's last retraction (diagnostics; the stop is data dependent). */
     public Map<String, Integer> lastRootInverseIterations() {
-        Map<String, Integer> out = new LinkedHashMap<>();
-        state.forEach((k, p) -> out.put(k, p.lastRootInverseIterations));
-        return out;
+        return StiefelParam.lastIterations(state);
     }
 
     /** Momentum buffers by parameter: "name/Y", "name/V" (in the optimizer's tall orientation). */
     @Override
     public Map<String, INDArray> stateTensors() {
         Map<String, INDArray> s = new LinkedHashMap<>();
-        state.forEach((k, p) -> {
-            if (p.y != null) s.put(k + "/Y", p.export(p.y));
-            if (p.v != null) s.put(k + "/V", p.export(p.v));
-        });
+        state.forEach((k, p) -> p.exportInto(k, s));
         return s;
     }
 
     @Override
     public void loadState(Map<String, INDArray> tensors, Map<String, Double> scalars) {
-        state.forEach((k, p) -> {
-            p.y = StiefelParam.load(tensors.get(k + "/Y"));
-            p.v = StiefelParam.load(tensors.get(k + "/V"));
-        });
+        state.forEach((k, p) -> p.loadFrom(k, tensors));
         loadScalars(scalars);
     }
 }
