@@ -95,15 +95,8 @@ public final class Oft {
      */
     private static SDVariable rotation017(SameDiff sd, String name, SDVariable v, int b, int terms) {
         int n = b * (b - 1) / 2;
-        INDArray rowOf = Nd4j.zeros(v.dataType(), n, b), colOf = Nd4j.zeros(v.dataType(), n, b);   // one-hot row / column of entry k
-        for (int row = 0, k = 0; row < b; row++) {
-            for (int col = row + 1; col < b; col++, k++) {
-                rowOf.putScalar(k, row, 1.0);
-                colOf.putScalar(k, col, 1.0);
-            }
-        }
-        SDVariable weighted = sd.constant(name + "_rows", rowOf).mul(sd.reshape(v, n, 1));                 // [n, b]: v_k at (k, row_k)
-        SDVariable m = sd.mmul(weighted, sd.constant(name + "_cols", colOf), true, false, false);          // [b, b] strict upper, M[row_k, col_k] = v_k
+        SDVariable weighted = oneHot(sd, "rows", b, v.dataType()).mul(sd.reshape(v, n, 1));            // [n, b]: v_k at (k, row_k)
+        SDVariable m = sd.mmul(weighted, oneHot(sd, "cols", b, v.dataType()), true, false, false);    // [b, b] strict upper, M[row_k, col_k] = v_k
         SDVariable q = m.sub(sd.permute(m, 1, 0));                                                       // skew
         if (terms == 0) return GraphMath.cayley(sd, q, b);
         SDVariable eye = sd.constant(name + "_eye", Nd4j.eye(b).castTo(v.dataType()));
@@ -113,6 +106,22 @@ public final class Oft {
             sum = sum.add(power);
         }
         return eye.add(sum.mul(2.0));
+    }
+
+    /**
+     * The one-hot row (or column) index of each strict-upper entry k of a b×b block, [b(b−1)/2, b]:
+     * one constant per block size and precision, shared by every block and layer of the graph. The
+     * scatter costs b(b−1)/2·b² multiply-adds per block: cheap at peft's default block size 32,
+     * heavy for blocks of hundreds (use --oft-block-size on wide layers).
+     */
+    private static SDVariable oneHot(SameDiff sd, String which, int b, org.nd4j.linalg.api.buffer.DataType type) {
+        String name = "oft_onehot_" + which + "_" + b + "_" + type.name().toLowerCase(java.util.Locale.ROOT);
+        if (sd.hasVariable(name)) return sd.getVariable(name);
+        INDArray oneHot = Nd4j.zeros(type, (long) b * (b - 1) / 2, b);
+        for (int row = 0, k = 0; row < b; row++) {
+            for (int col = row + 1; col < b; col++, k++) oneHot.putScalar(k, which.equals("rows") ? row : col, 1.0);
+        }
+        return sd.constant(name, oneHot);
     }
 
     /** COFT: shrinks each block whose skew matrix lies outside the ε ball onto its surface, in place. */
