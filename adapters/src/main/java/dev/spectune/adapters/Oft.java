@@ -63,6 +63,12 @@ public final class Oft {
         String name = input ? "oft_R.weight" : "oft_r";
         INDArray init = input ? Nd4j.zeros(w0.dataType(), stored, (long) b * (b - 1) / 2) : Nd4j.zeros(w0.dataType(), stored, b, b);
         SDVariable p = sd.var(Names.param(key, name), init);
+        INDArray value = p.getArr();
+        Runnable constraint = o.coftEps() == 0 ? null : () -> project(value, input, b, o.coftEps());
+        if (input && o.neumannTerms() > 0) {                                               // peft 0.17's default: every block at once
+            SDVariable w = neumannBatched(sd, w0, p, r, b, stored, o.neumannTerms());
+            return new AdaptedWeight(key, "oft", w, List.of(new AdapterParameter(p.name(), p, ParamKind.EUCLIDEAN)), w0, java.util.Map.of(), constraint);
+        }
         SDVariable[] rotations = new SDVariable[r];
         for (int i = 0; i < stored; i++) {
             SDVariable block = stored == 1 ? sd.reshape(p, input ? new long[] {(long) b * (b - 1) / 2} : new long[] {b, b})
@@ -83,9 +89,47 @@ public final class Oft {
             }
         }
         SDVariable w = sd.concat(input ? 1 : 0, parts);                                                                       // [out, in]
-        INDArray value = p.getArr();
-        Runnable constraint = o.coftEps() == 0 ? null : () -> project(value, input, b, o.coftEps());
         return new AdaptedWeight(key, "oft", w, List.of(new AdapterParameter(p.name(), p, ParamKind.EUCLIDEAN)), w0, java.util.Map.of(), constraint);
+    }
+
+    /**
+     * The 0.17 layout with Cayley–Neumann, all blocks in a few batched ops (the per-block graph costs
+     * ~16 SameDiff ops per block, which dominates a step at small widths): the packed rows P
+     * [stored, n] are scattered into M [stored, b, b] by one-hot matmuls (v_i[k] spread over b
+     * columns by a matmul with a row of ones, masked by the one-hot row index, contracted with the
+     * one-hot column index), Q = M − Mᵀ, R = I + 2·(Q + … + Q^(n−1)) by rank-3 matmuls, and W0·Rᵀ
+     * block by block as one rank-3 matmul ([r, out, b]·[r, b, b]ᵀ; a shared block as one rank-2 one).
+     */
+    private static SDVariable neumannBatched(SameDiff sd, INDArray w0, SDVariable p, int r, int b, int stored, int terms) {
+        long out = w0.rows(), in = w0.columns();
+        int n = b * (b - 1) / 2;
+        org.nd4j.linalg.api.buffer.DataType type = w0.dataType();
+        String key = p.name();
+        INDArray rowsTiled = Nd4j.zeros(type, n, stored, b);                                                 // one-hot row_k, per block
+        for (int row = 0, k = 0; row < b; row++) {
+            for (int col = row + 1; col < b; col++, k++) for (int i = 0; i < stored; i++) rowsTiled.putScalar(new long[] {k, i, row}, 1.0);
+        }
+        SDVariable spread = sd.reshape(sd.mmul(sd.reshape(sd.permute(p, 1, 0), (long) n * stored, 1),
+                sd.constant(key + "_ones", Nd4j.ones(type, 1, b))), n, stored, b);                           // [n, stored, b]: v_i[k] along b
+        SDVariable placed = spread.mul(sd.constant(key + "_rows", rowsTiled));                               // v_i[k] at (k, i, row_k)
+        SDVariable m = sd.reshape(sd.mmul(sd.reshape(placed, n, (long) stored * b), oneHot(sd, "cols", b, type), true, false, false),
+                stored, b, b);                                                                                 // [stored, b, b] strict upper
+        SDVariable q = m.sub(sd.permute(m, 0, 2, 1));                                                        // skew, per block
+        SDVariable sum = q, power = q;
+        for (int j = 2; j < terms; j++) {
+            power = sd.mmul(power, q);
+            sum = sum.add(power);
+        }
+        INDArray eyes = Nd4j.zeros(type, stored, b, b);
+        for (int i = 0; i < stored; i++) eyes.slice(i).assign(Nd4j.eye(b).castTo(type));
+        SDVariable rotations = sd.constant(key + "_eye", eyes).add(sum.mul(2.0));                            // [stored, b, b]
+        if (stored == 1) {                                                                                   // one block for all: rows of W0 in blocks of b
+            SDVariable blocks = sd.constant(key + "_base", w0.reshape('c', out * r, b));                     // [out·r, b]
+            return sd.reshape(sd.mmul(blocks, sd.reshape(rotations, b, b), false, true, false), out, in);
+        }
+        INDArray perBlock = w0.reshape('c', out, r, b).permute(1, 0, 2).dup('c');                            // [r, out, b]
+        SDVariable rotated = sd.mmul(sd.constant(key + "_base", perBlock), rotations, false, true, false);  // [r, out, b]: W_i·R_iᵀ
+        return sd.reshape(sd.permute(rotated, 1, 0, 2), out, in);                                            // [out, in]
     }
 
     /**

@@ -66,6 +66,7 @@ class AdapterContractTest {
             case "hra" -> Hra.build(sd, "layer.weight", w0, R, 1);
             case "dora" -> Dora.build(sd, "layer.weight", w0, new Lora.Options(R, 8, false, 1), false);
             case "oft" -> Oft.build(sd, "layer.weight", w0, Oft.Options.peft(4));
+            case "oft-shared" -> Oft.build(sd, "layer.weight", w0, new Oft.Options(4, Oft.Layout.PEFT_0_17, 5, 0, true));
             case "oft-exact" -> Oft.build(sd, "layer.weight", w0, new Oft.Options(4, Oft.Layout.PEFT_0_17, 0, 0, false));
             case "oft-0.13" -> Oft.build(sd, "layer.weight", w0, new Oft.Options(4, Oft.Layout.PEFT_0_13, 0, 0, false));
             case "oft-0.13-shared" -> Oft.build(sd, "layer.weight", w0, new Oft.Options(4, Oft.Layout.PEFT_0_13, 0, 0, true));
@@ -93,6 +94,7 @@ class AdapterContractTest {
             case "lokr" -> 4 * 4 + 4 * 6;                                        // 16 = 4·4, 24 = 4·6
             case "hra" -> (long) IN * R;
             case "oft", "oft-exact", "coft" -> 4L * (6 * 5 / 2);                  // r·b(b−1)/2, b = in/r
+            case "oft-shared" -> 6 * 5 / 2;                                       // one block
             case "oft-0.13" -> 4L * 4 * 4;                                        // r·b², b = out/r
             case "oft-0.13-shared" -> 4 * 4;                                      // (n/r)²
             case "vera" -> OUT + R;
@@ -120,7 +122,7 @@ class AdapterContractTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"soda-svd", "soda-svd-both", "soda-qr", "svdiff", "lora", "rslora", "spectral-a", "spectral-a-block1", "spectral-r",
-            "spectral-r-stiefel", "spectral-a-bottom", "spectral-a-list", "loha", "lokr", "hra", "dora", "oft", "oft-exact", "oft-0.13", "oft-0.13-shared", "coft", "vera", "lidb"})
+            "spectral-r-stiefel", "spectral-a-bottom", "spectral-a-list", "loha", "lokr", "hra", "dora", "oft", "oft-shared", "oft-exact", "oft-0.13", "oft-0.13-shared", "coft", "vera", "lidb"})
     void contract(String method) {
         SameDiff sd = SameDiff.create();
         AdaptedWeight a = build(method, sd);
