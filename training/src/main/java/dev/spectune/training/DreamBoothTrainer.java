@@ -401,7 +401,10 @@ public final class DreamBoothTrainer implements AutoCloseable {
         return out;
     }
 
-    /** Loss averaged over fixed timesteps and noise (seeded independently of training): comparable across steps. */
+    /**
+     * Loss averaged over fixed timesteps and noise (seeded independently of training): comparable
+     * across steps. The target is what the scheduler's prediction type says (ε, or v).
+     */
     public double evaluationLoss(int[] timesteps, long seed) {
         Random r = new Random(seed);
         double total = 0;
@@ -418,7 +421,8 @@ public final class DreamBoothTrainer implements AutoCloseable {
                 INDArray hidden = text == null ? tile(promptEmbeds, b) : text.forward(tile(text.ids(captions.get(example)), b));
                 feed.put("encoder_hidden_states", hidden);
                 if (context != null) context.setArray(hidden);
-                feed.put("target", tile(eps, b));
+                boolean velocity = pipe.schedulerConfig().predictionType().equals("v_prediction");
+                feed.put("target", tile(velocity ? noise.velocity(z0, eps, new int[] {t}) : eps, b));           // what the model predicts
                 feed.put("loss_weight", Nd4j.ones(DataType.FLOAT, b, 1, 1, 1));
                 total += unet.sd().output(feed, loss.name()).get(loss.name()).getDouble(0);
                 n++;
