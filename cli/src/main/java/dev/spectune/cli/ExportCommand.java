@@ -2,7 +2,8 @@
  * ExportCommand: `spectune export --model DIR --adapter A [--adapter B …] [--strength λ …]
  * [--fusion sum|mean] --format deltas|kohya [--rank R] --out FILE` — one adapter, or the
  * weight-residual fusion W0 + Σ λi·ΔWi of several, written as
- *   deltas  the merged updates ΔW by diffusers UNet key (safetensors), to add to any copy of the base;
+ *   deltas  the merged updates ΔW by diffusers UNet key (text-encoder ones as "text_encoder.<key>"),
+ *           to add to any copy of the base;
  *   kohya   a rank-R LoRA approximation in kohya/A1111 format (A1111, ComfyUI, stable-diffusion.cpp),
  *           with the per-layer relative error of the approximation printed.
  * --fusion mean divides every strength by the number of adapters (the Spectral Adapter authors'
@@ -48,7 +49,11 @@ public final class ExportCommand implements Callable<Integer> {
         Nd4jRuntime.init();
         try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(model, null)) {
             WeightSource unet = pipe.component("unet"), vae = pipe.component("vae");
-            Map<String, INDArray> fused = AdapterMerge.combine(load(unet, vae), fusionStrengths(adapters.size(), strengths, fusion));
+            List<Double> lambdas = fusionStrengths(adapters.size(), strengths, fusion);
+            Map<String, INDArray> fused = AdapterMerge.combine(load(unet, vae), lambdas);
+            List<Map<String, INDArray>> texts = new ArrayList<>();
+            for (Path a : adapters) texts.add(AdapterMerge.loadTextEncoder(a, pipe.component("text_encoder"), unet, vae));
+            Map<String, INDArray> fusedText = AdapterMerge.combine(texts, lambdas);
             String note = adapters.size() > 1 ? AdapterMerge.spectralFusionNote(adapters, fused) : null;
             if (note != null) System.out.println(note);
             Map<String, String> meta = new LinkedHashMap<>();
@@ -57,11 +62,13 @@ public final class ExportCommand implements Callable<Integer> {
             if (format.equals("deltas")) {
                 List<Tensor> tensors = new ArrayList<>();
                 fused.forEach((k, d) -> tensors.add(Tensor.of(k, d, DType.F32)));
+                fusedText.forEach((k, d) -> tensors.add(Tensor.of("text_encoder." + k, d, DType.F32)));
                 SafetensorsWriter.write(out, tensors, meta);
-                System.out.printf("wrote %s: ΔW of %d UNet weights%n", out, fused.size());
+                System.out.printf("wrote %s: ΔW of %d UNet weights%s%n", out, fused.size(),
+                        fusedText.isEmpty() ? "" : " and " + fusedText.size() + " text-encoder weights (keys text_encoder.…)");
                 return 0;
             }
-            List<KohyaLora.Layer> layers = KohyaLora.write(out, fused, LdmLayout.fromDiffusers(unet.keys(), vae.keys()), rank, meta);
+            List<KohyaLora.Layer> layers = KohyaLora.write(out, fused, fusedText, LdmLayout.fromDiffusers(unet.keys(), vae.keys()), rank, meta);
             double worst = layers.stream().mapToDouble(KohyaLora.Layer::relativeError).max().orElse(0);
             double mean = layers.stream().mapToDouble(KohyaLora.Layer::relativeError).average().orElse(0);
             KohyaLora.Layer w = layers.stream().max(java.util.Comparator.comparingDouble(KohyaLora.Layer::relativeError)).orElseThrow();

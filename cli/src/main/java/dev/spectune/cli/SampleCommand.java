@@ -86,7 +86,7 @@ public final class SampleCommand implements Callable<Integer> {
                 List<Map<String, INDArray>> deltas = new java.util.ArrayList<>(), textDeltas = new java.util.ArrayList<>();
                 for (Path a : adapters) {
                     deltas.add(AdapterMerge.load(a, pipe.component("unet"), pipe.component("vae")));
-                    textDeltas.add(AdapterMerge.loadTextEncoder(a, pipe.component("text_encoder")));
+                    textDeltas.add(AdapterMerge.loadTextEncoder(a, pipe.component("text_encoder"), pipe.component("unet"), pipe.component("vae")));
                     warnIfTrainedOnAnotherModel(a);
                 }
                 Map<String, INDArray> merged = AdapterMerge.combine(deltas, lambdas), mergedText = AdapterMerge.combine(textDeltas, lambdas);

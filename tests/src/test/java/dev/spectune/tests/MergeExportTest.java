@@ -70,6 +70,47 @@ class MergeExportTest {
         }
     }
 
+    /** A random text-encoder adapter in {@code unetAdapter}/text_encoder, as training with --train-text-encoder writes it. */
+    static void addTextAdapter(Path unetAdapter, String method, long seed) throws Exception {
+        try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(MODEL, null)) {
+            WeightSource text = pipe.component("text_encoder");
+            SameDiff sd = SameDiff.create();
+            for (String k : text.keys()) if (AdapterInjector.TEXT_ATTENTION.matcher(k).matches()) sd.constant(k, text.read(k, DataType.FLOAT));
+            AdapterSpec spec = AdapterSpec.defaults(method);
+            List<AdaptedWeight> layers = AdapterInjector.inject(sd, AdapterInjector.TEXT_ATTENTION, spec.builder());
+            Nd4j.getRandom().setSeed(seed);
+            for (AdaptedWeight a : layers) for (AdapterParameter p : a.parameters()) p.value().addi(Nd4j.randn(DataType.FLOAT, p.value().shape()).muli(0.05));
+            AdapterDirectory.save(unetAdapter.resolve(AdapterDirectory.TEXT_ENCODER), spec, AdapterInjector.TEXT_ATTENTION.pattern(), "test", layers);
+        }
+    }
+
+    @Test
+    void textEncoderUpdatesTravelThroughKohyaExportAndSample() throws Exception {
+        Path adapter = randomAdapter("lora", AdapterSpec.defaults("lora"), "with-text", 11);
+        addTextAdapter(adapter, "lora", 12);
+        Path kohya = dir.resolve("with-text.safetensors");
+        var r = CheckpointCliTest.run(new String[] {"export", "--model", MODEL.toString(), "--adapter", adapter.toString(), "--rank", "4", "--out", kohya.toString()});
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("40 modules, rank 4");                                 // 32 UNet + 8 text-encoder projections
+        try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(MODEL, null)) {
+            WeightSource unet = pipe.component("unet"), vae = pipe.component("vae"), text = pipe.component("text_encoder");
+            Map<String, INDArray> fromFolder = AdapterMerge.loadTextEncoder(adapter, text, unet, vae), fromKohya = AdapterMerge.loadTextEncoder(kohya, text, unet, vae);
+            assertThat(fromKohya.keySet()).isEqualTo(fromFolder.keySet()).hasSize(8);
+            for (String k : fromFolder.keySet()) assertThat(Matrices.relativeError(fromKohya.get(k), fromFolder.get(k))).as(k).isLessThan(1e-5);   // LoRA r4: exact at rank 4
+        }
+        INDArray base = generate(g -> { });
+        Path png = dir.resolve("with-text.png");
+        var s = CheckpointCliTest.run(new String[] {"sample", "--model", MODEL.toString(), "--prompt", "a photo of sks dog", "--steps", "4", "--guidance", "5",
+                "--seed", "1", "--height", "32", "--width", "32", "--scheduler", "ddim", "--adapter", kohya.toString(), "--out", png.toString()});
+        assertThat(s.code()).as(s.err()).isZero();
+        try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(MODEL, null)) {
+            Map<String, INDArray> textDeltas = AdapterMerge.loadTextEncoder(adapter, pipe.component("text_encoder"), pipe.component("unet"), pipe.component("vae"));
+            pipe.setTextEncoderHook(g -> AdapterMerge.addInto(g.sd(), textDeltas, 1.0));
+            INDArray textOnly = pipe.generate(REQUEST, StepListener.NONE).images();
+            assertThat(Matrices.relativeError(textOnly, base)).as("the text-encoder update changes the image").isGreaterThan(1e-4);
+        }
+    }
+
     static INDArray generate(java.util.function.Consumer<dev.spectune.model.ModelGraph> hook) {
         try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(MODEL, null)) {
             pipe.setUNetHook(hook);

@@ -68,11 +68,30 @@ public final class AdapterMerge {
         return deltas;
     }
 
-    /** The text-encoder updates of an adapter folder (its text_encoder/ subfolder), or none. */
-    public static Map<String, INDArray> loadTextEncoder(Path adapter, WeightSource textEncoder) throws IOException {
-        Path dir = adapter.resolve(AdapterDirectory.TEXT_ENCODER);
-        if (!Files.isDirectory(adapter) || !Files.isDirectory(dir)) return Map.of();
-        return deltas(textEncoder, AdapterDirectory.read(dir));
+    /**
+     * The text-encoder updates of an adapter: a folder's text_encoder/ subfolder, a kohya file's
+     * "lora_te_…" modules or a diffusers file's "text_encoder." layers; none is an empty map.
+     */
+    public static Map<String, INDArray> loadTextEncoder(Path adapter, WeightSource textEncoder, WeightSource unet, WeightSource vae) throws IOException {
+        if (Files.isDirectory(adapter)) {
+            Path dir = adapter.resolve(AdapterDirectory.TEXT_ENCODER);
+            return Files.isDirectory(dir) ? deltas(textEncoder, AdapterDirectory.read(dir)) : Map.of();
+        }
+        boolean kohya;
+        try (SafetensorsFile f = SafetensorsFile.open(adapter)) {
+            kohya = f.names().stream().anyMatch(n -> n.startsWith("lora_unet_") || n.startsWith("lora_te_"));
+        }
+        if (kohya) {
+            return KohyaLora.read(adapter, dev.spectune.checkpoint.names.Component.TEXT_ENCODER, textEncoder.shapes().shapes(),
+                    LdmLayout.fromDiffusers(unet.keys(), vae.keys()));
+        }
+        Map<String, INDArray> deltas = new LinkedHashMap<>();
+        DiffusersLoraFile.read(adapter, "text_encoder", DataType.FLOAT).forEach((key, l) -> {
+            if (!textEncoder.keys().contains(key)) throw new CheckpointException(adapter + ": LoRA layer " + key + " matches no text-encoder weight of this model");
+            long[] shape = textEncoder.shape(key);
+            deltas.put(key, l.up().reshape(shape[0], l.rank()).mmul(l.down().reshape(l.rank(), l.down().length() / l.rank())).muli(l.scale()).reshape(shape));
+        });
+        return deltas;
     }
 
     /**

@@ -5,7 +5,8 @@
  * the update is up·down·alpha/r = up·down. SODA, Spectral Adapter, OFT … updates are not low rank:
  * each ΔW is approximated by its truncated SVD, ΔW ≈ U_r·Σ_r·V_rᵀ (Eckart–Young: the best rank-r
  * approximation in Frobenius norm), with up = U_r·√Σ_r and down = √Σ_r·V_rᵀ, and the relative error
- * ‖ΔW − up·down‖_F / ‖ΔW‖_F reported per layer. Names come from NameMapping.toKohya.
+ * ‖ΔW − up·down‖_F / ‖ΔW‖_F reported per layer. Names come from NameMapping.toKohya: UNet modules
+ * "lora_unet_…", text-encoder modules "lora_te_…" (one file holds both, as sd-scripts writes them).
  */
 package dev.spectune.training.io;
 
@@ -36,14 +37,31 @@ public final class KohyaLora {
     /** One module's approximation. */
     public record Layer(String key, String kohyaName, int rank, double relativeError) {}
 
-    /**
-     * Writes the rank-r approximation of UNet updates ΔW (by diffusers key, PyTorch shape).
-     * @return per-layer rank and relative error, in key order
-     */
+    /** Writes the rank-r approximation of UNet updates ΔW (by diffusers key, PyTorch shape). */
     public static List<Layer> write(Path file, Map<String, INDArray> deltas, LdmLayout layout, int rank, Map<String, String> metadata) throws IOException {
+        return write(file, deltas, Map.of(), layout, rank, metadata);
+    }
+
+    /**
+     * Writes the rank-r approximation of UNet and text-encoder updates ΔW (by diffusers key, PyTorch shape).
+     * @return per-layer rank and relative error, UNet then text encoder, in key order
+     */
+    public static List<Layer> write(Path file, Map<String, INDArray> unetDeltas, Map<String, INDArray> textDeltas, LdmLayout layout, int rank,
+                                    Map<String, String> metadata) throws IOException {
         if (rank < 1) throw new IllegalArgumentException("LoRA rank must be >= 1, got " + rank);
         List<Tensor> tensors = new ArrayList<>();
         List<Layer> report = new ArrayList<>();
+        approximate(unetDeltas, Component.UNET, layout, rank, tensors, report);
+        approximate(textDeltas, Component.TEXT_ENCODER, layout, rank, tensors, report);
+        Map<String, String> meta = new LinkedHashMap<>(metadata);
+        meta.put("ss_network_module", "networks.lora");
+        meta.put("ss_network_dim", Integer.toString(rank));
+        meta.put("ss_network_alpha", Integer.toString(rank));
+        SafetensorsWriter.write(file, tensors, meta);
+        return report;
+    }
+
+    private static void approximate(Map<String, INDArray> deltas, Component component, LdmLayout layout, int rank, List<Tensor> tensors, List<Layer> report) {
         for (var e : deltas.entrySet()) {
             INDArray delta = e.getValue();
             long[] shape = delta.shape();
@@ -56,27 +74,27 @@ public final class KohyaLora {
             INDArray down = svd.vt().get(NDArrayIndex.interval(0, r), NDArrayIndex.all()).mulColumnVector(root.reshape(r, 1)); // [r, in]
             double norm = m.norm2Number().doubleValue();
             double error = norm == 0 ? 0 : m.sub(up.mmul(down)).norm2Number().doubleValue() / norm;
-            String name = NameMapping.toKohya(Component.UNET, e.getKey(), layout);
+            String name = NameMapping.toKohya(component, e.getKey(), layout);
             boolean conv = shape.length == 4;
             tensors.add(Tensor.of(name + ".lora_down.weight", conv ? down.reshape(r, shape[1], shape[2], shape[3]) : down, DType.F32));
             tensors.add(Tensor.of(name + ".lora_up.weight", conv ? up.reshape(out, r, 1, 1) : up, DType.F32));
             tensors.add(Tensor.of(name + ".alpha", Nd4j.scalar(DataType.FLOAT, (float) r), DType.F32));
             report.add(new Layer(e.getKey(), name, r, error));
         }
-        Map<String, String> meta = new LinkedHashMap<>(metadata);
-        meta.put("ss_network_module", "networks.lora");
-        meta.put("ss_network_dim", Integer.toString(rank));
-        meta.put("ss_network_alpha", Integer.toString(rank));
-        SafetensorsWriter.write(file, tensors, meta);
-        return report;
     }
 
     /** The UNet updates up·down·alpha/r of a kohya LoRA file, by diffusers key in PyTorch shape; unknown module names are errors. */
     public static Map<String, INDArray> read(Path file, Map<String, long[]> unetShapes, LdmLayout layout) {
+        return read(file, Component.UNET, unetShapes, layout);
+    }
+
+    /** The updates of one component ("lora_unet_…" or "lora_te_…" modules), by diffusers key in PyTorch shape; none is an empty map. */
+    public static Map<String, INDArray> read(Path file, Component component, Map<String, long[]> shapes, LdmLayout layout) {
+        String prefix = component == Component.UNET ? "lora_unet_" : "lora_te_";
         Map<String, String> byName = new LinkedHashMap<>();
-        for (var e : unetShapes.entrySet()) {
+        for (var e : shapes.entrySet()) {
             if (e.getKey().endsWith(".weight") && (e.getValue().length == 2 || e.getValue().length == 4)) {
-                byName.put(NameMapping.toKohya(Component.UNET, e.getKey(), layout), e.getKey());
+                byName.put(NameMapping.toKohya(component, e.getKey(), layout), e.getKey());
             }
         }
         Map<String, INDArray> deltas = new LinkedHashMap<>();
@@ -84,18 +102,18 @@ public final class KohyaLora {
             for (String n : f.names()) {
                 if (!n.endsWith(".lora_down.weight")) continue;
                 String module = n.substring(0, n.length() - ".lora_down.weight".length());
-                if (module.startsWith("lora_te_")) continue;                                   // text-encoder modules: not merged here
+                if (!module.startsWith(prefix)) continue;                                      // the other component's modules
                 String key = byName.get(module);
-                if (key == null) throw new CheckpointException(file + ": LoRA module '" + module + "' matches no UNet weight of this model");
+                if (key == null) throw new CheckpointException(file + ": LoRA module '" + module + "' matches no " + component.folder() + " weight of this model");
                 INDArray down = f.read(n, DataType.FLOAT), up = f.read(module + ".lora_up.weight", DataType.FLOAT);
                 int r = (int) down.size(0);
                 double alpha = f.contains(module + ".alpha") ? f.read(module + ".alpha", DataType.FLOAT).getDouble(0) : r;
-                long[] shape = unetShapes.get(key);
+                long[] shape = shapes.get(key);
                 INDArray delta = up.reshape(shape[0], r).mmul(down.reshape(r, down.length() / r)).muli(alpha / r);
                 deltas.put(key, delta.reshape(shape));
             }
         }
-        if (deltas.isEmpty()) throw new CheckpointException(file + ": no kohya LoRA modules (…lora_down.weight) found");
+        if (deltas.isEmpty() && component == Component.UNET) throw new CheckpointException(file + ": no kohya UNet LoRA modules (lora_unet_…lora_down.weight) found");
         return deltas;
     }
 }
