@@ -139,4 +139,27 @@ class AdapterDirectoryTest {
         AdapterDirectory.apply(fresh, AdapterDirectory.read(dir));
         assertThat(y2.eval()).isEqualTo(expected);
     }
+
+    @Test
+    void foldersOfTheFirstLayoutStillLoad(@TempDir Path dir) throws Exception {
+        AdapterSpec spec = AdapterSpec.defaults("soda-svd");
+        SameDiff sd = SameDiff.create();
+        SDVariable y = mlp(sd, w1, w2);
+        List<AdaptedWeight> layers = AdapterInjector.inject(sd, Pattern.compile(TARGETS), spec.builder());
+        layers.get(0).parameters().get(0).value().addi(0.1);
+        AdapterDirectory.save(dir, spec, TARGETS, "hash", layers);
+        // Rewrite the config as the first release wrote it: flat, spectune_method, the regex in target_modules.
+        Files.writeString(dir.resolve(AdapterDirectory.CONFIG), """
+                {"peft_type": "SPECTUNE_SODA_SVD", "spectune_method": "soda-svd", "target_modules": "%s", "base_model_hash": "hash",
+                 "r": 4, "lora_alpha": 4.0, "use_rslora": false, "column_block": 0, "initial_delta": 0.0, "relu": true,
+                 "rotation_side": "INPUT", "factor_mode": "AUTHORS", "factor_count": 3, "seed": 0, "factor_table": {}}
+                """.formatted(TARGETS.replace("\\", "\\\\")));
+        AdapterDirectory.Saved saved = AdapterDirectory.read(dir);
+        assertThat(saved.spec()).isEqualTo(spec);
+        assertThat(saved.targets()).isEqualTo(TARGETS);
+        SameDiff fresh = SameDiff.create();
+        SDVariable y2 = mlp(fresh, w1, w2);
+        AdapterDirectory.apply(fresh, saved);
+        assertThat(y2.eval()).isEqualTo(y.eval());
+    }
 }

@@ -196,7 +196,17 @@ public final class AdapterDirectory {
         }
         JsonNode s = c.path("spectune");
         if (!s.isMissingNode()) return new Saved(spectuneSpec(s), s.path("target_regex").asText(), s.path("base_model_hash").asText(""), tensors);
+        if (c.has("spectune_method")) return firstLayout(c, tensors);
         return new Saved(peftSpec(config, c, tensors), peftTargets(config, c.path("target_modules")), "", tensors);
+    }
+
+    /** Folders written before the "spectune" block existed (the first release): the same settings, flat, with the target regex in target_modules. */
+    private static Saved firstLayout(JsonNode c, Map<String, INDArray> tensors) {
+        AdapterSpec spec = new AdapterSpec(c.path("spectune_method").asText(), c.path("r").asInt(4), c.path("lora_alpha").asDouble(4),
+                c.path("use_rslora").asBoolean(false), c.path("column_block").asInt(0), c.path("initial_delta").asDouble(0), c.path("relu").asBoolean(true),
+                RotationSide.valueOf(c.path("rotation_side").asText("INPUT")), KroneckerFactorPlanner.Mode.valueOf(c.path("factor_mode").asText("AUTHORS")),
+                c.path("factor_count").asInt(3), c.path("seed").asLong(0));
+        return new Saved(spec, c.path("target_modules").asText(), c.path("base_model_hash").asText(""), tensors);
     }
 
     private static AdapterSpec spectuneSpec(JsonNode s) {
