@@ -5,15 +5,12 @@
  */
 package dev.spectune.training;
 
-import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.spectune.adapters.AdapterInjector;
 import dev.spectune.adapters.AdapterSpec;
 import dev.spectune.linalg.Matrices;
 import dev.spectune.runtime.Nd4jRuntime;
-import dev.spectune.testing.TestFixtures;
 import java.nio.file.Path;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
@@ -23,9 +20,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 class DcoLossTest {
 
     static TrainingConfig config(Path out, AdapterSpec spec, double beta) {
-        return new TrainingConfig(TestFixtures.path("golden/pipeline_tiny"), TestFixtures.path("artifacts/dreambooth/dataset/dog"), "a photo of sks dog",
-                spec, AdapterInjector.UNET_ATTENTION.pattern(), 5, 1e-2, 2e-2, 1, 32, 3, "constant", 0, 1.0, false, out, 0, List.of("a photo of sks dog"),
-                0, 0, false, 0, 0, 1, null, null, 0, 0, beta, null, false);
+        return TinyRuns.config(out, spec, beta, null, false);
     }
 
     @Test

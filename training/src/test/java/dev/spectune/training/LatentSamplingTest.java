@@ -7,21 +7,16 @@ package dev.spectune.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.spectune.adapters.AdapterInjector;
 import dev.spectune.adapters.AdapterSpec;
 import dev.spectune.runtime.Nd4jRuntime;
-import dev.spectune.testing.TestFixtures;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class LatentSamplingTest {
 
     static TrainingConfig config(Path out, boolean sample) {
-        return new TrainingConfig(TestFixtures.path("golden/pipeline_tiny"), TestFixtures.path("artifacts/dreambooth/dataset/dog"), "a photo of sks dog",
-                AdapterSpec.defaults("lora"), AdapterInjector.UNET_ATTENTION.pattern(), 5, 1e-2, 2e-2, 1, 32, 3, "constant", 0, 1.0, false, out, 0,
-                List.of("a photo of sks dog"), 0, 0, false, 0, 0, 1, null, null, 0, 0, 0, null, sample);
+        return TinyRuns.config(out, AdapterSpec.defaults("lora"), 0, null, sample);
     }
 
     @Test

@@ -54,18 +54,8 @@ public final class AdapterMerge {
     public static Map<String, INDArray> load(Path adapter, WeightSource unet, WeightSource vae) throws IOException {
         if (Files.isDirectory(adapter)) return deltas(unet, AdapterDirectory.read(adapter));
         if (!Files.isRegularFile(adapter)) throw new CheckpointException(adapter + ": no such adapter folder or LoRA file");
-        boolean kohya;
-        try (SafetensorsFile f = SafetensorsFile.open(adapter)) {
-            kohya = f.names().stream().anyMatch(n -> n.startsWith("lora_unet_") || n.startsWith("lora_te_"));
-        }
-        if (kohya) return KohyaLora.read(adapter, unet.shapes().shapes(), LdmLayout.fromDiffusers(unet.keys(), vae.keys()));
-        Map<String, INDArray> deltas = new LinkedHashMap<>();
-        DiffusersLoraFile.read(adapter, "unet", DataType.FLOAT).forEach((key, l) -> {
-            if (!unet.keys().contains(key)) throw new CheckpointException(adapter + ": LoRA layer " + key + " matches no UNet weight of this model");
-            long[] shape = unet.shape(key);
-            deltas.put(key, l.up().reshape(shape[0], l.rank()).mmul(l.down().reshape(l.rank(), l.down().length() / l.rank())).muli(l.scale()).reshape(shape));
-        });
-        return deltas;
+        if (isKohya(adapter)) return KohyaLora.read(adapter, unet.shapes().shapes(), LdmLayout.fromDiffusers(unet.keys(), vae.keys()));
+        return diffusersLora(adapter, "unet", unet);
     }
 
     /**
@@ -77,18 +67,26 @@ public final class AdapterMerge {
             Path dir = adapter.resolve(AdapterDirectory.TEXT_ENCODER);
             return Files.isDirectory(dir) ? deltas(textEncoder, AdapterDirectory.read(dir)) : Map.of();
         }
-        boolean kohya;
-        try (SafetensorsFile f = SafetensorsFile.open(adapter)) {
-            kohya = f.names().stream().anyMatch(n -> n.startsWith("lora_unet_") || n.startsWith("lora_te_"));
-        }
-        if (kohya) {
+        if (isKohya(adapter)) {
             return KohyaLora.read(adapter, dev.spectune.checkpoint.names.Component.TEXT_ENCODER, textEncoder.shapes().shapes(),
                     LdmLayout.fromDiffusers(unet.keys(), vae.keys()));
         }
+        return diffusersLora(adapter, "text_encoder", textEncoder);
+    }
+
+    /** A kohya/A1111 file: its modules are named lora_unet_… / lora_te_…. */
+    private static boolean isKohya(Path file) {
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            return f.names().stream().anyMatch(n -> n.startsWith("lora_unet_") || n.startsWith("lora_te_"));
+        }
+    }
+
+    /** scale·up·down of each layer of diffusers' LoRA file under {@code component}, in the weight's PyTorch shape. */
+    private static Map<String, INDArray> diffusersLora(Path file, String component, WeightSource weights) {
         Map<String, INDArray> deltas = new LinkedHashMap<>();
-        DiffusersLoraFile.read(adapter, "text_encoder", DataType.FLOAT).forEach((key, l) -> {
-            if (!textEncoder.keys().contains(key)) throw new CheckpointException(adapter + ": LoRA layer " + key + " matches no text-encoder weight of this model");
-            long[] shape = textEncoder.shape(key);
+        DiffusersLoraFile.read(file, component, DataType.FLOAT).forEach((key, l) -> {
+            if (!weights.keys().contains(key)) throw new CheckpointException(file + ": LoRA layer " + key + " matches no " + component + " weight of this model");
+            long[] shape = weights.shape(key);
             deltas.put(key, l.up().reshape(shape[0], l.rank()).mmul(l.down().reshape(l.rank(), l.down().length() / l.rank())).muli(l.scale()).reshape(shape));
         });
         return deltas;
