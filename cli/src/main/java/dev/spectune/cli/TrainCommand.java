@@ -30,7 +30,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "400") int steps;
     @Option(names = "--lr", defaultValue = "1e-3", description = "Learning rate of Euclidean parameters (AdamW).") double lr;
     @Option(names = "--stiefel-lr", defaultValue = "5e-3", description = "Learning rate of Stiefel factors (StiefelAdam).") double stiefelLr;
-    @Option(names = "--rank", defaultValue = "4", description = "Rank of LoRA, DoRA, VeRA, the Spectral Adapter and LiDB; OFT's block count.") int rank;
+    @Option(names = "--rank", description = "Rank of LoRA, DoRA, LoHa, VeRA, the Spectral Adapter and LiDB; OFT's block count; HRA's reflections"
+            + " (default 4; LiDB 1, as in its paper).") Integer rankOption;
     @Option(names = "--alpha", description = "LoRA alpha (default: the rank).") Double alpha;
     @Option(names = "--rslora") boolean rsLora;
     @Option(names = "--column-block", defaultValue = "0", description = "Spectral Adapter column block (0 = top r).") int columnBlock;
@@ -83,6 +84,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Nd4jRuntime.init();
+        int rank = rankOption != null ? rankOption : AdapterSpec.defaults(method).rank();
         AdapterSpec spec = new AdapterSpec(method, rank, alpha != null ? alpha : rank, rsLora, columnBlock, initDelta, !noRelu, side,
                 KroneckerFactorPlanner.Mode.AUTHORS, factors, seed,
                 new AdapterSpec.More(oftLayout, oftBlockSize, neumannTerms, coftEps, blockShare, veraDInitial, lidbA, lidbB, spectralColumns, spectralStiefel));
