@@ -8,7 +8,8 @@
  * constraint, an in-place projection of the parameters that the trainer applies after every
  * optimizer step (COFT's ‖R − I‖ ≤ ε ball, applied by peft before each forward). sourceShape is
  * the weight's PyTorch shape — [out, in], or [out, in, kh, kw] for a conv adapted as its flattened
- * [out, in·kh·kw] — so files can store conv factors the way peft does.
+ * [out, in·kh·kw] — so files can store conv factors the way peft does. bias is the layer's bias
+ * as the method rewrote it (only IA3 scales a bias), or null.
  */
 package dev.spectune.adapters;
 
@@ -18,7 +19,14 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 public record AdaptedWeight(String key, String method, SDVariable weight, List<AdapterParameter> parameters, INDArray base,
-                            Map<String, INDArray> buffers, Runnable constraint, long[] sourceShape) {
+                            Map<String, INDArray> buffers, Runnable constraint, long[] sourceShape, BiasUpdate bias) {
+
+    /** A bias the method rewrote: its checkpoint key, the new value in the graph, and the original. */
+    public record BiasUpdate(String key, SDVariable value, INDArray base) {
+        public INDArray delta() {
+            return value.eval().sub(base);
+        }
+    }
 
     public AdaptedWeight {
         buffers = Map.copyOf(buffers);
@@ -29,17 +37,17 @@ public record AdaptedWeight(String key, String method, SDVariable weight, List<A
     /** A linear layer's method with buffers or a constraint. */
     public AdaptedWeight(String key, String method, SDVariable weight, List<AdapterParameter> parameters, INDArray base,
                          Map<String, INDArray> buffers, Runnable constraint) {
-        this(key, method, weight, parameters, base, buffers, constraint, null);
+        this(key, method, weight, parameters, base, buffers, constraint, null, null);
     }
 
     /** A linear layer's method with no buffers and no constraint. */
     public AdaptedWeight(String key, String method, SDVariable weight, List<AdapterParameter> parameters, INDArray base) {
-        this(key, method, weight, parameters, base, Map.of(), null, null);
+        this(key, method, weight, parameters, base, Map.of(), null, null, null);
     }
 
     /** The same adapter, recorded as adapting a weight of PyTorch shape {@code shape} (a conv's [out, in, kh, kw]). */
     public AdaptedWeight withSourceShape(long[] shape) {
-        return new AdaptedWeight(key, method, weight, parameters, base, buffers, constraint, shape);
+        return new AdaptedWeight(key, method, weight, parameters, base, buffers, constraint, shape, bias);
     }
 
     public INDArray merged() {

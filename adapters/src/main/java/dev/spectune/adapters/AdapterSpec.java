@@ -3,7 +3,7 @@
  * its options — validated, and able to build the method for the injector. It is what
  * adapter_config.json records, so a saved adapter can be rebuilt on any graph of the same model.
  *
- *   method        soda-svd | soda-qr | spectral-a | spectral-r | svdiff | lora | dora | oft | vera | lidb | loha | lokr | hra
+ *   method        soda-svd | soda-qr | spectral-a | spectral-r | svdiff | lora | dora | oft | vera | lidb | loha | lokr | hra | ia3
  *   rank, alpha   LoRA/DoRA/LoHa rank and alpha (rsLoRA scales by α/√r; LoKr scales by α/r); Spectral
  *                 Adapter rank r; VeRA rank; OFT's number of blocks; LiDB's inner rank; HRA's reflections
  *   columnBlock   Spectral Adapter column block i (columns [i·r, (i+1)·r); 0 = top r)
@@ -21,7 +21,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public record AdapterSpec(String method, int rank, double alpha, boolean rsLora, int columnBlock, double initialDelta, boolean relu,
                           RotationSide side, KroneckerFactorPlanner.Mode factorMode, int factorCount, long seed, More more) {
 
-    public static final List<String> METHODS = List.of("soda-svd", "soda-qr", "spectral-a", "spectral-r", "svdiff", "lora", "dora", "oft", "vera", "lidb", "loha", "lokr", "hra");
+    public static final List<String> METHODS = List.of("soda-svd", "soda-qr", "spectral-a", "spectral-r", "svdiff", "lora", "dora", "oft", "vera", "lidb", "loha", "lokr", "hra", "ia3");
 
     /**
      * @param oftLayout     peft 0.17 (input side, packed skew blocks) or 0.13 (output side, full blocks)
@@ -33,12 +33,14 @@ public record AdapterSpec(String method, int rank, double alpha, boolean rsLora,
      * @param lidbAuxA      LiDB's a (A_aux columns), lidbAuxB its b (B_aux rows)
      * @param spectralColumns  the Spectral Adapter's column set: null (the column block), "top", "bottom", "block:i" or a list "0,5,9,12"
      * @param spectralStiefel  Spectral R's rotations as Stiefel parameters instead of Cayley transforms
+     * @param ia3Feedforward   IA3: regex of the weight keys that are feed-forward layers (their input is scaled), or null for none
      */
     public record More(Oft.Layout oftLayout, int oftBlockSize, int neumannTerms, double coftEps, boolean blockShare, double veraDInitial, int lidbAuxA, int lidbAuxB,
-                       String spectralColumns, boolean spectralStiefel) {
+                       String spectralColumns, boolean spectralStiefel, String ia3Feedforward) {
         public More {
             if (oftLayout == null) oftLayout = Oft.Layout.PEFT_0_17;
             if (spectralColumns != null && spectralColumns.isBlank()) spectralColumns = null;
+            if (ia3Feedforward != null && ia3Feedforward.isBlank()) ia3Feedforward = null;
             if (spectralColumns != null) SpectralAdapter.Columns.parse(spectralColumns, 1);     // fail early on a malformed set
             if (oftBlockSize < 0) throw new IllegalArgumentException("OFT block size must be >= 0, got " + oftBlockSize);
             if (lidbAuxA < 1 || lidbAuxB < 1) throw new IllegalArgumentException("LiDB a and b must be >= 1, got " + lidbAuxA + ", " + lidbAuxB);
@@ -46,16 +48,26 @@ public record AdapterSpec(String method, int rank, double alpha, boolean rsLora,
 
         /** peft's defaults (OFT 0.17 with 5 Neumann terms, VeRA d_initial 0.1) and the LiDB paper's a = 100, b = 50. */
         public static More defaults() {
-            return new More(Oft.Layout.PEFT_0_17, 0, 5, 0, false, 0.1, 100, 50, null, false);
+            return new More(Oft.Layout.PEFT_0_17, 0, 5, 0, false, 0.1, 100, 50, null, false, null);
+        }
+
+        /** All but IA3's feed-forward set. */
+        public More(Oft.Layout oftLayout, int oftBlockSize, int neumannTerms, double coftEps, boolean blockShare, double veraDInitial, int lidbAuxA, int lidbAuxB,
+                    String spectralColumns, boolean spectralStiefel) {
+            this(oftLayout, oftBlockSize, neumannTerms, coftEps, blockShare, veraDInitial, lidbAuxA, lidbAuxB, spectralColumns, spectralStiefel, null);
         }
 
         /** The peft-era options alone (OFT, VeRA, LiDB), the Spectral Adapter's at their defaults. */
         public More(Oft.Layout oftLayout, int oftBlockSize, int neumannTerms, double coftEps, boolean blockShare, double veraDInitial, int lidbAuxA, int lidbAuxB) {
-            this(oftLayout, oftBlockSize, neumannTerms, coftEps, blockShare, veraDInitial, lidbAuxA, lidbAuxB, null, false);
+            this(oftLayout, oftBlockSize, neumannTerms, coftEps, blockShare, veraDInitial, lidbAuxA, lidbAuxB, null, false, null);
         }
 
         public More withVeraDInitial(double d) {
-            return new More(oftLayout, oftBlockSize, neumannTerms, coftEps, blockShare, d, lidbAuxA, lidbAuxB, spectralColumns, spectralStiefel);
+            return new More(oftLayout, oftBlockSize, neumannTerms, coftEps, blockShare, d, lidbAuxA, lidbAuxB, spectralColumns, spectralStiefel, ia3Feedforward);
+        }
+
+        public More withIa3Feedforward(String regex) {
+            return new More(oftLayout, oftBlockSize, neumannTerms, coftEps, blockShare, veraDInitial, lidbAuxA, lidbAuxB, spectralColumns, spectralStiefel, regex);
         }
     }
 
@@ -150,6 +162,7 @@ public record AdapterSpec(String method, int rank, double alpha, boolean rsLora,
                     case "loha" -> Loha.build(sd, key, w0, rank, alpha, seed);
                     case "lokr" -> Lokr.build(sd, key, w0, alpha / rank, seed);
                     case "hra" -> Hra.build(sd, key, w0, rank, seed);
+                    case "ia3" -> Ia3.build(sd, key, w0, more.ia3Feedforward() != null && key.matches(more.ia3Feedforward()));
                     default -> throw new IllegalStateException(method);
                 };
             }

@@ -14,6 +14,7 @@
  *   LoHa (Hyeon-Woo et al. 2022)          2r·(out + in)
  *   LoKr (full factors)                   out₁·in₁ + out₂·in₂ (out = out₁·out₂, in = in₁·in₂)
  *   HRA (Yuan et al. 2024)                in·r
+ *   IA3 (Liu et al. 2022)                 out, or in for a feed-forward layer
  */
 package dev.spectune.adapters;
 
@@ -21,6 +22,11 @@ public final class ParameterFormula {
     private ParameterFormula() {}
 
     public static long count(AdapterSpec spec, long out, long in) {
+        return count(spec, null, out, in);
+    }
+
+    /** As {@link #count(AdapterSpec, long, long)} for the weight under {@code key} (IA3 tells feed-forward layers by key). */
+    public static long count(AdapterSpec spec, String key, long out, long in) {
         long k = Math.min(out, in), r = spec.rank();
         AdapterSpec.More m = spec.more();
         return switch (spec.method()) {
@@ -46,6 +52,7 @@ public final class ParameterFormula {
                 yield (long) o[0] * i[0] + (long) o[1] * i[1];
             }
             case "hra" -> in * r;
+            case "ia3" -> key != null && m.ia3Feedforward() != null && key.matches(m.ia3Feedforward()) ? in : out;
             default -> throw new IllegalArgumentException(spec.method());
         };
     }

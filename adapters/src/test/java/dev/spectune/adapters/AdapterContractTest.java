@@ -48,6 +48,7 @@ class AdapterContractTest {
 
     /** Builds the method on a fresh graph. */
     static AdaptedWeight build(String method, SameDiff sd) {
+        if (!sd.hasVariable("layer.bias")) sd.constant("layer.bias", bias);                // the layer's bias, as a model graph holds it
         return switch (method) {
             case "soda-svd" -> SodaSvd.build(sd, "layer.weight", w0, new SodaSvd.Options(0, true, RotationSide.INPUT, FACTORS, null));
             case "soda-svd-both" -> SodaSvd.build(sd, "layer.weight", w0, new SodaSvd.Options(0, false, RotationSide.BOTH, FACTORS, new int[] {4, 4}));
@@ -64,6 +65,8 @@ class AdapterContractTest {
             case "loha" -> Loha.build(sd, "layer.weight", w0, R, 8, 1);
             case "lokr" -> Lokr.build(sd, "layer.weight", w0, 2, 1);
             case "hra" -> Hra.build(sd, "layer.weight", w0, R, 1);
+            case "ia3" -> Ia3.build(sd, "layer.weight", w0, false);
+            case "ia3-ff" -> Ia3.build(sd, "layer.weight", w0, true);
             case "dora" -> Dora.build(sd, "layer.weight", w0, new Lora.Options(R, 8, false, 1), false);
             case "oft" -> Oft.build(sd, "layer.weight", w0, Oft.Options.peft(4));
             case "oft-shared" -> Oft.build(sd, "layer.weight", w0, new Oft.Options(4, Oft.Layout.PEFT_0_17, 5, 0, true));
@@ -93,6 +96,8 @@ class AdapterContractTest {
             case "loha" -> 2L * R * (IN + OUT);
             case "lokr" -> 4 * 4 + 4 * 6;                                        // 16 = 4·4, 24 = 4·6
             case "hra" -> (long) IN * R;
+            case "ia3" -> OUT;
+            case "ia3-ff" -> IN;
             case "oft", "oft-exact", "coft" -> 4L * (6 * 5 / 2);                  // r·b(b−1)/2, b = in/r
             case "oft-shared" -> 6 * 5 / 2;                                       // one block
             case "oft-0.13" -> 4L * 4 * 4;                                        // r·b², b = out/r
@@ -104,7 +109,8 @@ class AdapterContractTest {
     }
 
     static SDVariable forward(SameDiff sd, AdaptedWeight a) {
-        return Linear.apply(sd, sd.var("x", x.dup()), a.weight(), sd.constant("b", bias), IN, OUT);
+        SDVariable b = a.bias() != null ? a.bias().value() : sd.getVariable("layer.bias");   // IA3 rescales the bias too
+        return Linear.apply(sd, sd.var("x", x.dup()), a.weight(), b, IN, OUT);
     }
 
     /** Moves every parameter away from its init (orthogonal factors to random rotations). */
@@ -122,7 +128,7 @@ class AdapterContractTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"soda-svd", "soda-svd-both", "soda-qr", "svdiff", "lora", "rslora", "spectral-a", "spectral-a-block1", "spectral-r",
-            "spectral-r-stiefel", "spectral-a-bottom", "spectral-a-list", "loha", "lokr", "hra", "dora", "oft", "oft-shared", "oft-exact", "oft-0.13", "oft-0.13-shared", "coft", "vera", "lidb"})
+            "spectral-r-stiefel", "spectral-a-bottom", "spectral-a-list", "loha", "lokr", "hra", "ia3", "ia3-ff", "dora", "oft", "oft-shared", "oft-exact", "oft-0.13", "oft-0.13-shared", "coft", "vera", "lidb"})
     void contract(String method) {
         SameDiff sd = SameDiff.create();
         AdaptedWeight a = build(method, sd);
@@ -139,7 +145,7 @@ class AdapterContractTest {
         INDArray adapted = y.eval();
         // 2. merged weight gives the adapted output
         INDArray merged = a.merged();
-        INDArray plain = x.mmul(merged.transpose()).addRowVector(bias);
+        INDArray plain = x.mmul(merged.transpose()).addRowVector(a.bias() != null ? a.bias().value().eval() : bias);
         assertThat(Matrices.relativeError(plain, adapted)).as(method + " merged = adapted").isLessThan(1e-12);
         assertThat(Matrices.relativeError(merged, w0)).as(method + " moved away from W0").isGreaterThan(1e-4);
         // 3. unmerge restores W0

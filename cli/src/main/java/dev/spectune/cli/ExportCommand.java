@@ -69,6 +69,8 @@ public final class ExportCommand implements Callable<Integer> {
                 return 0;
             }
             List<KohyaLora.Layer> layers = KohyaLora.write(out, fused, fusedText, LdmLayout.fromDiffusers(unet.keys(), vae.keys()), rank, meta);
+            long biases = java.util.stream.Stream.concat(fused.values().stream(), fusedText.values().stream()).filter(d -> d.rank() < 2).count();
+            if (biases > 0) System.out.printf("note: %d bias updates (IA3) have no LoRA form and are not in %s; use --format deltas to keep them%n", biases, out);
             double worst = layers.stream().mapToDouble(KohyaLora.Layer::relativeError).max().orElse(0);
             double mean = layers.stream().mapToDouble(KohyaLora.Layer::relativeError).average().orElse(0);
             KohyaLora.Layer w = layers.stream().max(java.util.Comparator.comparingDouble(KohyaLora.Layer::relativeError)).orElseThrow();

@@ -31,7 +31,7 @@ public final class ParamsCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "A diffusers pipeline folder, a UNet folder (config.json alone is enough) or a single file.") Path model;
     @Option(names = "--targets", description = "Regex of weight keys (default: UNet attention projections).") String targets;
     @Option(names = "--method", split = ",", description = "Methods (default: all).") List<String> methods;
-    @Option(names = "--rank", defaultValue = "4", description = "Rank (OFT: blocks; default ${DEFAULT-VALUE}).") int rank;
+    @Option(names = "--rank", description = "Rank (OFT: blocks; default: each method's, 4 or LiDB's 1).") Integer rank;
 
     /** The UNet's weight shapes: from its weights, or from config.json alone (e.g. ../shared/artifacts/sd15-config/unet). */
     private Map<String, long[]> shapes() {
@@ -62,16 +62,18 @@ public final class ParamsCommand implements Callable<Integer> {
         System.out.printf("%d target layers: %s%n", layers.size(), shapes);
         System.out.printf("%-11s %-12s %7s %12s %14s%n", "method", "shape", "layers", "per layer", "total");
         for (String m : methods != null ? methods : AdapterSpec.METHODS) {
-            AdapterSpec spec = m.equals("lidb") && rank == 4 ? AdapterSpec.defaults("lidb") : AdapterSpec.defaults(m).withRank(rank);
+            AdapterSpec spec = rank == null ? AdapterSpec.defaults(m) : AdapterSpec.defaults(m).withRank(rank);
+            Map<String, long[]> byShape = new LinkedHashMap<>();                              // shape → {layers, total, per-layer or −1 if mixed}
+            layers.forEach((key, s) -> {
+                long each = ParameterFormula.count(spec, key, s[0], s[1]);
+                byShape.merge(s[0] + "x" + s[1], new long[] {1, each, each}, (a, b) -> new long[] {a[0] + 1, a[1] + b[1], a[2] == b[2] ? a[2] : -1});
+            });
             long total = 0;
-            List<String> rows = new ArrayList<>();
-            for (var e : shapes.entrySet()) {
-                long[] s = Arrays.stream(e.getKey().split("x")).mapToLong(Long::parseLong).toArray();
-                long each = ParameterFormula.count(spec, s[0], s[1]);
-                total += each * e.getValue();
-                rows.add(String.format("%-11s %-12s %7d %,12d", m, e.getKey(), e.getValue(), each));
+            for (var e : byShape.entrySet()) {
+                long[] v = e.getValue();
+                total += v[1];
+                System.out.printf("%-11s %-12s %7d %12s%n", m, e.getKey(), v[0], v[2] < 0 ? "mixed" : String.format("%,d", v[2]));
             }
-            rows.forEach(System.out::println);
             System.out.printf("%-11s %-12s %7d %12s %,14d%n", m, "all", layers.size(), "", total);
         }
         return 0;

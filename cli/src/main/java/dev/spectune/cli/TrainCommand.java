@@ -47,6 +47,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--coft-eps", defaultValue = "0", description = "Constrained OFT radius ε (peft's eps, e.g. 6e-5; 0: plain OFT).") double coftEps;
     @Option(names = "--oft-block-share", description = "One OFT block shared by all blocks.") boolean blockShare;
     @Option(names = "--vera-d-initial", defaultValue = "0.1", description = "VeRA's initial λ_d (default ${DEFAULT-VALUE}).") double veraDInitial;
+    @Option(names = "--ia3-feedforward", description = "IA3: regex of the feed-forward weight keys (their input is scaled; others' output and bias).") String ia3Feedforward;
     @Option(names = "--lidb-a", defaultValue = "100", description = "LiDB A_aux width a (default ${DEFAULT-VALUE}).") int lidbA;
     @Option(names = "--lidb-b", defaultValue = "50", description = "LiDB B_aux height b (default ${DEFAULT-VALUE}).") int lidbB;
     @Option(names = "--batch-size", defaultValue = "1") int batchSize;
@@ -87,7 +88,8 @@ public final class TrainCommand implements Callable<Integer> {
         int rank = rankOption != null ? rankOption : AdapterSpec.defaults(method).rank();
         AdapterSpec spec = new AdapterSpec(method, rank, alpha != null ? alpha : rank, rsLora, columnBlock, initDelta, !noRelu, side,
                 KroneckerFactorPlanner.Mode.AUTHORS, factors, seed,
-                new AdapterSpec.More(oftLayout, oftBlockSize, neumannTerms, coftEps, blockShare, veraDInitial, lidbA, lidbB, spectralColumns, spectralStiefel));
+                new AdapterSpec.More(oftLayout, oftBlockSize, neumannTerms, coftEps, blockShare, veraDInitial, lidbA, lidbB, spectralColumns, spectralStiefel,
+                        ia3Feedforward));
         TrainingConfig c = new TrainingConfig(model, images, prompt, spec, targets != null ? targets : AdapterInjector.UNET_ATTENTION.pattern(),
                 steps, lr, stiefelLr, batchSize, resolution, seed, lrScheduler, warmup, maxGradNorm, randomFlip, out, validationEvery,
                 validationPrompts != null && !validationPrompts.isEmpty() ? validationPrompts : List.of(prompt), checkpointEvery, keepCheckpoints, resume, snrGamma, offsetNoise, gradientAccumulation,

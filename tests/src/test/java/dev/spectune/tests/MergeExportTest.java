@@ -120,14 +120,15 @@ class MergeExportTest {
 
     @Test
     void mergingGivesTheInjectedAdaptersImagesAndUnmergeRestoresTheBase() throws Exception {
-        for (String method : List.of("soda-svd", "oft", "spectral-a")) {
+        for (String method : List.of("soda-svd", "oft", "spectral-a", "ia3")) {
             Path adapter = randomAdapter(method, AdapterSpec.defaults(method), method, 3);
             AdapterDirectory.Saved saved = AdapterDirectory.read(adapter);
             Map<String, INDArray> deltas;
             try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(MODEL, null)) {
                 deltas = AdapterMerge.deltas(pipe.component("unet"), saved);
             }
-            assertThat(deltas).hasSize(32);                                       // 8 attention blocks × q, k, v, out
+            assertThat(deltas.keySet().stream().filter(k -> k.endsWith(".weight")).count()).isEqualTo(32);   // 8 attention blocks × q, k, v, out
+            assertThat(deltas.keySet().stream().filter(k -> k.endsWith(".bias")).count()).isEqualTo(method.equals("ia3") ? 8 : 0);   // IA3 scales to_out.0's bias
             INDArray injected = generate(g -> AdapterDirectory.apply(g.sd(), saved));
             INDArray merged = generate(g -> AdapterMerge.addInto(g.sd(), deltas, 1.0));
             INDArray base = generate(g -> { });

@@ -56,7 +56,7 @@ class AdapterDirectoryTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"soda-svd", "soda-qr", "spectral-a", "spectral-r", "svdiff", "lora", "dora", "oft", "vera", "lidb", "loha", "lokr", "hra"})
+    @ValueSource(strings = {"soda-svd", "soda-qr", "spectral-a", "spectral-r", "svdiff", "lora", "dora", "oft", "vera", "lidb", "loha", "lokr", "hra", "ia3"})
     void saveAndLoadIsBitExact(String method, @TempDir Path dir) throws Exception {
         AdapterSpec spec = AdapterSpec.defaults(method).withMore(new AdapterSpec.More(null, 0, 5, 0, false, 0.1, 6, 5));
         SameDiff sd = SameDiff.create();

@@ -2,7 +2,7 @@
  * AdapterDirectory: an adapter on disk, shaped like peft's: adapter_config.json and
  * adapter_model.safetensors with keys "base_model.model.<diffusers module path>.<parameter>".
  *
- * LoRA, DoRA, OFT, VeRA, LoHa, LoKr and HRA are written with peft's own peft_type, option names and tensor names
+ * LoRA, DoRA, OFT, VeRA, LoHa, LoKr, HRA and IA3 are written with peft's own peft_type, option names and tensor names
  * (lora_A.weight / lora_B.weight / lora_magnitude_vector, oft_R.weight, vera_lambda_b / _d and the
  * shared base_model.vera_A / vera_B), target_modules as the list of adapted module paths, so peft
  * can load them; SODA, the Spectral Adapter, SVDiff and LiDB get spectune's own peft_type. Every
@@ -70,6 +70,7 @@ public final class AdapterDirectory {
             case "loha" -> "LOHA";
             case "lokr" -> "LOKR";
             case "hra" -> "HRA";
+            case "ia3" -> "IA3";
             default -> throw new IllegalArgumentException(method);
         };
     }
@@ -127,6 +128,13 @@ public final class AdapterDirectory {
                 c.put("decompose_factor", -1);
             }
             case "hra" -> c.put("apply_GS", false);
+            case "ia3" -> {
+                ArrayNode ff = c.putArray("feedforward_modules");
+                for (AdaptedWeight a : layers) {
+                    if (spec.more().ia3Feedforward() != null && a.key().matches(spec.more().ia3Feedforward())) ff.add(a.key().substring(0, a.key().length() - ".weight".length()));
+                }
+                c.put("init_ia3_weights", true);
+            }
             case "vera" -> {
                 c.put("d_initial", spec.more().veraDInitial());
                 c.put("save_projection", true);
@@ -159,6 +167,7 @@ public final class AdapterDirectory {
         s.put("lidb_a", m.lidbAuxA());
         s.put("lidb_b", m.lidbAuxB());
         if (m.spectralColumns() != null) s.put("spectral_columns", m.spectralColumns());
+        if (m.ia3Feedforward() != null) s.put("ia3_feedforward", m.ia3Feedforward());
         s.put("spectral_stiefel", m.spectralStiefel());
         s.set("factor_table", factorTable);
         Path temp = Files.createTempFile(dir, "." + CONFIG + ".", ".tmp");
@@ -213,7 +222,8 @@ public final class AdapterDirectory {
         AdapterSpec.More more = new AdapterSpec.More(Oft.Layout.valueOf(s.path("oft_layout").asText("PEFT_0_17")), s.path("oft_block_size").asInt(0),
                 s.path("neumann_terms").asInt(5), s.path("coft_eps").asDouble(0), s.path("block_share").asBoolean(false),
                 s.path("vera_d_initial").asDouble(0.1), s.path("lidb_a").asInt(100), s.path("lidb_b").asInt(50),
-                s.hasNonNull("spectral_columns") ? s.path("spectral_columns").asText() : null, s.path("spectral_stiefel").asBoolean(false));
+                s.hasNonNull("spectral_columns") ? s.path("spectral_columns").asText() : null, s.path("spectral_stiefel").asBoolean(false),
+                s.hasNonNull("ia3_feedforward") ? s.path("ia3_feedforward").asText() : null);
         return new AdapterSpec(s.path("method").asText(), s.path("rank").asInt(4), s.path("lora_alpha").asDouble(4), s.path("use_rslora").asBoolean(false),
                 s.path("column_block").asInt(0), s.path("initial_delta").asDouble(0), s.path("relu").asBoolean(true),
                 RotationSide.valueOf(s.path("rotation_side").asText("INPUT")), KroneckerFactorPlanner.Mode.valueOf(s.path("factor_mode").asText("AUTHORS")),
@@ -247,11 +257,16 @@ public final class AdapterDirectory {
             case "LOHA" -> new AdapterSpec("loha", r, c.path("alpha").asDouble(r), false, 0, 0, true, null, null, 3, 0);
             case "LOKR" -> new AdapterSpec("lokr", r, c.has("rank_dropout_scale") ? c.path("alpha").asDouble(r) : r,   // peft 0.13: no α/r on full factors
                     false, 0, 0, true, null, null, 3, 0);
+            case "IA3" -> {
+                JsonNode ff = c.path("feedforward_modules");
+                String regex = ff.isArray() && !ff.isEmpty() ? peftTargets(config, ff) : ff.isTextual() ? "(" + ff.asText() + ")\\.weight" : null;
+                yield new AdapterSpec("ia3", 1, 1, false, 0, 0, true, null, null, 3, 0, base.more().withIa3Feedforward(regex));
+            }
             case "HRA" -> {
                 if (c.path("apply_GS").asBoolean(false)) throw new CheckpointException(config + ": HRA with Gram–Schmidt (apply_GS) is not implemented");
                 yield new AdapterSpec("hra", r, r, false, 0, 0, true, null, null, 3, 0);
             }
-            default -> throw new CheckpointException(config + ": peft_type '" + type + "' is not one spectune reads (LORA, OFT, VERA, LOHA, LOKR, HRA or spectune's own)");
+            default -> throw new CheckpointException(config + ": peft_type '" + type + "' is not one spectune reads (LORA, OFT, VERA, LOHA, LOKR, HRA, IA3 or spectune's own)");
         };
     }
 

@@ -31,7 +31,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class AdapterMerge {
     private AdapterMerge() {}
 
-    /** ΔW of every layer the saved adapter adapts, by weight key, in the source's (PyTorch) shape. */
+    /**
+     * ΔW of every layer the saved adapter adapts, by weight key, in the source's (PyTorch) shape —
+     * and Δb by bias key for a method that rescales biases (IA3).
+     */
     public static Map<String, INDArray> deltas(WeightSource weights, AdapterDirectory.Saved saved) {
         Pattern targets = Pattern.compile(saved.targets());
         SameDiff sd = SameDiff.create();
@@ -40,10 +43,15 @@ public final class AdapterMerge {
             if (!targets.matcher(key).matches() || (shape.length != 2 && shape.length != 4)) continue;
             INDArray w = weights.read(key, DataType.FLOAT);
             sd.constant(key, shape.length == 4 ? Conv2d.oihwToYxio(w) : w);                   // the layout tensor-ops graphs hold
+            String bias = key.substring(0, key.length() - ".weight".length()) + ".bias";
+            if (key.endsWith(".weight") && weights.keys().contains(bias)) sd.constant(bias, weights.read(bias, DataType.FLOAT));
         }
         List<AdaptedWeight> layers = AdapterDirectory.apply(sd, saved);
         Map<String, INDArray> deltas = new LinkedHashMap<>();
-        for (AdaptedWeight a : layers) deltas.put(a.key(), a.delta().reshape(weights.shape(a.key())));
+        for (AdaptedWeight a : layers) {
+            deltas.put(a.key(), a.delta().reshape(weights.shape(a.key())));
+            if (a.bias() != null) deltas.put(a.bias().key(), a.bias().delta());
+        }
         return deltas;
     }
 

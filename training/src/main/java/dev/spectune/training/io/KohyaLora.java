@@ -63,6 +63,7 @@ public final class KohyaLora {
 
     private static void approximate(Map<String, INDArray> deltas, Component component, LdmLayout layout, int rank, List<Tensor> tensors, List<Layer> report) {
         for (var e : deltas.entrySet()) {
+            if (e.getValue().rank() < 2) continue;                                            // a bias update (IA3) has no LoRA form
             INDArray delta = e.getValue();
             long[] shape = delta.shape();
             long out = shape[0], in = delta.length() / out;

@@ -1,13 +1,13 @@
 /*
- * PeftParity: spectune's LoRA, rsLoRA, DoRA, conv LoRA, OFT, COFT, VeRA, LoHa, LoKr and HRA against peft's own
+ * PeftParity: spectune's LoRA, rsLoRA, DoRA, conv LoRA, OFT, COFT, VeRA, LoHa, LoKr, HRA and IA3 against peft's own
  * layers (shared/golden/peft for peft 0.13.2, shared/golden/peft_v0.17 for peft 0.17.0). Each file
  * holds a TinyMLP (fc1 → tanh → fc2, or one Conv2d 8 → 12, 3×3, padding 1), the adapter state dict
  * as peft saves it, an input, an upstream gradient G, and peft's output, merged weights and
  * adapter-parameter gradients of Σ y⊙G. Here the base weights become graph constants, the adapter
  * is injected through AdapterInjector with options read from the file's peft config, loaded from
  * the peft tensors (conv LoRA factors reshaped to the flattened layout), and compared.
- * LoHa, LoKr and HRA are compared too; peft methods spectune does not implement (BOFT, IA3) are
- * listed, not compared.
+ * LoHa, LoKr, HRA and IA3 (merged bias included) are compared too; BOFT, which spectune does not
+ * implement, is listed, not compared.
  */
 package dev.spectune.training.parity;
 
@@ -18,6 +18,7 @@ import dev.spectune.adapters.AdapterInjector;
 import dev.spectune.adapters.AdapterParameter;
 import dev.spectune.adapters.Dora;
 import dev.spectune.adapters.Hra;
+import dev.spectune.adapters.Ia3;
 import dev.spectune.adapters.Loha;
 import dev.spectune.adapters.Lokr;
 import dev.spectune.adapters.Lora;
@@ -47,8 +48,8 @@ public final class PeftParity {
     private PeftParity() {}
 
     static final String ADAPTER = "adapter.base_model.model.", GRAD = "grad.base_model.model.";
-    /** BOFT (butterfly factors) and IA3 (which also scales the layer's bias) are not implemented. */
-    static final List<String> NOT_IMPLEMENTED = List.of("boft", "ia3");
+    /** BOFT (butterfly factors) is not implemented. */
+    static final List<String> NOT_IMPLEMENTED = List.of("boft");
 
     public static ParityReport run(Path folder) {
         ParityReport report = new ParityReport("peft " + folder.getFileName());
@@ -101,6 +102,10 @@ public final class PeftParity {
             String module = a.key().replace(".weight", "");
             INDArray expected = g.read("merged." + module + ".weight", DataType.FLOAT);
             report.compare(tag + "merged " + module, a.merged().reshape(expected.shape()), expected, Tolerances.MODEL_OUTPUT_F32_REL);
+            if (a.bias() != null) {
+                report.compare(tag + "merged " + module + ".bias", a.bias().value().eval(), g.read("merged." + module + ".bias", DataType.FLOAT),
+                        Tolerances.MODEL_OUTPUT_F32_REL);
+            }
             for (AdapterParameter p : a.parameters()) {
                 INDArray golden = g.read(gradName(g, p.name()), DataType.FLOAT);
                 report.compare(tag + "grad " + p.name(), grads.get(p.name()), golden.reshape(p.value().shape()), Tolerances.GRADIENT_AND_PIPELINE_REL);
@@ -152,6 +157,11 @@ public final class PeftParity {
             case "LOKR" -> {
                 double scale = c.has("rank_dropout_scale") ? c.path("alpha").asDouble() / r : 1.0;   // peft 0.13 did not scale full factors
                 yield (sd, key, w0) -> Lokr.build(sd, key, w0, scale, 0);
+            }
+            case "IA3" -> {
+                List<String> feedforward = new ArrayList<>();
+                c.path("feedforward_modules").forEach(m -> feedforward.add(m.asText()));
+                yield (sd, key, w0) -> Ia3.build(sd, key, w0, feedforward.contains(key.substring(0, key.length() - ".weight".length())));
             }
             case "HRA" -> {
                 if (c.path("apply_GS").asBoolean(false)) throw new CheckpointException(g.path() + ": HRA with Gram–Schmidt (apply_GS) is not implemented");
