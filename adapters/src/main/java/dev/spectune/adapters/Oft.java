@@ -74,7 +74,7 @@ public final class Oft {
             SDVariable block = stored == 1 ? sd.reshape(p, input ? new long[] {(long) b * (b - 1) / 2} : new long[] {b, b})
                     : input ? p.get(SDIndex.point(i), SDIndex.all())                                                  // [b(b−1)/2]
                     : sd.reshape(sd.reshape(p, stored, (long) b * b).get(SDIndex.point(i), SDIndex.all()), b, b);      // [b, b] (rank-3 slicing's gradient fails in M2.1)
-            rotations[i] = input ? rotation017(sd, Names.param(key, "oft_block" + i), block, b, o.neumannTerms()) : GraphMath.cayley(sd, block, b);   // [b, b]
+            rotations[i] = input ? exactCayley017(sd, block, b) : GraphMath.cayley(sd, block, b);                           // [b, b]
         }
         for (int i = stored; i < r; i++) rotations[i] = rotations[0];
         SDVariable[] parts = new SDVariable[r];
@@ -133,23 +133,16 @@ public final class Oft {
     }
 
     /**
-     * One 0.17 block: the packed upper triangle v [b(b−1)/2] → Q = M − Mᵀ → R (Neumann or exact
-     * Cayley). M is scattered by two one-hot matrices, M = (P_row ⊙ v)ᵀ·P_col (ND4J M2.1's gather
-     * gradient breaks when a graph holds more than one gather).
+     * One 0.17 block with the exact Cayley transform (use_cayley_neumann off; the Neumann series takes
+     * the batched path): the packed upper triangle v [b(b−1)/2] → Q = M − Mᵀ → (I − Q)(I + Q)⁻¹. M is
+     * scattered by two one-hot matrices, M = (P_row ⊙ v)ᵀ·P_col (ND4J M2.1's gather gradient breaks
+     * when a graph holds more than one gather).
      */
-    private static SDVariable rotation017(SameDiff sd, String name, SDVariable v, int b, int terms) {
+    private static SDVariable exactCayley017(SameDiff sd, SDVariable v, int b) {
         int n = b * (b - 1) / 2;
         SDVariable weighted = oneHot(sd, "rows", b, v.dataType()).mul(sd.reshape(v, n, 1));            // [n, b]: v_k at (k, row_k)
         SDVariable m = sd.mmul(weighted, oneHot(sd, "cols", b, v.dataType()), true, false, false);    // [b, b] strict upper, M[row_k, col_k] = v_k
-        SDVariable q = m.sub(sd.permute(m, 1, 0));                                                       // skew
-        if (terms == 0) return GraphMath.cayley(sd, q, b);
-        SDVariable eye = sd.constant(name + "_eye", Nd4j.eye(b).castTo(v.dataType()));
-        SDVariable sum = q, power = q;
-        for (int j = 2; j < terms; j++) {
-            power = power.mmul(q);
-            sum = sum.add(power);
-        }
-        return eye.add(sum.mul(2.0));
+        return GraphMath.cayley(sd, m.sub(sd.permute(m, 1, 0)), b);                                   // Q = M − Mᵀ skew
     }
 
     /**
