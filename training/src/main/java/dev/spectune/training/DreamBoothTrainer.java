@@ -57,7 +57,8 @@ public final class DreamBoothTrainer implements AutoCloseable {
     private final List<INDArray> latentStds = new ArrayList<>(), classLatentStds = new ArrayList<>();   // posterior std · scaling factor [1, C, h, w]
     private final List<INDArray> embeds = new ArrayList<>();                  // per image: its caption's CLIP embedding [1, 77, D]
     private final List<INDArray> classLatents = new ArrayList<>(), classEmbeds = new ArrayList<>();   // prior preservation (empty: off)
-    private final List<String> captions = new ArrayList<>(), classCaptions = new ArrayList<>();      // per image, for a trained text encoder
+    private final List<INDArray> captionIds = new ArrayList<>(), classCaptionIds = new ArrayList<>();  // per image [1, 77], for a trained text encoder
+    private final boolean velocity;                                            // the scheduler predicts v, not ε
     private final TrainableTextEncoder text;                                  // null: the text encoder is frozen
     private final SDVariable context;                                         // the UNet's text input as a variable when the text encoder trains
     private final ModelGraph unet;
@@ -75,18 +76,19 @@ public final class DreamBoothTrainer implements AutoCloseable {
     public DreamBoothTrainer(TrainingConfig config) throws IOException {
         this.config = config;
         this.pipe = StableDiffusionPipeline.open(config.model(), null);
+        this.velocity = pipe.schedulerConfig().predictionType().equals("v_prediction");
         VaeConfig vae = vaeConfig();
         int f = AutoencoderKL.factor(vae);
         List<ImageFolder.Example> images = ImageFolder.load(config.images(), config.resolution(), config.prompt());
         ModelGraph encoder = AutoencoderKL.encoder(vae, pipe.component("vae"), DataType.FLOAT, 1, config.resolution(), config.resolution());
         encode(images, encoder, vae, f, latents, latentStds, embeds);
-        images.forEach(e -> captions.add(e.caption()));
+        if (config.trainsTextEncoder()) images.forEach(e -> captionIds.add(pipe.tokenIds(e.caption())));
         if (config.classImages() != null) {
             ClassImages.ensure(pipe, config.model(), config.classImages(), config.classPrompt(), config.numClassImages(), config.resolution(),
                     config.seed() + 1_000_000L, System.out);
             List<ImageFolder.Example> classExamples = ImageFolder.load(config.classImages(), config.resolution(), config.classPrompt());
             encode(classExamples, encoder, vae, f, classLatents, classLatentStds, classEmbeds);
-            classExamples.forEach(e -> classCaptions.add(e.caption()));
+            if (config.trainsTextEncoder()) classExamples.forEach(e -> classCaptionIds.add(pipe.tokenIds(e.caption())));
         }
         int lh = config.resolution() / f;
         this.unet = UNet2DConditionModel.build(pipe.unetConfig(), pipe.component("unet"), DataType.FLOAT, config.batchSize(), lh, lh, 77);
@@ -242,7 +244,6 @@ public final class DreamBoothTrainer implements AutoCloseable {
     /** Forward and backward of one micro-batch starting at row {@code from}; adds weight·∇ to {@code grads}, returns weight·loss. */
     private double pass(Draw d, boolean instance, int from, double weight, Map<String, INDArray> grads) {
         int b = config.batchSize();
-        boolean velocity = pipe.schedulerConfig().predictionType().equals("v_prediction");
         INDArray z = rows(d.z0(), from, b), e = rows(d.eps(), from, b);                      // [B, C, h, w]
         int[] tm = java.util.Arrays.copyOfRange(d.t(), from, from + b);
         Map<String, INDArray> feed = new HashMap<>();
@@ -250,7 +251,7 @@ public final class DreamBoothTrainer implements AutoCloseable {
         double[] ts = new double[b];
         for (int i = 0; i < b; i++) ts[i] = tm[i];
         feed.put("timestep", Nd4j.createFromArray(ts).castTo(DataType.FLOAT));
-        INDArray ids = text == null ? null : textIds(instance ? captions : classCaptions, d.picked(), from, b);     // [B, 77]
+        INDArray ids = text == null ? null : concatRows(instance ? captionIds : classCaptionIds, d.picked(), from, b);     // [B, 77]
         INDArray hidden = text == null ? concatRows(instance ? embeds : classEmbeds, d.picked(), from, b) : text.forward(ids);   // [B, 77, D]
         feed.put("encoder_hidden_states", hidden);
         if (context != null) context.setArray(hidden);
@@ -289,17 +290,10 @@ public final class DreamBoothTrainer implements AutoCloseable {
         }
     }
 
-    /** The cached embeddings [1, 77, D] of the picked examples from {@code from}, stacked: [B, 77, D]. */
+    /** The picked examples' cached rows ([1, 77, D] embeddings or [1, 77] token ids) from {@code from}, stacked: [B, …]. */
     private static INDArray concatRows(List<INDArray> perExample, int[] picked, int from, int b) {
         INDArray[] rows = new INDArray[b];
         for (int i = 0; i < b; i++) rows[i] = perExample.get(picked[from + i]);
-        return b == 1 ? rows[0] : Nd4j.concat(0, rows);
-    }
-
-    /** Token ids [B, 77] of the picked examples' captions. */
-    private INDArray textIds(List<String> perExample, int[] picked, int from, int b) {
-        INDArray[] rows = new INDArray[b];
-        for (int i = 0; i < b; i++) rows[i] = text.ids(perExample.get(picked[from + i]));
         return b == 1 ? rows[0] : Nd4j.concat(0, rows);
     }
 
@@ -418,10 +412,9 @@ public final class DreamBoothTrainer implements AutoCloseable {
                 int b = config.batchSize();
                 feed.put("sample", tile(zt, b));
                 feed.put("timestep", Nd4j.valueArrayOf(new long[] {b}, t, DataType.FLOAT));
-                INDArray hidden = text == null ? tile(promptEmbeds, b) : text.forward(tile(text.ids(captions.get(example)), b));
+                INDArray hidden = text == null ? tile(promptEmbeds, b) : text.forward(tile(captionIds.get(example), b));
                 feed.put("encoder_hidden_states", hidden);
                 if (context != null) context.setArray(hidden);
-                boolean velocity = pipe.schedulerConfig().predictionType().equals("v_prediction");
                 feed.put("target", tile(velocity ? noise.velocity(z0, eps, new int[] {t}) : eps, b));           // what the model predicts
                 feed.put("loss_weight", Nd4j.ones(DataType.FLOAT, b, 1, 1, 1));
                 total += unet.sd().output(feed, loss.name()).get(loss.name()).getDouble(0);

@@ -25,19 +25,16 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 final class TrainableTextEncoder {
 
     private final TextEncoderConfig config;
-    private final ClipTokenizer tokenizer;
     private final ModelGraph graph;
     private final List<AdaptedWeight> adapted;
     private final List<String> parameterNames = new ArrayList<>();
 
     TrainableTextEncoder(StableDiffusionPipeline pipe, int batch, String targets, AdapterSpec spec, Decompositions svds) {
         this.config = pipe.textConfig();
-        this.tokenizer = pipe.tokenizer();
         this.graph = ClipTextModel.build(config, pipe.component("text_encoder"), DataType.FLOAT, batch, ClipTokenizer.MODEL_MAX_LENGTH);
         this.adapted = AdapterInjector.inject(graph.sd(), Pattern.compile(targets), spec.builder(Map.of(), svds));
         adapted.forEach(a -> a.parameters().forEach(p -> parameterNames.add(p.name())));
@@ -48,14 +45,6 @@ final class TrainableTextEncoder {
 
     List<AdaptedWeight> adapted() {
         return adapted;
-    }
-
-    /** Token ids [1, 77] of a caption, padded as the pipeline pads them. */
-    INDArray ids(String caption) {
-        int[] ids = tokenizer.encodeForModel(caption, ClipTokenizer.MODEL_MAX_LENGTH).ids();
-        long[] l = new long[ids.length];
-        for (int i = 0; i < ids.length; i++) l[i] = ids[i];
-        return Nd4j.createFromArray(l).reshape(1, l.length);
     }
 
     /** h = last_hidden_state [B, 77, D] of ids [B, 77] under the current adapter values. */

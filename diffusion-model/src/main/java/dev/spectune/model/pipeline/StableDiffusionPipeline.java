@@ -165,7 +165,7 @@ public final class StableDiffusionPipeline implements AutoCloseable {
 
     public Embedding encode(String prompt, int clipSkip) {
         ClipTokenizer.Encoded e = tokenizer.encodeForModel(prompt, ClipTokenizer.MODEL_MAX_LENGTH);
-        INDArray ids = Nd4j.createFromArray(toLong(e.ids())).reshape(1, e.ids().length);
+        INDArray ids = idsArray(e.ids());
         String tap = clipSkip <= 1 ? "last_hidden_state" : "clip_skip." + clipSkip;
         if (!textEncoder.hasTap(tap)) throw new IllegalArgumentException("clip skip " + clipSkip + " exceeds the text encoder's " + textConfig.numHiddenLayers() + " layers");
         INDArray out = textEncoder.run(Map.of("input_ids", ids, "pool_index", ClipTextModel.poolIndex(textConfig, ids)), tap).get(tap);
@@ -242,6 +242,15 @@ public final class StableDiffusionPipeline implements AutoCloseable {
         float[] v = new float[Math.toIntExact(count)];
         for (int i = 0; i < v.length; i++) v[i] = (float) random.nextGaussian();
         return Nd4j.createFromArray(v).reshape('c', shape);
+    }
+
+    /** Token ids [1, 77] of a prompt as the text encoder reads them (padded, truncated to 77). */
+    public INDArray tokenIds(String prompt) {
+        return idsArray(tokenizer.encodeForModel(prompt, ClipTokenizer.MODEL_MAX_LENGTH).ids());
+    }
+
+    private static INDArray idsArray(int[] ids) {
+        return Nd4j.createFromArray(toLong(ids)).reshape(1, ids.length);                 // [1, 77]
     }
 
     private static long[] toLong(int[] ids) {
