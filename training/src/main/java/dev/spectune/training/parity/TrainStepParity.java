@@ -81,7 +81,7 @@ public final class TrainStepParity {
             List<String> unetParams = trainable(sd);
             SDVariable context = sd.getVariable("encoder_hidden_states");
             SDVariable contextVar = sd.var("encoder_hidden_states_value", ehs.dup());
-            AdapterRewire.replaceUses(sd, context, contextVar);
+            dev.spectune.adapters.AdapterInjector.rewire(sd, context.name(), contextVar);
             SDVariable pred = unet.get("out");
             SDVariable diff = pred.sub(sd.constant("target_noise", noise));
             SDVariable loss = diff.mul(diff).mean().rename("loss");
