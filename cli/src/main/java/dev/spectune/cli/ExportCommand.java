@@ -50,15 +50,13 @@ public final class ExportCommand implements Callable<Integer> {
         try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(model, null)) {
             WeightSource unet = pipe.component("unet"), vae = pipe.component("vae");
             List<Double> lambdas = fusionStrengths(adapters.size(), strengths, fusion);
-            Map<String, INDArray> fused = AdapterMerge.combine(load(unet, vae), lambdas);
-            List<Map<String, INDArray>> texts = new ArrayList<>();
-            for (Path a : adapters) texts.add(AdapterMerge.loadTextEncoder(a, pipe.component("text_encoder"), unet, vae));
-            Map<String, INDArray> fusedText = AdapterMerge.combine(texts, lambdas);
+            AdapterMerge.Fused both = AdapterMerge.fuse(adapters, lambdas, unet, vae, pipe.component("text_encoder"));
+            Map<String, INDArray> fused = both.unet(), fusedText = both.textEncoder();
             String note = adapters.size() > 1 ? AdapterMerge.spectralFusionNote(adapters, fused) : null;
             if (note != null) System.out.println(note);
             Map<String, String> meta = new LinkedHashMap<>();
             meta.put("spectune_adapters", adapters.toString());
-            meta.put("spectune_strengths", fusionStrengths(adapters.size(), strengths, fusion).toString());
+            meta.put("spectune_strengths", lambdas.toString());
             if (format.equals("deltas")) {
                 List<Tensor> tensors = new ArrayList<>();
                 fused.forEach((k, d) -> tensors.add(Tensor.of(k, d, DType.F32)));
@@ -77,12 +75,6 @@ public final class ExportCommand implements Callable<Integer> {
             System.out.printf("wrote %s: %d modules, rank %d; ‖ΔW − up·down‖/‖ΔW‖ mean %.3e, worst %.3e (%s)%n", out, layers.size(), rank, mean, worst, w.key());
         }
         return 0;
-    }
-
-    private List<Map<String, INDArray>> load(WeightSource unet, WeightSource vae) throws java.io.IOException {
-        List<Map<String, INDArray>> all = new ArrayList<>();
-        for (Path a : adapters) all.add(AdapterMerge.load(a, unet, vae));
-        return all;
     }
 
     /** Strengths per adapter (default 1), divided by n for the mean fusion. */

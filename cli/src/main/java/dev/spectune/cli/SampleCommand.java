@@ -15,7 +15,6 @@ import dev.spectune.model.pipeline.GenerationResult;
 import dev.spectune.model.pipeline.ModelHash;
 import dev.spectune.model.pipeline.PngWriter;
 import dev.spectune.model.pipeline.StableDiffusionPipeline;
-import dev.spectune.model.pipeline.StepListener;
 import dev.spectune.model.scheduler.Schedulers;
 import dev.spectune.runtime.Nd4jRuntime;
 import dev.spectune.training.io.AdapterDirectory;
@@ -80,18 +79,14 @@ public final class SampleCommand implements Callable<Integer> {
             int w = width != null ? width : h;
             GenerationRequest request = new GenerationRequest(prompt, negativePrompt, steps, guidance, seed, h, w, scheduler, eta, clipSkip, numImages, null);
             String sampler = PngWriter.a1111Sampler(pipe.scheduler(request).name());
+            String modelHash = ModelHash.of(model);                                    // SHA-256 of the UNet file: once
             String adapterNote = "";
             if (adapters != null && !adapters.isEmpty()) {
                 List<Double> lambdas = ExportCommand.fusionStrengths(adapters.size(), strengths, fusion);
-                List<Map<String, INDArray>> deltas = new java.util.ArrayList<>(), textDeltas = new java.util.ArrayList<>();
-                for (Path a : adapters) {
-                    deltas.add(AdapterMerge.load(a, pipe.component("unet"), pipe.component("vae")));
-                    textDeltas.add(AdapterMerge.loadTextEncoder(a, pipe.component("text_encoder"), pipe.component("unet"), pipe.component("vae")));
-                    warnIfTrainedOnAnotherModel(a);
-                }
-                Map<String, INDArray> merged = AdapterMerge.combine(deltas, lambdas), mergedText = AdapterMerge.combine(textDeltas, lambdas);
-                pipe.setUNetHook(g -> AdapterMerge.addInto(g.sd(), merged, 1.0));             // merged into W0: no inference overhead
-                if (!mergedText.isEmpty()) pipe.setTextEncoderHook(g -> AdapterMerge.addInto(g.sd(), mergedText, 1.0));
+                AdapterMerge.Fused fused = AdapterMerge.fuse(adapters, lambdas, pipe.component("unet"), pipe.component("vae"), pipe.component("text_encoder"));
+                for (Path a : adapters) warnIfTrainedOnAnotherModel(a, modelHash);
+                pipe.setUNetHook(g -> AdapterMerge.addInto(g.sd(), fused.unet(), 1.0));        // merged into W0: no inference overhead
+                if (!fused.textEncoder().isEmpty()) pipe.setTextEncoderHook(g -> AdapterMerge.addInto(g.sd(), fused.textEncoder(), 1.0));
                 StringBuilder note = new StringBuilder();
                 for (int i = 0; i < adapters.size(); i++) note.append(i == 0 ? "" : " + ").append(String.format("%.2f×%s", lambdas.get(i), adapters.get(i).getFileName()));
                 adapterNote = note.toString();
@@ -112,7 +107,7 @@ public final class SampleCommand implements Callable<Integer> {
                 });
             }
             INDArray images = taesd != null ? decodeWithTaesd(result.stepLatents().get(result.stepLatents().size() - 1)) : result.images();
-            String parameters = PngWriter.a1111Parameters(request, sampler, ModelHash.of(model), model.getFileName().toString(), adapterNote);
+            String parameters = PngWriter.a1111Parameters(request, sampler, modelHash, model.getFileName().toString(), adapterNote);
             if (numImages == 1) {
                 PngWriter.write(PngWriter.toImage(images.slice(0)), parameters, out);
             } else {
@@ -125,11 +120,10 @@ public final class SampleCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void warnIfTrainedOnAnotherModel(Path adapter) throws java.io.IOException {
-        if (!Files.isDirectory(adapter)) return;
-        String hash = AdapterDirectory.read(adapter).baseModelHash();
-        if (!hash.isEmpty() && !hash.equals(ModelHash.of(model))) {
-            System.err.println("warning: " + adapter + " was trained on a model with hash " + hash + ", this one is " + ModelHash.of(model));
+    private static void warnIfTrainedOnAnotherModel(Path adapter, String modelHash) throws java.io.IOException {
+        String hash = Files.isDirectory(adapter) ? AdapterDirectory.baseModelHash(adapter) : "";
+        if (!hash.isEmpty() && !hash.equals(modelHash)) {
+            System.err.println("warning: " + adapter + " was trained on a model with hash " + hash + ", this one is " + modelHash);
         }
     }
 

@@ -188,6 +188,14 @@ public final class AdapterDirectory {
         return p.value();
     }
 
+    /** The hash of the base model an adapter folder was trained on ("" when it does not say), from its config alone. */
+    public static String baseModelHash(Path dir) throws IOException {
+        Path config = dir.resolve(CONFIG);
+        if (!Files.isRegularFile(config)) return "";
+        JsonNode c = new ObjectMapper().readTree(config.toFile());
+        return c.path("spectune").path("base_model_hash").asText(c.path("base_model_hash").asText(""));   // or the first release's flat layout
+    }
+
     public static Saved read(Path dir) throws IOException {
         Path config = dir.resolve(CONFIG), weights = dir.resolve(WEIGHTS);
         if (!Files.isRegularFile(config) || !Files.isRegularFile(weights)) {

@@ -130,6 +130,19 @@ public final class AdapterMerge {
         return "spectral-a fusion: column sets pairwise disjoint on every layer (k in " + ks + ")";
     }
 
+    /** Several adapters fused as W0 + Σ λi·ΔWi: the UNet's updates and the text encoder's (empty when none has any). */
+    public record Fused(Map<String, INDArray> unet, Map<String, INDArray> textEncoder) {}
+
+    /** Loads every adapter (folder or LoRA file) and fuses their updates with the strengths λi. */
+    public static Fused fuse(List<Path> adapters, List<Double> strengths, WeightSource unet, WeightSource vae, WeightSource textEncoder) throws IOException {
+        List<Map<String, INDArray>> unets = new java.util.ArrayList<>(), texts = new java.util.ArrayList<>();
+        for (Path a : adapters) {
+            unets.add(load(a, unet, vae));
+            texts.add(loadTextEncoder(a, textEncoder, unet, vae));
+        }
+        return new Fused(combine(unets, strengths), combine(texts, strengths));
+    }
+
     /** Σ λi·ΔWi over the union of the layers. */
     public static Map<String, INDArray> combine(List<Map<String, INDArray>> deltas, List<Double> strengths) {
         if (deltas.size() != strengths.size()) {
