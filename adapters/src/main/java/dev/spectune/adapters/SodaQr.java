@@ -39,6 +39,11 @@ public final class SodaQr {
         return new AdaptedWeight(key, "soda-qr", w, List.copyOf(params), w0);
     }
 
+    /** The graph variable holding T + diag(δ) (the authors' R + diag(δ)) of the adapter on {@code key}. */
+    public static String effectiveFactorName(String key) {
+        return Names.param(key, "soda_T_eff");
+    }
+
     /** With a given QR of W0ᵀ (Q [in, out], T [out, out]) — e.g. LAPACK's signs as the reference has them. */
     public static AdaptedWeight build(SameDiff sd, String key, INDArray w0, Qr.QR qr, int[] inputFactors) {
         long out = w0.rows();
@@ -47,7 +52,7 @@ public final class SodaQr {
         params.add(new AdapterParameter(delta.name(), delta, ParamKind.EUCLIDEAN));
         SDVariable t = sd.constant(Names.param(key, "soda_T"), qr.r());                                     // [out, out]
         SDVariable q = sd.constant(Names.param(key, "soda_Qw"), qr.q());                                    // [in, out]
-        SDVariable tEff = t.add(sd.math().diag(delta));                                                     // T + diag(δ)
+        SDVariable tEff = t.add(sd.math().diag(delta)).rename(effectiveFactorName(key));                    // T + diag(δ) [out, out]
         SDVariable w = sd.permute(q.mmul(tEff), 1, 0);                                                      // (T+Δ)ᵀQᵀ [out, in]
         w = GraphMath.timesKroneckerTranspose(sd, w, out, SodaSvd.factors(sd, key, "soda_Q", inputFactors, w0, params), inputFactors);
         return new AdaptedWeight(key, "soda-qr", w, List.copyOf(params), w0);

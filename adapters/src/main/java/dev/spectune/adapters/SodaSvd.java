@@ -46,6 +46,7 @@ public final class SodaSvd {
         params.add(new AdapterParameter(delta.name(), delta, ParamKind.EUCLIDEAN));
         SDVariable sigma = sd.constant(Names.param(key, "soda_S"), svd.s()).add(delta);                       // [k]
         if (o.relu()) sigma = sd.nn().relu(sigma, 0.0);
+        sigma = sigma.rename(effectiveSpectrumName(key));                                                   // ReLU(σ + δ) [k]
         SDVariable u = sd.constant(Names.param(key, "soda_U"), svd.u());                                     // [out, k]
         SDVariable vt = sd.constant(Names.param(key, "soda_Vh"), svd.vt());                                  // [k, in]
         SDVariable w = u.mul(sd.reshape(sigma, 1, k)).mmul(vt);                                              // [out, in]
@@ -58,6 +59,11 @@ public final class SodaSvd {
             w = sd.permute(wt, 1, 0);                                                                        // R·W
         }
         return new AdaptedWeight(key, "soda-svd", w, List.copyOf(params), w0);
+    }
+
+    /** The graph variable holding the kept spectrum ReLU(σ + δ) [k] of the adapter on {@code key}. */
+    public static String effectiveSpectrumName(String key) {
+        return Names.param(key, "soda_S_eff");
     }
 
     static SDVariable[] factors(SameDiff sd, String key, String prefix, int[] sizes, INDArray like, List<AdapterParameter> params) {

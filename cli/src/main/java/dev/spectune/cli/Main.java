@@ -33,8 +33,9 @@ public final class Main implements Runnable {
 
     /** The command line as main() runs it, without exiting: for tests and embedding. */
     public static CommandLine commandLine() {
-        return new CommandLine(new Main())
-                .setExecutionExceptionHandler((e, cmd, parsed) -> {
+        CommandLine cl = new CommandLine(new Main());
+        ParityCommand.addKinds(cl.getSubcommands().get("parity"));
+        return cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
                     cmd.getErr().println("spectune: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
                     return isBadInput(e) ? 2 : 1;
                 });

@@ -4,9 +4,9 @@
  *
  *   once:      latents z0 = VAE mean(image)·scaling_factor per image; prompt embeddings (frozen CLIP),
  *              or, with the text encoder trained too, its token ids (TrainableTextEncoder)
- *   per step:  t ~ U{0, …, T−1}, ε ~ N(0, I), z_t = √ᾱ_t z0 + √(1−ᾱ_t) ε
- *              loss = ‖ε̂(z_t, t, c) − target‖² mean, target ε (or v for v-prediction)
- *              gradients of the adapter parameters; global-norm clipping; Stiefel factors by
+ *   per step:  t ~ U{0, …, T−1}, ε ~ N(0, I); the forward and backward pass of TrainingStep
+ *              (z_t, ε̂, loss against ε or v, DCO, the chain rule into a trained text encoder)
+ *              for the adapter parameters; global-norm clipping; Stiefel factors by
  *              StiefelAdam, the rest by AdamW; learning-rate schedule
  * All randomness comes from java.util.Random, one generator per step seeded by (seed, step).
  */
@@ -60,18 +60,15 @@ public final class DreamBoothTrainer implements AutoCloseable {
     private final List<INDArray> captionIds = new ArrayList<>(), classCaptionIds = new ArrayList<>();  // per image [1, 77], for a trained text encoder
     private final boolean velocity;                                            // the scheduler predicts v, not ε
     private final TrainableTextEncoder text;                                  // null: the text encoder is frozen
-    private final SDVariable context;                                         // the UNet's text input as a variable when the text encoder trains
-    private final ModelGraph unet;
+    private final TrainingStep trainingStep;
     private final List<AdaptedWeight> adapted;
     private final AdamW adamw;
     private final StiefelAdam stiefel;
     private final DdpmScheduler noise;
-    private final SDVariable loss, objective;
     /** The adapter at its initialisation (the base model for identity-initialised methods): DCO's reference. */
     private final Map<String, INDArray> initialValues = new LinkedHashMap<>();
     private final LearningRateSchedule schedule;
     private final WeightSvdCache svdCache = WeightSvdCache.standard();
-    private final List<String> parameterNames = new ArrayList<>();
 
     public DreamBoothTrainer(TrainingConfig config) throws IOException {
         this.config = config;
@@ -91,40 +88,22 @@ public final class DreamBoothTrainer implements AutoCloseable {
             if (config.trainsTextEncoder()) classExamples.forEach(e -> classCaptionIds.add(pipe.tokenIds(e.caption())));
         }
         int lh = config.resolution() / f;
-        this.unet = UNet2DConditionModel.build(pipe.unetConfig(), pipe.component("unet"), DataType.FLOAT, config.batchSize(), lh, lh, 77);
+        ModelGraph unet = UNet2DConditionModel.build(pipe.unetConfig(), pipe.component("unet"), DataType.FLOAT, config.batchSize(), lh, lh, 77);
         this.adapted = AdapterInjector.inject(unet.sd(), Pattern.compile(config.targets()), config.adapter().builder(Map.of(), svdCache));
-        this.text = config.trainsTextEncoder() ? new TrainableTextEncoder(pipe, config.batchSize(), config.textTargets(), config.adapter(), svdCache) : null;
+        this.text = config.trainsTextEncoder() ? TrainableTextEncoder.forAdapters(pipe, config.batchSize(), config.textTargets(), config.adapter(), svdCache) : null;
         Map<String, INDArray> euclidean = new LinkedHashMap<>(), onManifold = new LinkedHashMap<>();
         for (AdaptedWeight a : allAdapted()) {
             for (AdapterParameter p : a.parameters()) {
                 (p.kind() == ParamKind.STIEFEL ? onManifold : euclidean).put(p.name(), p.value());
             }
         }
+        List<String> parameterNames = new ArrayList<>();
         adapted.forEach(a -> a.parameters().forEach(p -> parameterNames.add(p.name())));
-        if (text != null) {                                                        // the UNet reads its text input from a variable, to differentiate by it
-            SDVariable placeholder = unet.sd().getVariable("encoder_hidden_states");
-            this.context = unet.sd().var("encoder_hidden_states_value", Nd4j.zeros(DataType.FLOAT, placeholder.getShape()));
-            AdapterInjector.rewire(unet.sd(), placeholder.name(), context);
-            parameterNames.add(context.name());
-        } else {
-            this.context = null;
-        }
         this.adamw = new AdamW(euclidean, config.learningRate(), 0.9, 0.999, 1e-8, 1e-2);
         this.stiefel = onManifold.isEmpty() ? null : new StiefelAdam(onManifold, config.stiefelLearningRate(), 0.9, 0.999, 1e-5, StiefelOptions.soda());
         SchedulerConfig sc = pipe.schedulerConfig();
         this.noise = new DdpmScheduler(sc);
-        SameDiff sd = unet.sd();
-        SDVariable target = sd.placeHolder("target", DataType.FLOAT, config.batchSize(), pipe.unetConfig().inChannels(), lh, lh);
-        SDVariable weight = sd.placeHolder("loss_weight", DataType.FLOAT, config.batchSize(), 1, 1, 1);
-        SDVariable diff = unet.get("out").sub(target);                                   // [B, C, h, w]
-        this.loss = diff.mul(diff).mul(weight).mean().rename("loss");                    // L = mean over the batch of w_i · MSE_i
-        // The objective a·softplus(β·(L − L_ref)) + b·L: DCO's −log σ(−β·(L − L_ref)) for the instance
-        // batch (a = 1, b = 0) when β > 0, else the plain MSE (a = 0, b = 1); one graph, one gradient function.
-        SDVariable reference = sd.placeHolder("dco_reference", DataType.FLOAT, 1);
-        SDVariable a = sd.placeHolder("dco_on", DataType.FLOAT, 1), b = sd.placeHolder("mse_on", DataType.FLOAT, 1);
-        SDVariable dco = sd.nn().softplus(loss.sub(reference).mul(config.dcoBeta()));
-        this.objective = dco.mul(a).add(loss.mul(b)).sum().rename("objective");
-        sd.setLossVariables(objective);
+        this.trainingStep = new TrainingStep(unet, noise, velocity, text, parameterNames, config.dcoBeta());
         for (AdaptedWeight w : allAdapted()) for (AdapterParameter p : w.parameters()) initialValues.put(p.name(), p.value().dup());
         this.schedule = LearningRateSchedule.of(config.lrSchedule(), config.warmupSteps(), config.steps());
     }
@@ -246,34 +225,22 @@ public final class DreamBoothTrainer implements AutoCloseable {
         int b = config.batchSize();
         INDArray z = rows(d.z0(), from, b), e = rows(d.eps(), from, b);                      // [B, C, h, w]
         int[] tm = java.util.Arrays.copyOfRange(d.t(), from, from + b);
-        Map<String, INDArray> feed = new HashMap<>();
-        feed.put("sample", noise.addNoise(z, e, tm));
-        double[] ts = new double[b];
-        for (int i = 0; i < b; i++) ts[i] = tm[i];
-        feed.put("timestep", Nd4j.createFromArray(ts).castTo(DataType.FLOAT));
         INDArray ids = text == null ? null : concatRows(instance ? captionIds : classCaptionIds, d.picked(), from, b);     // [B, 77]
-        INDArray hidden = text == null ? concatRows(instance ? embeds : classEmbeds, d.picked(), from, b) : text.forward(ids);   // [B, 77, D]
-        feed.put("encoder_hidden_states", hidden);
-        if (context != null) context.setArray(hidden);
-        feed.put("target", velocity ? noise.velocity(z, e, tm) : e);
-        feed.put("loss_weight", lossWeights(tm, velocity));
+        INDArray hidden = text == null ? concatRows(instance ? embeds : classEmbeds, d.picked(), from, b) : null;         // [B, 77, D]
+        TrainingStep.Batch batch = new TrainingStep.Batch(z, e, tm, hidden, ids, lossWeights(tm, velocity));
         boolean dco = config.dcoBeta() > 0 && instance;                                   // DCO on instance batches; the prior keeps the MSE
-        feed.put("dco_reference", Nd4j.createFromArray(new float[] {dco ? (float) referenceLoss(feed, ids, hidden) : 0f}));
-        feed.put("dco_on", Nd4j.createFromArray(new float[] {dco ? 1f : 0f}));
-        feed.put("mse_on", Nd4j.createFromArray(new float[] {dco ? 0f : 1f}));
-        var result = unet.sd().calculateGradientsAndOutputs(feed, List.of(objective.name()), parameterNames);
-        Map<String, INDArray> all = new LinkedHashMap<>(result.getGradients());
-        if (text != null) all.putAll(text.backward(ids, all.remove(context.name())));     // chain rule into the text encoder
-        for (var g : all.entrySet()) {
+        double reference = dco ? referenceLoss(batch) : 0;
+        TrainingStep.Result result = trainingStep.forwardBackward(batch, dco, (float) reference);
+        for (var g : result.gradients().entrySet()) {
             INDArray sum = grads.get(g.getKey());
             if (sum == null) grads.put(g.getKey(), g.getValue().mul(weight));
             else sum.addi(g.getValue().mul(weight));
         }
-        return weight * result.getOutputs().get(objective.name()).getDouble(0);
+        return weight * result.objective();
     }
 
     /** L_ref: the same batch's loss with the adapter at its initialisation (no gradient). */
-    private double referenceLoss(Map<String, INDArray> feed, INDArray ids, INDArray hidden) {
+    private double referenceLoss(TrainingStep.Batch batch) {
         Map<String, INDArray> current = new HashMap<>();
         for (AdaptedWeight a : allAdapted()) {
             for (AdapterParameter p : a.parameters()) {
@@ -282,11 +249,9 @@ public final class DreamBoothTrainer implements AutoCloseable {
             }
         }
         try {
-            if (text != null) context.setArray(text.forward(ids));                          // the reference text encoder too
-            return unet.sd().output(feed, loss.name()).get(loss.name()).getDouble(0);
+            return trainingStep.loss(batch);                                                // the reference text encoder too
         } finally {
             for (AdaptedWeight a : allAdapted()) for (AdapterParameter p : a.parameters()) p.value().assign(current.get(p.name()));
-            if (text != null) context.setArray(hidden);
         }
     }
 
@@ -403,21 +368,16 @@ public final class DreamBoothTrainer implements AutoCloseable {
         Random r = new Random(seed);
         double total = 0;
         int n = 0;
+        int b = config.batchSize();
         for (int t : timesteps) {
             for (int example = 0; example < latents.size(); example++) {
-                INDArray z0 = latents.get(example), promptEmbeds = embeds.get(example);
+                INDArray z0 = latents.get(example);
                 INDArray eps = gaussian(r, z0.shape());
-                INDArray zt = noise.addNoise(z0, eps, new int[] {t});
-                Map<String, INDArray> feed = new HashMap<>();
-                int b = config.batchSize();
-                feed.put("sample", tile(zt, b));
-                feed.put("timestep", Nd4j.valueArrayOf(new long[] {b}, t, DataType.FLOAT));
-                INDArray hidden = text == null ? tile(promptEmbeds, b) : text.forward(tile(captionIds.get(example), b));
-                feed.put("encoder_hidden_states", hidden);
-                if (context != null) context.setArray(hidden);
-                feed.put("target", tile(velocity ? noise.velocity(z0, eps, new int[] {t}) : eps, b));           // what the model predicts
-                feed.put("loss_weight", Nd4j.ones(DataType.FLOAT, b, 1, 1, 1));
-                total += unet.sd().output(feed, loss.name()).get(loss.name()).getDouble(0);
+                int[] ts = new int[b];
+                java.util.Arrays.fill(ts, t);
+                total += trainingStep.loss(new TrainingStep.Batch(tile(z0, b), tile(eps, b), ts,
+                        text == null ? tile(embeds.get(example), b) : null, text == null ? null : tile(captionIds.get(example), b),
+                        Nd4j.ones(DataType.FLOAT, b, 1, 1, 1)));
                 n++;
             }
         }

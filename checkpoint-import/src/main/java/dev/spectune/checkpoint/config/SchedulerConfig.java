@@ -23,8 +23,19 @@ public record SchedulerConfig(String className, int numTrainTimesteps, double be
     }
 
     public static SchedulerConfig fromJson(Path file) {
-        Json j = Json.read(file);
-        return new SchedulerConfig(j.text("_class_name", "DDPMScheduler"), j.integer("num_train_timesteps", 1000),
+        return from(Json.read(file), "DDPMScheduler");
+    }
+
+    /**
+     * A scheduler config given as JSON text (e.g. one entry of a file holding several); its class is
+     * {@code _class_name} when present, else {@code defaultClass}. {@code source} names it in errors.
+     */
+    public static SchedulerConfig fromJson(String source, String json, String defaultClass) {
+        return from(Json.parse(source, json), defaultClass);
+    }
+
+    private static SchedulerConfig from(Json j, String defaultClass) {
+        return new SchedulerConfig(j.text("_class_name", defaultClass), j.integer("num_train_timesteps", 1000),
                 j.number("beta_start", 0.0001), j.number("beta_end", 0.02), j.text("beta_schedule", "linear"),
                 j.text("prediction_type", "epsilon"), j.bool("set_alpha_to_one", true), j.integer("steps_offset", 0),
                 j.bool("clip_sample", true), j.bool("skip_prk_steps", false), j.text("timestep_spacing", "leading"));

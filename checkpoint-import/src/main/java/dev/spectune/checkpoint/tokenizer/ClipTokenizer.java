@@ -44,12 +44,14 @@ public final class ClipTokenizer {
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE | Pattern.UNICODE_CHARACTER_CLASS);
 
     private final Map<String, Integer> vocab;
+    private final Map<Integer, String> tokensById = new HashMap<>();
     private final Map<String, Integer> mergeRanks;
     private final int bosId, eosId, padId, unkId;
     private final Map<String, List<String>> cache = new ConcurrentHashMap<>();
 
     public ClipTokenizer(Map<String, Integer> vocab, List<String[]> merges, String padToken, String unkToken) {
         this.vocab = Map.copyOf(vocab);
+        vocab.forEach((token, id) -> tokensById.put(id, token));
         Map<String, Integer> ranks = new HashMap<>();
         for (int i = 0; i < merges.size(); i++) ranks.put(merges.get(i)[0] + " " + merges.get(i)[1], i);
         this.mergeRanks = ranks;
@@ -177,6 +179,20 @@ public final class ClipTokenizer {
         System.arraycopy(ids, 0, out, 1, keep);
         out[keep + 1] = eosId;
         return new Encoded(out, ids.length - keep);
+    }
+
+    /**
+     * The text of token ids, as openai's simple_tokenizer decodes: tokens joined, byte-decoded,
+     * end-of-word marks as spaces (specials kept; the lower-casing and clean-up of encoding stay).
+     */
+    public String decode(int[] ids) {
+        StringBuilder sb = new StringBuilder();
+        for (int id : ids) {
+            String token = tokensById.get(id);
+            if (token == null) throw new IllegalArgumentException("token id " + id + " is not in the vocabulary (" + vocab.size() + " tokens)");
+            sb.append(token);
+        }
+        return ByteUnicode.decode(sb.toString()).replace("</w>", " ");
     }
 
     /** Model input ids and how many tokens truncation dropped (diffusers warns when that is not 0). */

@@ -35,7 +35,7 @@ public final class Schedulers {
         return name.equals("ddim") ? new DdimScheduler(c, eta) : fromConfig(c);
     }
 
-    static String className(String name) {
+    public static String className(String name) {
         return switch (name) {
             case "ddpm" -> "DDPMScheduler";
             case "ddim" -> "DDIMScheduler";

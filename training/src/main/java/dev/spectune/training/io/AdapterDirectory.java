@@ -202,19 +202,31 @@ public final class AdapterDirectory {
             throw new CheckpointException(dir + ": an adapter folder needs " + CONFIG + " and " + WEIGHTS);
         }
         JsonNode c = new ObjectMapper().readTree(config.toFile());
-        Map<String, INDArray> tensors = new LinkedHashMap<>();
+        Map<String, INDArray> stored = new LinkedHashMap<>();
         try (SafetensorsFile f = SafetensorsFile.open(weights)) {
-            for (String n : f.names()) {
-                String key = n.startsWith(KEY_PREFIX) ? n.substring(KEY_PREFIX.length())
-                        : n.startsWith(SHARED_PREFIX) && SHARED_BUFFERS.contains(n.substring(SHARED_PREFIX.length())) ? n.substring(SHARED_PREFIX.length()) : null;
-                if (key == null) throw new CheckpointException(weights + ": key '" + n + "' does not start with " + KEY_PREFIX);
-                tensors.put(key, f.read(n, DataType.FLOAT));
-            }
+            for (String n : f.names()) stored.put(n, f.read(n, DataType.FLOAT));
+        }
+        return read(config.toString(), c, weights.toString(), stored);
+    }
+
+    /**
+     * An adapter from its config and its tensors as peft names them ("base_model.model.<module>.<parameter>",
+     * shared "base_model.vera_A"), wherever they were stored; {@code configSource} and
+     * {@code weightsSource} name them in errors.
+     */
+    public static Saved read(String configSource, JsonNode c, String weightsSource, Map<String, INDArray> stored) {
+        Map<String, INDArray> tensors = new LinkedHashMap<>();
+        for (var e : stored.entrySet()) {
+            String n = e.getKey();
+            String key = n.startsWith(KEY_PREFIX) ? n.substring(KEY_PREFIX.length())
+                    : n.startsWith(SHARED_PREFIX) && SHARED_BUFFERS.contains(n.substring(SHARED_PREFIX.length())) ? n.substring(SHARED_PREFIX.length()) : null;
+            if (key == null) throw new CheckpointException(weightsSource + ": key '" + n + "' does not start with " + KEY_PREFIX);
+            tensors.put(key, e.getValue());
         }
         JsonNode s = c.path("spectune");
         if (!s.isMissingNode()) return new Saved(spectuneSpec(s), s.path("target_regex").asText(), s.path("base_model_hash").asText(""), tensors);
         if (c.has("spectune_method")) return firstLayout(c, tensors);
-        return new Saved(peftSpec(config, c, tensors), peftTargets(config, c.path("target_modules")), "", tensors);
+        return new Saved(peftSpec(configSource, c, tensors), peftTargets(configSource, c.path("target_modules")), "", tensors);
     }
 
     /** Folders written before the "spectune" block existed (the first release): the same settings, flat, with the target regex in target_modules. */
@@ -239,7 +251,7 @@ public final class AdapterDirectory {
     }
 
     /** A folder peft wrote: LoRA (DoRA), OFT (0.13 or 0.17 layout, told apart by use_cayley_neumann) or VeRA. */
-    private static AdapterSpec peftSpec(Path config, JsonNode c, Map<String, INDArray> tensors) {
+    private static AdapterSpec peftSpec(String config, JsonNode c, Map<String, INDArray> tensors) {
         String type = c.path("peft_type").asText("");
         int r = c.path("r").asInt(0);
         AdapterSpec base = AdapterSpec.defaults("lora");
@@ -279,7 +291,7 @@ public final class AdapterDirectory {
     }
 
     /** peft's target_modules as a regex over weight keys: a string is a full-match regex on module names; a list matches name suffixes. */
-    static String peftTargets(Path config, JsonNode targets) {
+    static String peftTargets(String config, JsonNode targets) {
         if (targets.isTextual()) return "(" + targets.asText() + ")\\.weight";
         if (!targets.isArray() || targets.isEmpty()) throw new CheckpointException(config + ": target_modules missing");
         List<String> names = new ArrayList<>();
