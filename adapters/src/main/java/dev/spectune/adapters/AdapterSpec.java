@@ -3,9 +3,9 @@
  * its options — validated, and able to build the method for the injector. It is what
  * adapter_config.json records, so a saved adapter can be rebuilt on any graph of the same model.
  *
- *   method        soda-svd | soda-qr | spectral-a | spectral-r | svdiff | lora | dora | oft | vera | lidb | loha | lokr | hra | ia3
+ *   method        soda-svd | soda-qr | spectral-a | spectral-r | svdiff | lora | dora | oft | boft | vera | lidb | loha | lokr | hra | ia3
  *   rank, alpha   LoRA/DoRA/LoHa rank and alpha (rsLoRA scales by α/√r; LoKr scales by α/r); Spectral
- *                 Adapter rank r; VeRA rank; OFT's number of blocks; LiDB's inner rank; HRA's reflections
+ *                 Adapter rank r; VeRA rank; OFT's and BOFT's number of blocks; LiDB's inner rank; HRA's reflections
  *   columnBlock   Spectral Adapter column block i (columns [i·r, (i+1)·r); 0 = top r)
  *   initialDelta  SODA's δ0 (0 = exact identity, 1e-3 = the authors' code); relu on or off
  *   side          SODA rotation side; factorMode and factorCount for the Kronecker planner
@@ -21,7 +21,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public record AdapterSpec(String method, int rank, double alpha, boolean rsLora, int columnBlock, double initialDelta, boolean relu,
                           RotationSide side, KroneckerFactorPlanner.Mode factorMode, int factorCount, long seed, More more) {
 
-    public static final List<String> METHODS = List.of("soda-svd", "soda-qr", "spectral-a", "spectral-r", "svdiff", "lora", "dora", "oft", "vera", "lidb", "loha", "lokr", "hra", "ia3");
+    public static final List<String> METHODS = List.of("soda-svd", "soda-qr", "spectral-a", "spectral-r", "svdiff", "lora", "dora", "oft", "boft", "vera", "lidb", "loha", "lokr", "hra", "ia3");
 
     /**
      * @param oftLayout     peft 0.17 (input side, packed skew blocks) or 0.13 (output side, full blocks)
@@ -34,9 +34,10 @@ public record AdapterSpec(String method, int rank, double alpha, boolean rsLora,
      * @param spectralColumns  the Spectral Adapter's column set: null (the column block), "top", "bottom", "block:i" or a list "0,5,9,12"
      * @param spectralStiefel  Spectral R's rotations as Stiefel parameters instead of Cayley transforms
      * @param ia3Feedforward   IA3: regex of the weight keys that are feed-forward layers (their input is scaled), or null for none
+     * @param boftButterflyFactors  BOFT's number of butterfly factors m (1: block-diagonal OFT); its block size is oftBlockSize
      */
     public record More(Oft.Layout oftLayout, int oftBlockSize, int neumannTerms, double coftEps, boolean blockShare, double veraDInitial, int lidbAuxA, int lidbAuxB,
-                       String spectralColumns, boolean spectralStiefel, String ia3Feedforward) {
+                       String spectralColumns, boolean spectralStiefel, String ia3Feedforward, int boftButterflyFactors) {
         public More {
             if (oftLayout == null) oftLayout = Oft.Layout.PEFT_0_17;
             if (spectralColumns != null && spectralColumns.isBlank()) spectralColumns = null;
@@ -44,11 +45,18 @@ public record AdapterSpec(String method, int rank, double alpha, boolean rsLora,
             if (spectralColumns != null) SpectralAdapter.Columns.parse(spectralColumns, 1);     // fail early on a malformed set
             if (oftBlockSize < 0) throw new IllegalArgumentException("OFT block size must be >= 0, got " + oftBlockSize);
             if (lidbAuxA < 1 || lidbAuxB < 1) throw new IllegalArgumentException("LiDB a and b must be >= 1, got " + lidbAuxA + ", " + lidbAuxB);
+            if (boftButterflyFactors < 1) throw new IllegalArgumentException("BOFT needs at least one butterfly factor, got " + boftButterflyFactors);
         }
 
         /** peft's defaults (OFT 0.17 with 5 Neumann terms, VeRA d_initial 0.1) and the LiDB paper's a = 100, b = 50. */
         public static More defaults() {
-            return new More(Oft.Layout.PEFT_0_17, 0, 5, 0, false, 0.1, 100, 50, null, false, null);
+            return new More(Oft.Layout.PEFT_0_17, 0, 5, 0, false, 0.1, 100, 50, null, false, null, 1);
+        }
+
+        /** All but BOFT's butterfly factors (1). */
+        public More(Oft.Layout oftLayout, int oftBlockSize, int neumannTerms, double coftEps, boolean blockShare, double veraDInitial, int lidbAuxA, int lidbAuxB,
+                    String spectralColumns, boolean spectralStiefel, String ia3Feedforward) {
+            this(oftLayout, oftBlockSize, neumannTerms, coftEps, blockShare, veraDInitial, lidbAuxA, lidbAuxB, spectralColumns, spectralStiefel, ia3Feedforward, 1);
         }
 
         /** All but IA3's feed-forward set. */
@@ -63,11 +71,15 @@ public record AdapterSpec(String method, int rank, double alpha, boolean rsLora,
         }
 
         public More withVeraDInitial(double d) {
-            return new More(oftLayout, oftBlockSize, neumannTerms, coftEps, blockShare, d, lidbAuxA, lidbAuxB, spectralColumns, spectralStiefel, ia3Feedforward);
+            return new More(oftLayout, oftBlockSize, neumannTerms, coftEps, blockShare, d, lidbAuxA, lidbAuxB, spectralColumns, spectralStiefel, ia3Feedforward, boftButterflyFactors);
         }
 
         public More withIa3Feedforward(String regex) {
-            return new More(oftLayout, oftBlockSize, neumannTerms, coftEps, blockShare, veraDInitial, lidbAuxA, lidbAuxB, spectralColumns, spectralStiefel, regex);
+            return new More(oftLayout, oftBlockSize, neumannTerms, coftEps, blockShare, veraDInitial, lidbAuxA, lidbAuxB, spectralColumns, spectralStiefel, regex, boftButterflyFactors);
+        }
+
+        public More withBoft(int blockSize, int butterflyFactors) {
+            return new More(oftLayout, blockSize, neumannTerms, coftEps, blockShare, veraDInitial, lidbAuxA, lidbAuxB, spectralColumns, spectralStiefel, ia3Feedforward, butterflyFactors);
         }
     }
 
@@ -153,6 +165,9 @@ public record AdapterSpec(String method, int rank, double alpha, boolean rsLora,
                     case "lora" -> Lora.build(sd, key, w0, new Lora.Options(rank, alpha, rsLora, seed));
                     case "dora" -> Dora.build(sd, key, w0, new Lora.Options(rank, alpha, rsLora, seed));
                     case "oft" -> Oft.build(sd, key, w0, new Oft.Options(oftBlocks(w0), more.oftLayout(), more.neumannTerms(), more.coftEps(), more.blockShare()));
+                    case "boft" -> Boft.build(sd, key, w0, buffers.containsKey(Names.param(key, "boft_R"))
+                            ? Boft.Options.ofStored(buffers.get(Names.param(key, "boft_R")).shape())                 // a stored adapter: its own shape
+                            : new Boft.Options(more.oftBlockSize(), more.oftBlockSize() == 0 ? rank : 0, more.boftButterflyFactors()));
                     case "vera" -> {
                         if (projections == null) throw new IllegalStateException("VeRA's projections are made in prepare(); inject through AdapterInjector");
                         yield Vera.build(sd, key, w0, projections, more.veraDInitial());

@@ -6,9 +6,10 @@
  *   LoRA (Hu et al. 2021)                 r·(in + out)
  *   DoRA (Liu et al. 2024)                r·(in + out) + out
  *   SVDiff (Han et al. 2023)              k
- *   SODA (SVD or QR/LQ)                   k + Σ ki² (+ Σ kj² of the output-side rotation)
+ *   SODA (Zhang et al. 2024)              k + Σ ki² (+ Σ kj² of the output-side rotation)
  *   Spectral Adapter A (Zhang & Pilanci)  r·(out + in + 1);   R: 2r² + r
  *   OFT (Qiu et al. 2023)                 peft 0.17: (in/b)·b(b−1)/2;  0.13: (out/b)·b²;  block sharing: one block
+ *   BOFT (Liu et al. 2024)                m·D·H² + out (m butterfly factors, D blocks of H, D·H = in)
  *   VeRA (Kopiczko et al. 2024)           out + r
  *   LiDB (Ruiz et al. 2023)               r·(a + b), a ≤ out, b ≤ in
  *   LoHa (Hyeon-Woo et al. 2022)          2r·(out + in)
@@ -43,6 +44,10 @@ public final class ParameterFormula {
                 long dim = v017 ? in : out, blocks = m.oftBlockSize() > 0 ? dim / m.oftBlockSize() : r, b = dim / blocks;
                 long perBlock = v017 ? b * (b - 1) / 2 : b * b;
                 yield (m.blockShare() ? 1 : blocks) * perBlock;
+            }
+            case "boft" -> {
+                long h = m.oftBlockSize() != 0 ? m.oftBlockSize() : in / r;
+                yield (long) m.boftButterflyFactors() * (in / h) * h * h + out;
             }
             case "vera" -> out + r;
             case "lidb" -> r * (Math.min(m.lidbAuxA(), out) + Math.min(m.lidbAuxB(), in));

@@ -35,13 +35,14 @@ class AdapterContractTest {
 
     static final int OUT = 16, IN = 24, R = 4;
     static final int[] FACTORS = {2, 3, 4};
-    static INDArray w0, bias, x;
+    static INDArray w0, w0Original, bias, x;
 
     @BeforeAll
     static void data() {
         Nd4jRuntime.useDefaultDataType(DataType.DOUBLE);
         Nd4j.getRandom().setSeed(2024);
         w0 = Nd4j.randn(DataType.DOUBLE, OUT, IN).muli(0.3);
+        w0Original = w0.dup();                                                        // what W0 was before any adapter saw it
         bias = Nd4j.randn(DataType.DOUBLE, OUT).muli(0.1);
         x = Nd4j.randn(DataType.DOUBLE, 5, IN);
     }
@@ -73,6 +74,8 @@ class AdapterContractTest {
             case "oft-exact" -> Oft.build(sd, "layer.weight", w0, new Oft.Options(4, Oft.Layout.PEFT_0_17, 0, 0, false));
             case "oft-0.13" -> Oft.build(sd, "layer.weight", w0, new Oft.Options(4, Oft.Layout.PEFT_0_13, 0, 0, false));
             case "oft-0.13-shared" -> Oft.build(sd, "layer.weight", w0, new Oft.Options(4, Oft.Layout.PEFT_0_13, 0, 0, true));
+            case "boft" -> Boft.build(sd, "layer.weight", w0, new Boft.Options(4, 0, 1));
+            case "boft-butterfly" -> Boft.build(sd, "layer.weight", w0, new Boft.Options(0, 6, 2));
             case "coft" -> Oft.build(sd, "layer.weight", w0, new Oft.Options(4, Oft.Layout.PEFT_0_17, 5, 0.5, false));
             case "vera" -> Vera.build(sd, "layer.weight", w0, Vera.Projections.random(R, 40, 30, 5, DataType.DOUBLE), 0.1);
             case "lidb" -> Lidb.build(sd, "layer.weight", w0, new Lidb.Options(8, 12, 2, 3));
@@ -102,6 +105,8 @@ class AdapterContractTest {
             case "oft-shared" -> 6 * 5 / 2;                                       // one block
             case "oft-0.13" -> 4L * 4 * 4;                                        // r·b², b = out/r
             case "oft-0.13-shared" -> 4 * 4;                                      // (n/r)²
+            case "boft" -> 6L * 4 * 4 + OUT;                                       // m·D·H² + out, D = in/H
+            case "boft-butterfly" -> 2L * 6 * 4 * 4 + OUT;
             case "vera" -> OUT + R;
             case "lidb" -> 2L * (8 + 12);
             default -> -1;
@@ -128,7 +133,7 @@ class AdapterContractTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"soda-svd", "soda-svd-both", "soda-qr", "svdiff", "lora", "rslora", "spectral-a", "spectral-a-block1", "spectral-r",
-            "spectral-r-stiefel", "spectral-a-bottom", "spectral-a-list", "loha", "lokr", "hra", "ia3", "ia3-ff", "dora", "oft", "oft-shared", "oft-exact", "oft-0.13", "oft-0.13-shared", "coft", "vera", "lidb"})
+            "spectral-r-stiefel", "spectral-a-bottom", "spectral-a-list", "loha", "lokr", "hra", "ia3", "ia3-ff", "dora", "oft", "oft-shared", "oft-exact", "oft-0.13", "oft-0.13-shared", "coft", "boft", "boft-butterfly", "vera", "lidb"})
     void contract(String method) {
         SameDiff sd = SameDiff.create();
         AdaptedWeight a = build(method, sd);
@@ -148,8 +153,9 @@ class AdapterContractTest {
         INDArray plain = x.mmul(merged.transpose()).addRowVector(a.bias() != null ? a.bias().value().eval() : bias);
         assertThat(Matrices.relativeError(plain, adapted)).as(method + " merged = adapted").isLessThan(1e-12);
         assertThat(Matrices.relativeError(merged, w0)).as(method + " moved away from W0").isGreaterThan(1e-4);
-        // 3. unmerge restores W0
-        assertThat(Matrices.relativeError(merged.sub(a.delta()), w0)).isLessThan(1e-14);
+        // 3. unmerge restores W0: the adapter never wrote into the W0 it was given, and merged − ΔW is the original W0
+        assertThat(w0).as(method + " left W0 untouched").isEqualTo(w0Original);
+        assertThat(Matrices.relativeError(merged.sub(a.delta()), w0Original)).as(method + " unmerge").isLessThan(1e-14);
         // 4. parameter round trip: a fresh adapter loaded with the values gives the same output bits
         Map<String, INDArray> saved = new LinkedHashMap<>();
         a.parameters().forEach(p -> saved.put(p.name(), p.value().dup()));

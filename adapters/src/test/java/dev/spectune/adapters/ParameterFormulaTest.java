@@ -23,6 +23,7 @@ class ParameterFormulaTest {
         specs.add(AdapterSpec.defaults("oft").withMore(new AdapterSpec.More(Oft.Layout.PEFT_0_13, 0, 0, 0, true, 0.1, 100, 50)));
         specs.add(AdapterSpec.defaults("oft").withMore(new AdapterSpec.More(Oft.Layout.PEFT_0_17, 8, 5, 0, false, 0.1, 100, 50)));
         specs.add(AdapterSpec.defaults("lidb").withMore(new AdapterSpec.More(null, 0, 5, 0, false, 0.1, 10, 6)).withRank(2));
+        specs.add(AdapterSpec.defaults("boft").withMore(AdapterSpec.More.defaults().withBoft(4, 2)));
         specs.add(AdapterSpec.defaults("spectral-r").withMore(new AdapterSpec.More(null, 0, 5, 0, false, 0.1, 100, 50, "bottom", true)));
         int checked = 0;
         for (long[] shape : new long[][] {{32, 48}, {48, 32}, {64, 64}}) {

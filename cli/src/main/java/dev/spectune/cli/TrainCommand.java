@@ -30,7 +30,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "400") int steps;
     @Option(names = "--lr", defaultValue = "1e-3", description = "Learning rate of Euclidean parameters (AdamW).") double lr;
     @Option(names = "--stiefel-lr", defaultValue = "5e-3", description = "Learning rate of Stiefel factors (StiefelAdam).") double stiefelLr;
-    @Option(names = "--rank", description = "Rank of LoRA, DoRA, LoHa, VeRA, the Spectral Adapter and LiDB; OFT's block count; HRA's reflections"
+    @Option(names = "--rank", description = "Rank of LoRA, DoRA, LoHa, VeRA, the Spectral Adapter and LiDB; OFT's and BOFT's block count; HRA's reflections"
             + " (default 4; LiDB 1, as in its paper).") Integer rankOption;
     @Option(names = "--alpha", description = "LoRA alpha (default: the rank).") Double alpha;
     @Option(names = "--rslora") boolean rsLora;
@@ -41,7 +41,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--soda-no-relu") boolean noRelu;
     @Option(names = "--soda-side", defaultValue = "INPUT", description = "Rotation side: ${COMPLETION-CANDIDATES}") RotationSide side;
     @Option(names = "--soda-factors", defaultValue = "3", description = "Kronecker factors per rotation.") int factors;
-    @Option(names = "--oft-block-size", defaultValue = "0", description = "OFT block size (peft's oft_block_size; 0: --rank blocks).") int oftBlockSize;
+    @Option(names = "--oft-block-size", defaultValue = "0", description = "OFT and BOFT block size (peft's oft_block_size, boft_block_size; 0: --rank blocks).") int oftBlockSize;
+    @Option(names = "--boft-butterfly-factors", defaultValue = "1", description = "BOFT butterfly factors (peft's boft_n_butterfly_factor; 1: block-diagonal OFT).") int boftFactors;
     @Option(names = "--oft-layout", defaultValue = "PEFT_0_17", description = "OFT layout: ${COMPLETION-CANDIDATES}") Oft.Layout oftLayout;
     @Option(names = "--oft-neumann-terms", defaultValue = "5", description = "OFT Cayley–Neumann terms (0: exact Cayley; default ${DEFAULT-VALUE}).") int neumannTerms;
     @Option(names = "--coft-eps", defaultValue = "0", description = "Constrained OFT radius ε (peft's eps, e.g. 6e-5; 0: plain OFT).") double coftEps;
@@ -89,7 +90,7 @@ public final class TrainCommand implements Callable<Integer> {
         AdapterSpec spec = new AdapterSpec(method, rank, alpha != null ? alpha : rank, rsLora, columnBlock, initDelta, !noRelu, side,
                 KroneckerFactorPlanner.Mode.AUTHORS, factors, seed,
                 new AdapterSpec.More(oftLayout, oftBlockSize, neumannTerms, coftEps, blockShare, veraDInitial, lidbA, lidbB, spectralColumns, spectralStiefel,
-                        ia3Feedforward));
+                        ia3Feedforward, boftFactors));
         TrainingConfig c = new TrainingConfig(model, images, prompt, spec, targets != null ? targets : AdapterInjector.UNET_ATTENTION.pattern(),
                 steps, lr, stiefelLr, batchSize, resolution, seed, lrScheduler, warmup, maxGradNorm, randomFlip, out, validationEvery,
                 validationPrompts != null && !validationPrompts.isEmpty() ? validationPrompts : List.of(prompt), checkpointEvery, keepCheckpoints, resume, snrGamma, offsetNoise, gradientAccumulation,

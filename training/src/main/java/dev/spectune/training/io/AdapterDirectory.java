@@ -60,6 +60,7 @@ public final class AdapterDirectory {
         return switch (method) {
             case "lora", "dora" -> "LORA";
             case "oft" -> "OFT";
+            case "boft" -> "BOFT";
             case "vera" -> "VERA";
             case "soda-svd" -> "SPECTUNE_SODA_SVD";
             case "soda-qr" -> "SPECTUNE_SODA_QR";
@@ -118,6 +119,13 @@ public final class AdapterDirectory {
                 c.put("block_share", spec.more().blockShare());
                 c.put("module_dropout", 0.0);
             }
+            case "boft" -> {
+                c.put("boft_block_size", spec.more().oftBlockSize());
+                c.put("boft_block_num", spec.more().oftBlockSize() == 0 ? spec.rank() : 0);
+                c.put("boft_n_butterfly_factor", spec.more().boftButterflyFactors());
+                c.put("boft_dropout", 0.0);
+                c.put("init_weights", true);
+            }
             case "loha", "lokr" -> {
                 c.put("alpha", spec.alpha());
                 c.put("rank_dropout", 0.0);
@@ -169,6 +177,7 @@ public final class AdapterDirectory {
         if (m.spectralColumns() != null) s.put("spectral_columns", m.spectralColumns());
         if (m.ia3Feedforward() != null) s.put("ia3_feedforward", m.ia3Feedforward());
         s.put("spectral_stiefel", m.spectralStiefel());
+        s.put("boft_butterfly_factors", m.boftButterflyFactors());
         s.set("factor_table", factorTable);
         Path temp = Files.createTempFile(dir, "." + CONFIG + ".", ".tmp");
         try {
@@ -243,7 +252,7 @@ public final class AdapterDirectory {
                 s.path("neumann_terms").asInt(5), s.path("coft_eps").asDouble(0), s.path("block_share").asBoolean(false),
                 s.path("vera_d_initial").asDouble(0.1), s.path("lidb_a").asInt(100), s.path("lidb_b").asInt(50),
                 s.hasNonNull("spectral_columns") ? s.path("spectral_columns").asText() : null, s.path("spectral_stiefel").asBoolean(false),
-                s.hasNonNull("ia3_feedforward") ? s.path("ia3_feedforward").asText() : null);
+                s.hasNonNull("ia3_feedforward") ? s.path("ia3_feedforward").asText() : null, s.path("boft_butterfly_factors").asInt(1));
         return new AdapterSpec(s.path("method").asText(), s.path("rank").asInt(4), s.path("lora_alpha").asDouble(4), s.path("use_rslora").asBoolean(false),
                 s.path("column_block").asInt(0), s.path("initial_delta").asDouble(0), s.path("relu").asBoolean(true),
                 RotationSide.valueOf(s.path("rotation_side").asText("INPUT")), KroneckerFactorPlanner.Mode.valueOf(s.path("factor_mode").asText("AUTHORS")),
@@ -274,6 +283,14 @@ public final class AdapterDirectory {
                 yield new AdapterSpec("vera", r, 1, false, 0, 0, true, null, null, 3, 0,
                         base.more().withVeraDInitial(c.path("d_initial").asDouble(0.1)));
             }
+            case "BOFT" -> {
+                int blockSize = c.path("boft_block_size").asInt(0), blockNum = c.path("boft_block_num").asInt(0);
+                // The factors that trained are boft_R's first dimension: peft falls back to one butterfly factor
+                // when its CUDA kernel is missing, whatever boft_n_butterfly_factor says.
+                INDArray stored = tensors.entrySet().stream().filter(e -> e.getKey().endsWith(".boft_R")).map(Map.Entry::getValue).findFirst().orElse(null);
+                int factors = stored != null ? (int) stored.size(0) : c.path("boft_n_butterfly_factor").asInt(1);
+                yield new AdapterSpec("boft", Math.max(blockNum, 1), 1, false, 0, 0, true, null, null, 3, 0, base.more().withBoft(blockSize, factors));
+            }
             case "LOHA" -> new AdapterSpec("loha", r, c.path("alpha").asDouble(r), false, 0, 0, true, null, null, 3, 0);
             case "LOKR" -> new AdapterSpec("lokr", r, c.has("rank_dropout_scale") ? c.path("alpha").asDouble(r) : r,   // peft 0.13: no α/r on full factors
                     false, 0, 0, true, null, null, 3, 0);
@@ -286,7 +303,7 @@ public final class AdapterDirectory {
                 if (c.path("apply_GS").asBoolean(false)) throw new CheckpointException(config + ": HRA with Gram–Schmidt (apply_GS) is not implemented");
                 yield new AdapterSpec("hra", r, r, false, 0, 0, true, null, null, 3, 0);
             }
-            default -> throw new CheckpointException(config + ": peft_type '" + type + "' is not one spectune reads (LORA, OFT, VERA, LOHA, LOKR, HRA, IA3 or spectune's own)");
+            default -> throw new CheckpointException(config + ": peft_type '" + type + "' is not one spectune reads (LORA, OFT, BOFT, VERA, LOHA, LOKR, HRA, IA3 or spectune's own)");
         };
     }
 
@@ -302,7 +319,7 @@ public final class AdapterDirectory {
     /** Injects a saved adapter into a graph and loads its values; every tensor must find its parameter and vice versa. */
     public static List<AdaptedWeight> apply(SameDiff sd, Saved saved) {
         List<AdaptedWeight> layers = AdapterInjector.inject(sd, Pattern.compile(saved.targets()),
-                saved.spec().builder(saved.tensors(), WeightSvdCache.standard()));
+                saved.spec().builder(saved.tensors(), WeightSvdCache.standard()));   // stored tensors size what they can (VeRA's projections, BOFT's blocks)
         List<String> missing = new ArrayList<>();
         Set<String> used = new LinkedHashSet<>();
         for (AdaptedWeight a : layers) {
