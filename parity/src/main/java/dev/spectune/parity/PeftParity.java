@@ -40,7 +40,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class PeftParity {
     private PeftParity() {}
 
-    static final String ADAPTER = "adapter.", GRAD = "grad.base_model.model.";
+    static final String ADAPTER = "adapter.", GRAD = "grad.base_model.model.", BOFT_FBD = "boft.fbd_cuda_available";
 
     public static ParityReport run(Path folder) {
         ParityReport report = new ParityReport("peft " + folder.getFileName());
@@ -74,6 +74,12 @@ public final class PeftParity {
         String tag = name + " ";
         report.compare(tag + "y", y.eval(), g.get("y", DataType.FLOAT), Tolerances.MODEL_OUTPUT_F32_REL);
         report.check(tag + "layers adapted (" + layers.size() + " of " + modules + ")", modules.size() - layers.size(), 0, "");
+        if (g.has(BOFT_FBD)) {                 // peft trains one butterfly factor, whatever its config says, when its CUDA kernel is missing
+            boolean fbd = g.get(BOFT_FBD, DataType.INT64).getInt(0) != 0;
+            int effective = fbd ? config(g).path("boft_n_butterfly_factor").asInt(1) : 1, ours = saved.spec().more().boftButterflyFactors();
+            report.check(tag + "butterfly factors read: " + ours + " (peft's effective count " + effective + ", " + BOFT_FBD + " " + fbd + ")",
+                    Math.abs(ours - effective), 0, "");
+        }
 
         // The base network (adapter off) and the network with the adapter merged as sample merges it.
         SameDiff base = SameDiff.create();

@@ -35,7 +35,7 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class SodaParity {
     private SodaParity() {}
 
-    static final double F64 = 1e-9;
+    static final double F64 = Tolerances.LAYER_F64_REL;
     static final String KEY = "fc.weight";
 
     public static ParityReport run(Path folder) {

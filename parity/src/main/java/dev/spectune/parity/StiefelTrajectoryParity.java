@@ -25,6 +25,7 @@ import dev.spectune.optim.Optimizer;
 import dev.spectune.optim.StiefelAdam;
 import dev.spectune.optim.StiefelOptions;
 import dev.spectune.optim.StiefelSgd;
+import dev.spectune.runtime.Tolerances;
 import java.io.IOException;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -36,9 +37,8 @@ import org.nd4j.linalg.factory.Nd4j;
 final class StiefelTrajectoryParity {
     private StiefelTrajectoryParity() {}
 
-    static final double TOL_F32 = 1e-5, TOL_F64 = 1e-9;
-    /** A reference f32-vs-f64 gap this large (relative) means the trajectory has become chaotic upstream. */
-    static final double CHAOTIC = 1e-3;
+    static final double TOL_F32 = Tolerances.OPTIMIZER_F32_REL, TOL_F64 = Tolerances.LAYER_F64_REL;
+    static final double CHAOTIC = Tolerances.CHAOTIC_REFERENCE_GAP_REL;
     private static final Pattern TRAJECTORY = Pattern.compile("(\\w+)\\.(\\w+)\\.(\\w+)\\.X");
     private static final String[] BUFFERS = {"Y", "V", "pY", "pV"};
 

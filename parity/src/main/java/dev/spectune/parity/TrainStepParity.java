@@ -113,12 +113,8 @@ public final class TrainStepParity {
         return fallback;
     }
 
-    /**
-     * Gradients that are zero in exact arithmetic (attention key biases: softmax ignores a shift
-     * common to all keys) hold only rounding noise on both sides; they are judged relative to this
-     * fraction of the network's largest gradient instead of their own max-abs.
-     */
-    static final double NOISE_FLOOR = 1e-4;
+    /** Attention key biases' gradients are 0 in exact arithmetic (softmax ignores a shift common to all keys). */
+    static final double NOISE_FLOOR = Tolerances.GRADIENT_NOISE_FLOOR;
 
     /** The largest |value| over the tensors whose names start with {@code prefix}, without marking them. */
     private static double largest(GoldenFile golden, String prefix) {

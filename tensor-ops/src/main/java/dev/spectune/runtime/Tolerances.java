@@ -22,6 +22,20 @@ public final class Tolerances {
     public static final double MODEL_OUTPUT_F64_REL = 1e-8;
     /** Gradients and multi-step pipelines, relative. */
     public static final double GRADIENT_AND_PIPELINE_REL = 1e-3;
+    /** An adapter layer or an optimizer step in float64 against the authors' float64 run. */
+    public static final double LAYER_F64_REL = 1e-9;
+    /** Optimizer iterates and states in float32 against the reference's float32 run (its own f32-vs-f64 gap is ~1e-7 a step). */
+    public static final double OPTIMIZER_F32_REL = 1e-5;
+    /**
+     * A reference whose own float32 and float64 runs differ by more than this (relative) has become
+     * chaotic: from there on its values are reported, not compared.
+     */
+    public static final double CHAOTIC_REFERENCE_GAP_REL = 1e-3;
+    /**
+     * Gradients that are zero in exact arithmetic (attention key biases) hold only rounding noise;
+     * they are judged relative to this fraction of the network's largest gradient.
+     */
+    public static final double GRADIENT_NOISE_FLOOR = 1e-4;
     /** Eager decompositions in double against EJML (reconstruction, orthogonality, agreement). */
     public static final double DECOMPOSITION_F64 = 1e-10;
     /** Eager decompositions in float against EJML in double. */

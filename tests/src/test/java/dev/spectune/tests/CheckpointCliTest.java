@@ -93,8 +93,9 @@ class CheckpointCliTest {
         Path golden = TestFixtures.path("golden/tokenizer");
         Run r = run("parity", "tokenizer", golden.toString());
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.out().strip().lines().reduce((a, b) -> b).orElseThrow()).isEqualTo("parity tokenizer: 64/64 exact");
-        assertThat(r.out().lines().filter(l -> l.startsWith("ok ")).count()).isEqualTo(64);
+        int lines = dev.spectune.parity.ParityKind.TOKENIZER.certified().get(0).lines();
+        assertThat(r.out().strip().lines().reduce((a, b) -> b).orElseThrow()).startsWith("parity tokenizer: " + lines + "/" + lines + " within tolerance");
+        assertThat(r.out().lines().filter(l -> l.contains(" FAIL")).count()).isZero();
 
         Path copy = Files.createDirectories(dir.resolve("tok"));
         for (String sub : new String[] {"clip_full", "clip_tiny1000"}) {
@@ -110,6 +111,7 @@ class CheckpointCliTest {
         mapper.writeValue(copy.resolve("tokenizer_golden.json").toFile(), root);
         Run bad = run("parity", "tokenizer", copy.toString());
         assertThat(bad.code()).isEqualTo(1);
-        assertThat(bad.out()).contains("FAIL", "parity tokenizer: 63/64 exact");
+        assertThat(bad.out().lines().filter(l -> l.endsWith("FAIL  expected [49406, 321, 49407] got [49406, 320, 49407]")))
+                .singleElement().asString().startsWith("row  1 \"a\" hf_full_ids ");
     }
 }
