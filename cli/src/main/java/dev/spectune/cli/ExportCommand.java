@@ -19,7 +19,9 @@ import dev.spectune.checkpoint.safetensors.Tensor;
 import dev.spectune.model.pipeline.StableDiffusionPipeline;
 import dev.spectune.runtime.Nd4jRuntime;
 import dev.spectune.training.io.AdapterMerge;
+import dev.spectune.training.io.DiffusersLoraFile;
 import dev.spectune.training.io.KohyaLora;
+import dev.spectune.checkpoint.names.NameMapping;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,20 +33,22 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "export", mixinStandardHelpOptions = true,
-        description = "Export adapters (fused when several) as merged weight deltas or as a kohya/A1111 LoRA approximation.")
+        description = "Export adapters (fused when several) as merged weight deltas, or as a LoRA approximation in kohya/A1111 or diffusers format.")
 public final class ExportCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, description = "The base model (diffusers pipeline folder).") Path model;
     @Option(names = "--adapter", required = true, description = "Adapter folder or LoRA file (repeat to fuse several).") List<Path> adapters;
     @Option(names = "--strength", description = "Strength λ per adapter, in --adapter order (default 1 each).") List<Double> strengths;
     @Option(names = "--fusion", defaultValue = "sum", description = "sum: W0 + Σ λi·ΔWi; mean: W0 + Σ λi·ΔWi / n (default ${DEFAULT-VALUE}).") String fusion;
-    @Option(names = "--format", defaultValue = "kohya", description = "deltas | kohya (default ${DEFAULT-VALUE}).") String format;
+    @Option(names = "--format", defaultValue = "kohya", description = "deltas | kohya | diffusers (pytorch_lora_weights.safetensors layout) (default ${DEFAULT-VALUE}).") String format;
+    @Option(names = "--kohya-names", defaultValue = "DIFFUSERS", description = "kohya UNet module names: DIFFUSERS (sd-scripts' SD-1.x names, lora_unet_down_blocks_0_…)"
+            + " or LDM (the original checkpoint's, lora_unet_input_blocks_1_1_…) (default ${DEFAULT-VALUE}).") NameMapping.KohyaNames kohyaNames;
     @Option(names = "--rank", defaultValue = "16", description = "Rank of the kohya LoRA approximation (default ${DEFAULT-VALUE}).") int rank;
     @Option(names = "--out", required = true, description = "Output .safetensors file.") Path out;
 
     @Override
     public Integer call() throws Exception {
-        if (!format.equals("deltas") && !format.equals("kohya")) throw new IllegalArgumentException("--format must be deltas or kohya, got '" + format + "'");
+        if (!List.of("deltas", "kohya", "diffusers").contains(format)) throw new IllegalArgumentException("--format must be deltas, kohya or diffusers, got '" + format + "'");
         if (!fusion.equals("sum") && !fusion.equals("mean")) throw new IllegalArgumentException("--fusion must be sum or mean, got '" + fusion + "'");
         Nd4jRuntime.init();
         try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(model, null)) {
@@ -66,7 +70,9 @@ public final class ExportCommand implements Callable<Integer> {
                         fusedText.isEmpty() ? "" : " and " + fusedText.size() + " text-encoder weights (keys text_encoder.…)");
                 return 0;
             }
-            List<KohyaLora.Layer> layers = KohyaLora.write(out, fused, fusedText, LdmLayout.fromDiffusers(unet.keys(), vae.keys()), rank, meta);
+            List<KohyaLora.Layer> layers = format.equals("kohya")
+                    ? KohyaLora.write(out, fused, fusedText, kohyaNames, LdmLayout.fromDiffusers(unet.keys(), vae.keys()), rank, meta)
+                    : DiffusersLoraFile.write(out, fused, fusedText, rank, meta);
             long biases = java.util.stream.Stream.concat(fused.values().stream(), fusedText.values().stream()).filter(d -> d.rank() < 2).count();
             if (biases > 0) System.out.printf("note: %d bias updates (IA3) have no LoRA form and are not in %s; use --format deltas to keep them%n", biases, out);
             double worst = layers.stream().mapToDouble(KohyaLora.Layer::relativeError).max().orElse(0);

@@ -25,6 +25,8 @@ import dev.spectune.testing.TestFixtures;
 import dev.spectune.training.io.AdapterDirectory;
 import dev.spectune.training.io.AdapterMerge;
 import dev.spectune.training.io.KohyaLora;
+import dev.spectune.training.io.DiffusersLoraFile;
+import dev.spectune.checkpoint.names.NameMapping;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -155,7 +157,7 @@ class MergeExportTest {
             WeightSource unet = pipe.component("unet"), vae = pipe.component("vae");
             LdmLayout layout = LdmLayout.fromDiffusers(unet.keys(), vae.keys());
             Map<String, INDArray> deltas = AdapterMerge.deltas(unet, AdapterDirectory.read(adapter));
-            List<KohyaLora.Layer> rank1 = KohyaLora.write(dir.resolve("r1.safetensors"), deltas, layout, 1, Map.of());
+            List<KohyaLora.Layer> rank1 = KohyaLora.write(dir.resolve("r1.safetensors"), deltas, Map.of(), NameMapping.KohyaNames.DIFFUSERS, layout, 1, Map.of());
             for (KohyaLora.Layer l : rank1) {
                 double[] s = Svd.of(deltas.get(l.key()).castTo(DataType.DOUBLE)).s().toDoubleVector();
                 double tail = 0, all = 0;
@@ -163,13 +165,25 @@ class MergeExportTest {
                 assertThat(l.relativeError()).as("Eckart–Young " + l.key()).isCloseTo(Math.sqrt(tail / all), org.assertj.core.data.Offset.offset(1e-6));
                 assertThat(l.relativeError()).isGreaterThan(0.05);                         // a SODA update is far from rank 1
             }
-            List<KohyaLora.Layer> full = KohyaLora.write(dir.resolve("full.safetensors"), deltas, layout, 1024, Map.of());
-            assertThat(full.stream().mapToDouble(KohyaLora.Layer::relativeError).max().orElseThrow()).isLessThan(1e-5);
-            Map<String, INDArray> back = AdapterMerge.load(dir.resolve("full.safetensors"), unet, vae);
-            assertThat(back.keySet()).isEqualTo(deltas.keySet());
-            for (String k : deltas.keySet()) assertThat(Matrices.relativeError(back.get(k), deltas.get(k))).as(k).isLessThan(1e-5);
-            assertThat(full.get(0).kohyaName()).startsWith("lora_unet_input_blocks_1_1_transformer_blocks_0_attn");
+            // Full rank, in each kohya spelling and in diffusers' own layout: every file loads back to ΔW.
+            for (NameMapping.KohyaNames names : NameMapping.KohyaNames.values()) {
+                Path file = dir.resolve("full-" + names + ".safetensors");
+                List<KohyaLora.Layer> full = KohyaLora.write(file, deltas, Map.of(), names, layout, 1024, Map.of());
+                assertThat(full.stream().mapToDouble(KohyaLora.Layer::relativeError).max().orElseThrow()).isLessThan(1e-5);
+                assertLoadsBack(AdapterMerge.load(file, unet, vae), deltas);
+                assertThat(full.get(0).kohyaName()).startsWith(names == NameMapping.KohyaNames.DIFFUSERS
+                        ? "lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn" : "lora_unet_input_blocks_1_1_transformer_blocks_0_attn");
+            }
+            Path diffusers = dir.resolve("pytorch_lora_weights.safetensors");
+            List<KohyaLora.Layer> layers = DiffusersLoraFile.write(diffusers, deltas, Map.of(), 1024, Map.of());
+            assertThat(layers.get(0).kohyaName()).startsWith("unet.down_blocks.0.attentions.0.transformer_blocks.0.attn");
+            assertLoadsBack(AdapterMerge.load(diffusers, unet, vae), deltas);
         }
+    }
+
+    private static void assertLoadsBack(Map<String, INDArray> back, Map<String, INDArray> deltas) {
+        assertThat(back.keySet()).isEqualTo(deltas.keySet());
+        for (String k : deltas.keySet()) assertThat(Matrices.relativeError(back.get(k), deltas.get(k))).as(k).isLessThan(1e-5);
     }
 
     @Test

@@ -276,11 +276,19 @@ public final class NameMapping {
 
     // ---- kohya / A1111 LoRA names ------------------------------------------------------------
 
-    /** A diffusers UNet or text-encoder weight key → kohya's LoRA module name. */
-    public static String toKohya(Component component, String weightKey, LdmLayout layout) {
+    /**
+     * How kohya LoRA module names spell a UNet module: DIFFUSERS as kohya sd-scripts names SD-1.x/2.x
+     * modules (the diffusers module path, dots as underscores: lora_unet_down_blocks_0_attentions_0_…;
+     * what diffusers' kohya converter and A1111 read), or LDM as the original checkpoint's modules
+     * (lora_unet_input_blocks_1_1_…; what some older tools wrote). Text-encoder names are the same in both.
+     */
+    public enum KohyaNames { DIFFUSERS, LDM }
+
+    /** A diffusers UNet or text-encoder weight key → its kohya LoRA module name; {@code layout} is needed for LDM names only. */
+    public static String toKohya(Component component, String weightKey, KohyaNames names, LdmLayout layout) {
         if (!weightKey.endsWith(".weight")) throw new IllegalArgumentException("kohya names exist for weights only, got '" + weightKey + "'");
         return switch (component) {
-            case UNET -> "lora_unet_" + stripWeight(unetToLdm(weightKey, layout)).replace('.', '_');
+            case UNET -> "lora_unet_" + stripWeight(names == KohyaNames.LDM ? unetToLdm(weightKey, layout) : weightKey).replace('.', '_');
             case TEXT_ENCODER -> "lora_te_" + stripWeight(weightKey).replace('.', '_');
             case VAE -> throw new IllegalArgumentException("kohya LoRA files have no VAE modules");
         };

@@ -134,23 +134,33 @@ class NameMappingTest {
         JsonNode root = new ObjectMapper().readTree(TestFixtures.path("golden/sd15_keymap/sd15_keymaps.json").toFile());
         Map<String, List<Long>> unet = shapes(root.get("unet").get("keys")), text = shapes(root.get("text_encoder").get("keys"));
         LdmLayout layout = LdmLayout.fromDiffusers(unet.keySet(), shapes(root.get("vae").get("keys")).keySet());
-        Map<String, String> seen = new HashMap<>();
-        int attention = 0;
-        for (String k : unet.keySet()) {
-            if (!k.endsWith(".weight")) continue;
-            String name = NameMapping.toKohya(Component.UNET, k, layout);
-            assertThat(seen.put(name, k)).as("two weights named " + name).isNull();
-            if (k.matches(".*attn[12]\\.(to_q|to_k|to_v|to_out\\.0)\\.weight")) attention++;
+        for (NameMapping.KohyaNames style : NameMapping.KohyaNames.values()) {
+            Map<String, String> seen = new HashMap<>();
+            int attention = 0;
+            for (String k : unet.keySet()) {
+                if (!k.endsWith(".weight")) continue;
+                String name = NameMapping.toKohya(Component.UNET, k, style, layout);
+                assertThat(seen.put(name, k)).as(style + ": two weights named " + name).isNull();
+                if (k.matches(".*attn[12]\\.(to_q|to_k|to_v|to_out\\.0)\\.weight")) attention++;
+            }
+            for (String k : text.keySet()) if (k.endsWith(".weight")) assertThat(seen.put(NameMapping.toKohya(Component.TEXT_ENCODER, k, style, layout), k)).isNull();
+            assertThat(attention).isEqualTo(128);
         }
-        for (String k : text.keySet()) if (k.endsWith(".weight")) assertThat(seen.put(NameMapping.toKohya(Component.TEXT_ENCODER, k, layout), k)).isNull();
-        assertThat(attention).isEqualTo(128);
-        assertThat(NameMapping.toKohya(Component.UNET, "down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q.weight", layout))
+        // sd-scripts' names for SD-1.x (diffusers module paths), the default
+        assertThat(NameMapping.toKohya(Component.UNET, "down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q.weight", NameMapping.KohyaNames.DIFFUSERS, null))
+                .isEqualTo("lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_q");
+        assertThat(NameMapping.toKohya(Component.UNET, "up_blocks.3.attentions.2.transformer_blocks.0.attn1.to_out.0.weight", NameMapping.KohyaNames.DIFFUSERS, null))
+                .isEqualTo("lora_unet_up_blocks_3_attentions_2_transformer_blocks_0_attn1_to_out_0");
+        assertThat(NameMapping.toKohya(Component.UNET, "down_blocks.0.resnets.0.conv1.weight", NameMapping.KohyaNames.DIFFUSERS, null))
+                .isEqualTo("lora_unet_down_blocks_0_resnets_0_conv1");
+        // the original checkpoint's module names, on request
+        assertThat(NameMapping.toKohya(Component.UNET, "down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q.weight", NameMapping.KohyaNames.LDM, layout))
                 .isEqualTo("lora_unet_input_blocks_1_1_transformer_blocks_0_attn1_to_q");
-        assertThat(NameMapping.toKohya(Component.UNET, "mid_block.attentions.0.transformer_blocks.0.attn2.to_k.weight", layout))
+        assertThat(NameMapping.toKohya(Component.UNET, "mid_block.attentions.0.transformer_blocks.0.attn2.to_k.weight", NameMapping.KohyaNames.LDM, layout))
                 .isEqualTo("lora_unet_middle_block_1_transformer_blocks_0_attn2_to_k");
-        assertThat(NameMapping.toKohya(Component.UNET, "up_blocks.3.attentions.2.transformer_blocks.0.attn1.to_out.0.weight", layout))
+        assertThat(NameMapping.toKohya(Component.UNET, "up_blocks.3.attentions.2.transformer_blocks.0.attn1.to_out.0.weight", NameMapping.KohyaNames.LDM, layout))
                 .isEqualTo("lora_unet_output_blocks_11_1_transformer_blocks_0_attn1_to_out_0");
-        assertThat(NameMapping.toKohya(Component.TEXT_ENCODER, "text_model.encoder.layers.11.self_attn.out_proj.weight", layout))
+        assertThat(NameMapping.toKohya(Component.TEXT_ENCODER, "text_model.encoder.layers.11.self_attn.out_proj.weight", NameMapping.KohyaNames.DIFFUSERS, null))
                 .isEqualTo("lora_te_text_model_encoder_layers_11_self_attn_out_proj");
     }
 }

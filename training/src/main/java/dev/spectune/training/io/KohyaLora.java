@@ -3,10 +3,11 @@
  * ComfyUI and stable-diffusion.cpp load): per module "<kohya name>.lora_down.weight" [r, in]
  * ([r, in, kh, kw] for a conv), ".lora_up.weight" [out, r] ([out, r, 1, 1]) and ".alpha" = r, so
  * the update is up·down·alpha/r = up·down. SODA, Spectral Adapter, OFT … updates are not low rank:
- * each ΔW is approximated by its truncated SVD, ΔW ≈ U_r·Σ_r·V_rᵀ (Eckart–Young: the best rank-r
- * approximation in Frobenius norm), with up = U_r·√Σ_r and down = √Σ_r·V_rᵀ, and the relative error
+ * each ΔW is approximated by its truncated SVD (LowRank), and the relative error
  * ‖ΔW − up·down‖_F / ‖ΔW‖_F reported per layer. Names come from NameMapping.toKohya: UNet modules
- * "lora_unet_…", text-encoder modules "lora_te_…" (one file holds both, as sd-scripts writes them).
+ * "lora_unet_…" as sd-scripts names SD-1.x modules (diffusers paths) or, on request, the original
+ * checkpoint's (LDM) ones; text-encoder modules "lora_te_…" (one file holds both, as sd-scripts
+ * writes them). Reading accepts either UNet spelling.
  */
 package dev.spectune.training.io;
 
@@ -37,22 +38,17 @@ public final class KohyaLora {
     /** One module's approximation. */
     public record Layer(String key, String kohyaName, int rank, double relativeError) {}
 
-    /** Writes the rank-r approximation of UNet updates ΔW (by diffusers key, PyTorch shape). */
-    public static List<Layer> write(Path file, Map<String, INDArray> deltas, LdmLayout layout, int rank, Map<String, String> metadata) throws IOException {
-        return write(file, deltas, Map.of(), layout, rank, metadata);
-    }
-
     /**
      * Writes the rank-r approximation of UNet and text-encoder updates ΔW (by diffusers key, PyTorch shape).
      * @return per-layer rank and relative error, UNet then text encoder, in key order
      */
-    public static List<Layer> write(Path file, Map<String, INDArray> unetDeltas, Map<String, INDArray> textDeltas, LdmLayout layout, int rank,
-                                    Map<String, String> metadata) throws IOException {
+    public static List<Layer> write(Path file, Map<String, INDArray> unetDeltas, Map<String, INDArray> textDeltas, NameMapping.KohyaNames names,
+                                    LdmLayout layout, int rank, Map<String, String> metadata) throws IOException {
         if (rank < 1) throw new IllegalArgumentException("LoRA rank must be >= 1, got " + rank);
         List<Tensor> tensors = new ArrayList<>();
         List<Layer> report = new ArrayList<>();
-        approximate(unetDeltas, Component.UNET, layout, rank, tensors, report);
-        approximate(textDeltas, Component.TEXT_ENCODER, layout, rank, tensors, report);
+        approximate(unetDeltas, Component.UNET, names, layout, rank, tensors, report);
+        approximate(textDeltas, Component.TEXT_ENCODER, names, layout, rank, tensors, report);
         Map<String, String> meta = new LinkedHashMap<>(metadata);
         meta.put("ss_network_module", "networks.lora");
         meta.put("ss_network_dim", Integer.toString(rank));
@@ -61,26 +57,17 @@ public final class KohyaLora {
         return report;
     }
 
-    private static void approximate(Map<String, INDArray> deltas, Component component, LdmLayout layout, int rank, List<Tensor> tensors, List<Layer> report) {
+    private static void approximate(Map<String, INDArray> deltas, Component component, NameMapping.KohyaNames names, LdmLayout layout, int rank,
+                                    List<Tensor> tensors, List<Layer> report) {
         for (var e : deltas.entrySet()) {
             if (e.getValue().rank() < 2) continue;                                            // a bias update (IA3) has no LoRA form
-            INDArray delta = e.getValue();
-            long[] shape = delta.shape();
-            long out = shape[0], in = delta.length() / out;
-            INDArray m = delta.reshape(out, in).castTo(DataType.DOUBLE);
-            Svd svd = Svd.of(m);
-            int r = (int) Math.min(rank, svd.s().length());
-            INDArray root = Transforms.sqrt(svd.s().get(NDArrayIndex.interval(0, r)), true);                      // [r]
-            INDArray up = svd.u().get(NDArrayIndex.all(), NDArrayIndex.interval(0, r)).mulRowVector(root);         // [out, r]
-            INDArray down = svd.vt().get(NDArrayIndex.interval(0, r), NDArrayIndex.all()).mulColumnVector(root.reshape(r, 1)); // [r, in]
-            double norm = m.norm2Number().doubleValue();
-            double error = norm == 0 ? 0 : m.sub(up.mmul(down)).norm2Number().doubleValue() / norm;
-            String name = NameMapping.toKohya(component, e.getKey(), layout);
-            boolean conv = shape.length == 4;
-            tensors.add(Tensor.of(name + ".lora_down.weight", conv ? down.reshape(r, shape[1], shape[2], shape[3]) : down, DType.F32));
-            tensors.add(Tensor.of(name + ".lora_up.weight", conv ? up.reshape(out, r, 1, 1) : up, DType.F32));
-            tensors.add(Tensor.of(name + ".alpha", Nd4j.scalar(DataType.FLOAT, (float) r), DType.F32));
-            report.add(new Layer(e.getKey(), name, r, error));
+            long[] shape = e.getValue().shape();
+            LowRank lr = LowRank.of(e.getValue(), rank);
+            String name = NameMapping.toKohya(component, e.getKey(), names, layout);
+            tensors.add(Tensor.of(name + ".lora_down.weight", lr.downShaped(shape), DType.F32));
+            tensors.add(Tensor.of(name + ".lora_up.weight", lr.upShaped(shape), DType.F32));
+            tensors.add(Tensor.of(name + ".alpha", Nd4j.scalar(DataType.FLOAT, (float) lr.rank()), DType.F32));
+            report.add(new Layer(e.getKey(), name, lr.rank(), lr.relativeError()));
         }
     }
 
@@ -95,7 +82,10 @@ public final class KohyaLora {
         Map<String, String> byName = new LinkedHashMap<>();
         for (var e : shapes.entrySet()) {
             if (e.getKey().endsWith(".weight") && (e.getValue().length == 2 || e.getValue().length == 4)) {
-                byName.put(NameMapping.toKohya(component, e.getKey(), layout), e.getKey());
+                for (NameMapping.KohyaNames names : NameMapping.KohyaNames.values()) {
+                    if (names == NameMapping.KohyaNames.LDM && (layout == null || component != Component.UNET)) continue;
+                    byName.put(NameMapping.toKohya(component, e.getKey(), names, layout), e.getKey());
+                }
             }
         }
         Map<String, INDArray> deltas = new LinkedHashMap<>();
