@@ -1,5 +1,5 @@
 /*
- * SodaQr: SODA's QR/LQ variant (the authors' KronQRInjectedLinear_QR3):
+ * SodaQr: SODA's QR/LQ variant (Zhang et al. 2024, arXiv 2405.21050; the authors' KronQRInjectedLinear_QR3):
  *
  *   W0ᵀ = Q·T (thin QR; i.e. W0 = Tᵀ·Qᵀ, an LQ of W0; out ≤ in, the authors' case)
  *   W   = (T + diag(δ))ᵀ·Qᵀ·Rᵀ,  δ0 = 0 (exact identity at init), R as in SodaSvd (input side)

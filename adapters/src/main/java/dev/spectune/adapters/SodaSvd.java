@@ -1,6 +1,7 @@
 /*
- * SodaSvd: SODA's spectral adapter on the SVD (SODA, "Spectral Orthogonal Decomposition
- * Adaptation"; the authors' InjectedSODA_SVD):
+ * SodaSvd: SODA's spectral adapter on the SVD (Zhang et al. 2024, "Spectrum-Aware Parameter-Efficient
+ * Fine-Tuning for Diffusion Models", arXiv 2405.21050: spectral orthogonal decomposition adaptation;
+ * the authors' InjectedSODA_SVD in phymhan/SODA-Diffusion utils/pefts.py):
  *
  *   W0 = U·diag(σ)·Vᵀ (thin SVD, k = min(out, in))
  *   W  = U·diag(ReLU(σ + δ))·Vᵀ·Rᵀ,   R = Q1 ⊗ Q2 ⊗ … ⊗ Qm ∈ O(in)   (input side; output side: R·W)
@@ -26,11 +27,6 @@ public final class SodaSvd {
         public Options {
             if (side != RotationSide.OUTPUT && inputFactors == null) throw new IllegalArgumentException("SODA input-side rotation needs input factors");
             if (side != RotationSide.INPUT && outputFactors == null) throw new IllegalArgumentException("SODA output-side rotation needs output factors");
-        }
-
-        /** δ0 = 0, ReLU on, input side, planner factors (balanced, m = 3). */
-        public static Options defaults(int in) {
-            return new Options(0.0, true, RotationSide.INPUT, KroneckerFactorPlanner.plan(in, 3, KroneckerFactorPlanner.Mode.AUTHORS), null);
         }
     }
 

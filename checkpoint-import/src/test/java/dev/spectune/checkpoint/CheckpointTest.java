@@ -46,7 +46,6 @@ class CheckpointTest {
                         assertThat(mine.shape(k)).as(k).isEqualTo(twin.shape(k));
                         assertThat(mine.read(k, DataType.FLOAT)).as(k).isEqualTo(twin.read(k, DataType.FLOAT));
                     }
-                    StrictLoad.require(twin.shapes().shapes(), mine);
                 }
             }
         }
@@ -63,21 +62,5 @@ class CheckpointTest {
         Path unet = Files.createDirectories(pipe.resolve("unet"));
         Files.writeString(unet.resolve("diffusion_pytorch_model.bin"), "pickle");
         assertThatThrownBy(() -> Checkpoint.open(pipe)).hasMessageContaining("pickle").hasMessageContaining("safetensors");
-    }
-
-    @Test
-    void strictLoadReportsEveryMissingUnexpectedAndMisshapedKey() {
-        try (WeightSource w = Checkpoint.openComponentFolder(TestFixtures.path("golden/text_encoder_tiny"))) {
-            Map<String, long[]> expected = new LinkedHashMap<>(w.shapes().shapes());
-            expected.remove("text_model.final_layer_norm.bias");                          // → unexpected
-            expected.put("text_model.extra.weight", new long[] {3});                     // → missing
-            expected.put("text_model.final_layer_norm.weight", new long[] {31});         // → mis-shaped
-            StrictLoad.Report r = StrictLoad.compare(expected, w);
-            assertThat(r.missing()).singleElement().asString().contains("text_model.extra.weight");
-            assertThat(r.unexpected()).singleElement().asString().contains("final_layer_norm.bias");
-            assertThat(r.misshaped()).singleElement().asString().contains("expected [31], found [32]");
-            assertThatThrownBy(() -> StrictLoad.require(expected, w))
-                    .hasMessageContaining("1 missing key").hasMessageContaining("1 unexpected key").hasMessageContaining("1 mis-shaped key");
-        }
     }
 }

@@ -36,11 +36,6 @@ public record StiefelOptions(ExpMethod expMethod, InnerProduct innerProduct, Roo
         return new StiefelOptions(ExpMethod.FORWARD_EULER, InnerProduct.CANONICAL, RootInverse.UNTIL_STALL, 100);
     }
 
-    /** The 2024 reference code's defaults: 10 fixed iterations. */
-    public static StiefelOptions kong2024(ExpMethod method) {
-        return new StiefelOptions(method, InnerProduct.CANONICAL, RootInverse.FIXED, 10);
-    }
-
     public StiefelOptions withExpMethod(ExpMethod method) {
         return new StiefelOptions(method, innerProduct, rootInverse, maxIterations);
     }

@@ -40,8 +40,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.regex.Pattern;
-import org.nd4j.autodiff.samediff.SDVariable;
-import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -387,13 +385,6 @@ public final class DreamBoothTrainer implements AutoCloseable {
     /** b copies of a [1, …] tensor along the batch axis (the graph's batch size is fixed). */
     private static INDArray tile(INDArray one, int b) {
         return b == 1 ? one : Nd4j.concat(0, java.util.Collections.nCopies(b, one).toArray(INDArray[]::new));
-    }
-
-    /** The adapted UNet weights as merged deltas, key → W(θ). */
-    public Map<String, INDArray> mergedWeights() {
-        Map<String, INDArray> out = new LinkedHashMap<>();
-        for (AdaptedWeight a : adapted) out.put(a.key(), a.merged());
-        return out;
     }
 
     @Override
