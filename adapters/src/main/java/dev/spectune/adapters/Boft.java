@@ -115,4 +115,51 @@ public final class Boft {
         for (int i = 0; i < perm.length; i++) p.putScalar(i, perm[i], 1.0);
         return p;
     }
+
+    public static final AdapterMethod<Options> METHOD = new AdapterMethod<>() {
+        public String name() { return "boft"; }
+        public String peftType() { return "BOFT"; }
+        public Class<Options> configType() { return Options.class; }
+
+        /** --oft-block-size as peft's boft_block_size, else --rank blocks; --boft-butterfly-factors. */
+        public Options configure(AdapterFlags f) {
+            return new Options(f.oftBlockSize(), f.oftBlockSize() == 0 ? f.rankOr(4) : 0, f.boftButterflyFactors());
+        }
+
+        public AdapterInjector.Method builder(Options o, AdapterMethod.Context x) {
+            return (sd, key, w0) -> {
+                INDArray stored = x.stored().get(Names.param(key, "boft_R"));                 // a saved adapter: its own block shape
+                return build(sd, key, w0, stored != null ? Options.ofStored(stored.shape()) : o);
+            };
+        }
+
+        public long parameters(Options o, String key, long out, long in) {
+            int[] dh = o.blocks(key, in);
+            return (long) o.butterflyFactors() * dh[0] * dh[1] * dh[1] + out;
+        }
+
+        public int peftRank(Options o) { return 0; }
+
+        public void writePeft(Options o, List<AdaptedWeight> layers, com.fasterxml.jackson.databind.node.ObjectNode json) {
+            json.put("boft_block_size", o.blockSize());
+            json.put("boft_block_num", o.blockNum());
+            json.put("boft_n_butterfly_factor", o.butterflyFactors());
+            json.put("boft_dropout", 0.0);
+            json.put("init_weights", true);
+        }
+
+        /** The factors that trained are boft_R's first dimension: peft falls back to one without its CUDA kernel, whatever its config says. */
+        public java.util.Optional<Options> readPeft(String source, com.fasterxml.jackson.databind.JsonNode c, java.util.Map<String, INDArray> tensors) {
+            INDArray stored = tensors.entrySet().stream().filter(e -> e.getKey().endsWith(".boft_R")).map(java.util.Map.Entry::getValue).findFirst().orElse(null);
+            return java.util.Optional.of(new Options(c.path("boft_block_size").asInt(0), c.path("boft_block_num").asInt(0),
+                    stored != null ? (int) stored.size(0) : c.path("boft_n_butterfly_factor").asInt(1)));
+        }
+
+        public java.util.Map<String, Options> contractVariants() {
+            java.util.Map<String, Options> v = new java.util.LinkedHashMap<>();
+            v.put("boft", new Options(4, 0, 1));
+            v.put("boft-butterfly", new Options(0, 6, 2));
+            return v;
+        }
+    };
 }

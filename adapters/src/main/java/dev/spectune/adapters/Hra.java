@@ -42,4 +42,35 @@ public final class Hra {
         }
         return new AdaptedWeight(key, "hra", w, List.of(new AdapterParameter(us.name(), us, ParamKind.EUCLIDEAN)), w0);
     }
+
+    /** HRA's settings: the number of reflections r (even: they start in cancelling pairs). */
+    public record Config(int reflections) {
+        public Config {
+            if (reflections < 1) throw new IllegalArgumentException("HRA needs at least one reflection, got " + reflections);
+        }
+    }
+
+    public static final AdapterMethod<Config> METHOD = new AdapterMethod<>() {
+        public String name() { return "hra"; }
+        public String peftType() { return "HRA"; }
+        public Class<Config> configType() { return Config.class; }
+        public Config configure(AdapterFlags f) { return new Config(f.rankOr(4)); }
+
+        public AdapterInjector.Method builder(Config c, AdapterMethod.Context x) {
+            return (sd, key, w0) -> build(sd, key, w0, c.reflections(), x.seed());
+        }
+
+        public long parameters(Config c, String key, long out, long in) { return in * c.reflections(); }
+
+        public int peftRank(Config c) { return c.reflections(); }
+
+        public void writePeft(Config c, List<AdaptedWeight> layers, com.fasterxml.jackson.databind.node.ObjectNode json) { json.put("apply_GS", false); }
+
+        public java.util.Optional<Config> readPeft(String source, com.fasterxml.jackson.databind.JsonNode c, java.util.Map<String, INDArray> tensors) {
+            if (c.path("apply_GS").asBoolean(false)) throw new IllegalArgumentException(source + ": HRA with Gram–Schmidt (apply_GS) is not implemented");
+            return java.util.Optional.of(new Config(c.path("r").asInt()));
+        }
+
+        public java.util.Map<String, Config> contractVariants() { return java.util.Map.of("hra", new Config(4)); }
+    };
 }

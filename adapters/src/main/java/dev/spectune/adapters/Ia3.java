@@ -36,4 +36,46 @@ public final class Ia3 {
         AdapterInjector.rewire(sd, biasKey, b);
         return new AdaptedWeight(key, "ia3", w, params, w0, Map.of(), null, null, new AdaptedWeight.BiasUpdate(biasKey, b, biasBase));
     }
+
+    /** IA3's settings: a regex of the weight keys that are feed-forward layers (their input is scaled), or null for none. */
+    public record Config(String feedforward) {
+        public Config {
+            if (feedforward != null && feedforward.isBlank()) feedforward = null;
+        }
+
+        boolean isFeedforward(String key) {
+            return feedforward != null && key.matches(feedforward);
+        }
+    }
+
+    public static final AdapterMethod<Config> METHOD = new AdapterMethod<>() {
+        public String name() { return "ia3"; }
+        public String peftType() { return "IA3"; }
+        public Class<Config> configType() { return Config.class; }
+        public Config configure(AdapterFlags f) { return new Config(f.ia3Feedforward()); }
+
+        public AdapterInjector.Method builder(Config c, AdapterMethod.Context x) {
+            return (sd, key, w0) -> build(sd, key, w0, c.isFeedforward(key));
+        }
+
+        public long parameters(Config c, String key, long out, long in) { return c.isFeedforward(key) ? in : out; }
+
+        public void writePeft(Config c, List<AdaptedWeight> layers, com.fasterxml.jackson.databind.node.ObjectNode json) {
+            json.set("feedforward_modules", Names.moduleList(layers, a -> c.isFeedforward(a.key())));
+            json.put("init_ia3_weights", true);
+        }
+
+        public java.util.Optional<Config> readPeft(String source, com.fasterxml.jackson.databind.JsonNode c, java.util.Map<String, INDArray> tensors) {
+            com.fasterxml.jackson.databind.JsonNode ff = c.path("feedforward_modules");
+            boolean none = ff.isMissingNode() || ff.isNull() || (ff.isArray() && ff.isEmpty());
+            return java.util.Optional.of(new Config(none ? null : Names.peftModules(source, ff)));
+        }
+
+        public java.util.Map<String, Config> contractVariants() {
+            java.util.Map<String, Config> v = new java.util.LinkedHashMap<>();
+            v.put("ia3", new Config(null));
+            v.put("ia3-ff", new Config("layer\\.weight"));
+            return v;
+        }
+    };
 }

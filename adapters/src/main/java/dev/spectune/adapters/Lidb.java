@@ -59,4 +59,29 @@ public final class Lidb {
     private static INDArray orthonormalColumns(long n, int k, DataType type) {
         return Qr.qr(Nd4j.randn(DataType.DOUBLE, n, k)).q().castTo(type).dup('c');
     }
+
+    /** LiDB's settings: the inner rank r and the auxiliary widths a (A_aux columns) and b (B_aux rows). */
+    public record Config(int rank, int auxA, int auxB) {
+        public Config {
+            if (auxA < 1 || auxB < 1 || rank < 1) throw new IllegalArgumentException("LiDB sizes must be >= 1, got a=" + auxA + " b=" + auxB + " r=" + rank);
+        }
+    }
+
+    public static final AdapterMethod<Config> METHOD = new AdapterMethod<>() {
+        public String name() { return "lidb"; }
+        public String peftType() { return "SPECTUNE_LIDB"; }
+        public Class<Config> configType() { return Config.class; }
+        public Config configure(AdapterFlags f) { return new Config(f.rankOr(1), f.lidbA(), f.lidbB()); }      // the paper's r = 1
+
+        public AdapterInjector.Method builder(Config c, AdapterMethod.Context x) {
+            return (sd, key, w0) -> build(sd, key, w0, new Options(c.auxA(), c.auxB(), c.rank(), x.seed()),
+                    x.stored().get(Names.param(key, "lidb_A_aux")), x.stored().get(Names.param(key, "lidb_B_aux")));
+        }
+
+        public long parameters(Config c, String key, long out, long in) {
+            return (long) c.rank() * (Math.min(c.auxA(), out) + Math.min(c.auxB(), in));
+        }
+
+        public java.util.Map<String, Config> contractVariants() { return java.util.Map.of("lidb", new Config(2, 8, 12)); }
+    };
 }

@@ -39,4 +39,39 @@ public final class Loha {
         params.add(new AdapterParameter(v.name(), v, ParamKind.EUCLIDEAN));
         return v;
     }
+
+    /** LoHa's settings: rank r and α (scale α/r). */
+    public record Config(int rank, double alpha) {
+        public Config {
+            if (rank < 1) throw new IllegalArgumentException("LoHa rank must be >= 1, got " + rank);
+        }
+    }
+
+    public static final AdapterMethod<Config> METHOD = new AdapterMethod<>() {
+        public String name() { return "loha"; }
+        public String peftType() { return "LOHA"; }
+        public Class<Config> configType() { return Config.class; }
+
+        public Config configure(AdapterFlags f) {
+            int r = f.rankOr(4);
+            return new Config(r, f.alphaOr(r));
+        }
+
+        public AdapterInjector.Method builder(Config c, AdapterMethod.Context x) {
+            return (sd, key, w0) -> build(sd, key, w0, c.rank(), c.alpha(), x.seed());
+        }
+
+        public long parameters(Config c, String key, long out, long in) { return 2L * c.rank() * (out + in); }
+
+        public int peftRank(Config c) { return c.rank(); }
+
+        public void writePeft(Config c, List<AdaptedWeight> layers, com.fasterxml.jackson.databind.node.ObjectNode json) { Lokr.writeLycorisPeft(c.alpha(), json); }
+
+        public java.util.Optional<Config> readPeft(String source, com.fasterxml.jackson.databind.JsonNode c, java.util.Map<String, INDArray> tensors) {
+            int r = c.path("r").asInt();
+            return java.util.Optional.of(new Config(r, c.path("alpha").asDouble(r)));
+        }
+
+        public java.util.Map<String, Config> contractVariants() { return java.util.Map.of("loha", new Config(4, 8)); }
+    };
 }

@@ -36,4 +36,53 @@ public final class Lokr {
         return new AdaptedWeight(key, "lokr", w, List.of(new AdapterParameter(w1.name(), w1, ParamKind.EUCLIDEAN),
                 new AdapterParameter(w2.name(), w2, ParamKind.EUCLIDEAN)), w0);
     }
+
+    /** LoKr's settings: rank r and α (full factors scaled by α/r, as peft ≥ 0.14). */
+    public record Config(int rank, double alpha) {
+        public Config {
+            if (rank < 1) throw new IllegalArgumentException("LoKr rank must be >= 1, got " + rank);
+        }
+    }
+
+    static void writeLycorisPeft(double alpha, com.fasterxml.jackson.databind.node.ObjectNode json) {
+        json.put("alpha", alpha);
+        json.put("rank_dropout", 0.0);
+        json.put("module_dropout", 0.0);
+        json.put("rank_dropout_scale", false);
+        json.put("use_effective_conv2d", false);
+        json.put("decompose_both", false);
+        json.put("decompose_factor", -1);
+    }
+
+    public static final AdapterMethod<Config> METHOD = new AdapterMethod<>() {
+        public String name() { return "lokr"; }
+        public String peftType() { return "LOKR"; }
+        public Class<Config> configType() { return Config.class; }
+
+        public Config configure(AdapterFlags f) {
+            int r = f.rankOr(4);
+            return new Config(r, f.alphaOr(r));
+        }
+
+        public AdapterInjector.Method builder(Config c, AdapterMethod.Context x) {
+            return (sd, key, w0) -> build(sd, key, w0, c.alpha() / c.rank(), x.seed());
+        }
+
+        public long parameters(Config c, String key, long out, long in) {
+            int[] o = factorization(out), i = factorization(in);
+            return (long) o[0] * i[0] + (long) o[1] * i[1];
+        }
+
+        public int peftRank(Config c) { return c.rank(); }
+
+        public void writePeft(Config c, List<AdaptedWeight> layers, com.fasterxml.jackson.databind.node.ObjectNode json) { writeLycorisPeft(c.alpha(), json); }
+
+        /** peft 0.13 (no rank_dropout_scale option) applied no α/r to full factors: α = r there. */
+        public java.util.Optional<Config> readPeft(String source, com.fasterxml.jackson.databind.JsonNode c, java.util.Map<String, INDArray> tensors) {
+            int r = c.path("r").asInt();
+            return java.util.Optional.of(new Config(r, c.has("rank_dropout_scale") ? c.path("alpha").asDouble(r) : r));
+        }
+
+        public java.util.Map<String, Config> contractVariants() { return java.util.Map.of("lokr", new Config(4, 8)); }
+    };
 }

@@ -5,7 +5,12 @@
  */
 package dev.spectune.adapters;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spectune.adapters.AdapterMethod.Context;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -27,5 +32,53 @@ public final class Lora {
         LoraFactors f = LoraFactors.create(sd, key, w0, o);
         SDVariable w = sd.constant(Names.param(key, "lora_base"), w0).add(f.product());          // [out, in]
         return new AdaptedWeight(key, "lora", w, List.of(f.a(), f.b()), w0);
+    }
+
+    /** LoRA's settings: rank r, α (peft's lora_alpha; default r), rsLoRA's α/√r scaling. */
+    public record Config(int rank, double alpha, boolean rsLora) {
+        public Config {
+            if (rank < 1) throw new IllegalArgumentException("LoRA rank must be >= 1, got " + rank);
+        }
+    }
+
+    public static final AdapterMethod<Config> METHOD = new AdapterMethod<>() {
+        public String name() { return "lora"; }
+        public String peftType() { return "LORA"; }
+        public Class<Config> configType() { return Config.class; }
+
+        public Config configure(AdapterFlags f) {
+            int r = f.rankOr(4);
+            return new Config(r, f.alphaOr(r), f.rsLora());
+        }
+
+        public AdapterInjector.Method builder(Config c, Context x) {
+            return (sd, key, w0) -> build(sd, key, w0, new Options(c.rank(), c.alpha(), c.rsLora(), x.seed()));
+        }
+
+        public long parameters(Config c, String key, long out, long in) { return (long) c.rank() * (in + out); }
+
+        public int peftRank(Config c) { return c.rank(); }
+
+        public void writePeft(Config c, List<AdaptedWeight> layers, ObjectNode json) { writeLoraPeft(c, false, json); }
+
+        public Optional<Config> readPeft(String source, JsonNode json, Map<String, INDArray> tensors) {
+            return json.path("use_dora").asBoolean(false) ? Optional.empty() : Optional.of(readLoraPeft(json));
+        }
+
+        public Map<String, Config> contractVariants() {
+            return Map.of("lora", new Config(4, 8, false), "rslora", new Config(4, 8, true));
+        }
+    };
+
+    static void writeLoraPeft(Config c, boolean dora, ObjectNode json) {
+        json.put("lora_alpha", c.alpha());
+        json.put("use_rslora", c.rsLora());
+        json.put("use_dora", dora);
+        json.put("lora_dropout", 0.0);
+    }
+
+    static Config readLoraPeft(JsonNode json) {
+        int r = json.path("r").asInt();
+        return new Config(r, json.path("lora_alpha").asDouble(r), json.path("use_rslora").asBoolean(false));
     }
 }

@@ -171,4 +171,79 @@ public final class Oft {
             if (norm > radius) block.muli(radius / norm);
         }
     }
+
+    /**
+     * OFT's settings: the block count r, or (block size > 0, peft's oft_block_size) blocks of that size,
+     * the layout, Cayley–Neumann terms (0.17; 0 = exact), the COFT radius (0 = plain OFT) and block sharing.
+     */
+    public record Config(int blocks, int blockSize, Layout layout, int neumannTerms, double coftEps, boolean blockShare) {
+        public Config {
+            if (blockSize < 0) throw new IllegalArgumentException("OFT block size must be >= 0, got " + blockSize);
+            if (blockSize > 0) blocks = 0;                                                   // the size decides
+            else if (blocks < 1) throw new IllegalArgumentException("OFT needs at least one block, got " + blocks);
+            if (layout == null) layout = Layout.PEFT_0_17;
+        }
+
+        /** The block count on a weight [out, in]: r, or the rotated dimension / the block size. */
+        int blocksFor(String key, long out, long in) {
+            if (blockSize == 0) return blocks;
+            long dim = layout == Layout.PEFT_0_17 ? in : out;
+            if (dim % blockSize != 0) throw new IllegalArgumentException(key + ": OFT block size " + blockSize + " does not divide " + dim);
+            return (int) (dim / blockSize);
+        }
+    }
+
+    public static final AdapterMethod<Config> METHOD = new AdapterMethod<>() {
+        public String name() { return "oft"; }
+        public String peftType() { return "OFT"; }
+        public Class<Config> configType() { return Config.class; }
+
+        public Config configure(AdapterFlags f) {
+            return new Config(f.rankOr(4), f.oftBlockSize(), f.oftLayout(), f.oftNeumannTerms(), f.coftEps(), f.oftBlockShare());
+        }
+
+        public AdapterInjector.Method builder(Config c, AdapterMethod.Context x) {
+            return (sd, key, w0) -> build(sd, key, w0, new Options(c.blocksFor(key, w0.rows(), w0.columns()), c.layout(),
+                    c.layout() == Layout.PEFT_0_17 ? c.neumannTerms() : 0, c.coftEps(), c.blockShare()));
+        }
+
+        public long parameters(Config c, String key, long out, long in) {
+            boolean v017 = c.layout() == Layout.PEFT_0_17;
+            long dim = v017 ? in : out, blocks = c.blocksFor(key, out, in), b = dim / blocks;
+            return (c.blockShare() ? 1 : blocks) * (v017 ? b * (b - 1) / 2 : b * b);
+        }
+
+        public int peftRank(Config c) { return c.blocks(); }
+
+        public void writePeft(Config c, java.util.List<AdaptedWeight> layers, com.fasterxml.jackson.databind.node.ObjectNode json) {
+            json.put("oft_block_size", c.blockSize());
+            if (c.layout() == Layout.PEFT_0_17) {                                            // peft 0.13 has no Cayley–Neumann options
+                json.put("use_cayley_neumann", c.neumannTerms() > 0);
+                json.put("num_cayley_neumann_terms", c.neumannTerms());
+            }
+            json.put("coft", c.coftEps() > 0);
+            json.put("eps", c.coftEps());
+            json.put("block_share", c.blockShare());
+            json.put("module_dropout", 0.0);
+        }
+
+        public java.util.Optional<Config> readPeft(String source, com.fasterxml.jackson.databind.JsonNode c, java.util.Map<String, INDArray> tensors) {
+            boolean v013 = !c.has("use_cayley_neumann");                                     // peft 0.13's config, output-side full blocks
+            int r = c.path("r").asInt(0);
+            return java.util.Optional.of(new Config(Math.max(r, 1), r == 0 ? c.path("oft_block_size").asInt(0) : 0, v013 ? Layout.PEFT_0_13 : Layout.PEFT_0_17,
+                    v013 || !c.path("use_cayley_neumann").asBoolean() ? 0 : c.path("num_cayley_neumann_terms").asInt(5),
+                    c.path("coft").asBoolean(false) ? c.path("eps").asDouble(6e-5) : 0, c.path("block_share").asBoolean(false)));
+        }
+
+        public java.util.Map<String, Config> contractVariants() {
+            java.util.Map<String, Config> v = new java.util.LinkedHashMap<>();
+            v.put("oft", new Config(4, 0, Layout.PEFT_0_17, 5, 0, false));
+            v.put("oft-shared", new Config(4, 0, Layout.PEFT_0_17, 5, 0, true));
+            v.put("oft-exact", new Config(4, 0, Layout.PEFT_0_17, 0, 0, false));
+            v.put("oft-0.13", new Config(4, 0, Layout.PEFT_0_13, 0, 0, false));
+            v.put("oft-0.13-shared", new Config(4, 0, Layout.PEFT_0_13, 0, 0, true));
+            v.put("coft", new Config(4, 0, Layout.PEFT_0_17, 5, 0.5, false));
+            return v;
+        }
+    };
 }

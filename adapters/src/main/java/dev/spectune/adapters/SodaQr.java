@@ -57,4 +57,38 @@ public final class SodaQr {
         w = GraphMath.timesKroneckerTranspose(sd, w, out, SodaSvd.factors(sd, key, "soda_Q", inputFactors, w0, params), inputFactors);
         return new AdaptedWeight(key, "soda-qr", w, List.copyOf(params), w0);
     }
+
+    /** SODA-QR's settings: how the Kronecker factor table of the input side is planned. */
+    public record Config(KroneckerFactorPlanner.Mode factorMode, int factorCount) {
+        public Config {
+            if (factorMode == null) factorMode = KroneckerFactorPlanner.Mode.AUTHORS;
+            if (factorCount < 1) throw new IllegalArgumentException("factor count must be >= 1, got " + factorCount);
+        }
+
+        int[] factors(long in) {
+            return KroneckerFactorPlanner.plan((int) in, factorCount, factorMode);
+        }
+    }
+
+    public static final AdapterMethod<Config> METHOD = new AdapterMethod<>() {
+        public String name() { return "soda-qr"; }
+        public String peftType() { return "SPECTUNE_SODA_QR"; }
+        public Class<Config> configType() { return Config.class; }
+
+        public Config configure(AdapterFlags f) {
+            return new Config(KroneckerFactorPlanner.Mode.AUTHORS, f.sodaFactors());
+        }
+
+        public AdapterInjector.Method builder(Config c, AdapterMethod.Context x) {
+            return (sd, key, w0) -> build(sd, key, w0, c.factors(w0.columns()));
+        }
+
+        public long parameters(Config c, String key, long out, long in) {
+            return Math.min(out, in) + SodaSvd.squares(c.factors(in));
+        }
+
+        public java.util.Map<String, Config> contractVariants() {
+            return java.util.Map.of("soda-qr", new Config(KroneckerFactorPlanner.Mode.AUTHORS, 3));
+        }
+    };
 }

@@ -70,4 +70,56 @@ public final class SodaSvd {
         }
         return q;
     }
+
+    /**
+     * SODA-SVD's settings: δ0 (0: the identity; the authors' code 1e-3), ReLU on σ + δ, the rotated side,
+     * and how the Kronecker factor table is planned (the authors' table or balanced; m factors).
+     */
+    public record Config(double initialDelta, boolean relu, RotationSide side, KroneckerFactorPlanner.Mode factorMode, int factorCount) {
+        public Config {
+            if (side == null) side = RotationSide.INPUT;
+            if (factorMode == null) factorMode = KroneckerFactorPlanner.Mode.AUTHORS;
+            if (factorCount < 1) throw new IllegalArgumentException("factor count must be >= 1, got " + factorCount);
+        }
+
+        int[] inputFactors(long in) {
+            return side == RotationSide.OUTPUT ? null : KroneckerFactorPlanner.plan((int) in, factorCount, factorMode);
+        }
+
+        int[] outputFactors(long out) {
+            return side == RotationSide.INPUT ? null : KroneckerFactorPlanner.plan((int) out, factorCount, factorMode);
+        }
+    }
+
+    static long squares(int[] factors) {
+        long s = 0;
+        if (factors != null) for (int f : factors) s += (long) f * f;
+        return s;
+    }
+
+    public static final AdapterMethod<Config> METHOD = new AdapterMethod<>() {
+        public String name() { return "soda-svd"; }
+        public String peftType() { return "SPECTUNE_SODA_SVD"; }
+        public Class<Config> configType() { return Config.class; }
+
+        public Config configure(AdapterFlags f) {
+            return new Config(f.sodaInitialDelta(), f.sodaRelu(), f.sodaSide(), KroneckerFactorPlanner.Mode.AUTHORS, f.sodaFactors());
+        }
+
+        public AdapterInjector.Method builder(Config c, AdapterMethod.Context x) {
+            return (sd, key, w0) -> build(sd, key, w0, x.svds().svd(key, w0),
+                    new Options(c.initialDelta(), c.relu(), c.side(), c.inputFactors(w0.columns()), c.outputFactors(w0.rows())));
+        }
+
+        public long parameters(Config c, String key, long out, long in) {
+            return Math.min(out, in) + squares(c.inputFactors(in)) + squares(c.outputFactors(out));
+        }
+
+        public java.util.Map<String, Config> contractVariants() {
+            java.util.Map<String, Config> v = new java.util.LinkedHashMap<>();
+            v.put("soda-svd", new Config(0, true, RotationSide.INPUT, KroneckerFactorPlanner.Mode.AUTHORS, 3));
+            v.put("soda-svd-both", new Config(0, false, RotationSide.BOTH, KroneckerFactorPlanner.Mode.BALANCED, 2));
+            return v;
+        }
+    };
 }

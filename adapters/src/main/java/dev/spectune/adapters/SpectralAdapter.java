@@ -118,4 +118,64 @@ public final class SpectralAdapter {
     private static long[] toLong(int[] a) {
         return java.util.Arrays.stream(a).asLongStream().toArray();
     }
+
+    /** The Spectral Adapter's settings: rank r and the column set J ("top", "bottom", "block:i" or a list "0,5,9,12"); for R, Stiefel rotations instead of Cayley. */
+    public record Config(int rank, String columns, boolean stiefel) {
+        public Config {
+            if (columns == null || columns.isBlank()) columns = "top";
+            Columns.parse(columns, rank);                                                     // fail early on a malformed set
+        }
+
+        public Columns columnSet() {
+            return Columns.parse(columns, rank);
+        }
+    }
+
+    /** --spectral-columns, else --column-block i as block:i. */
+    static Config configure(AdapterFlags f, boolean rotational) {
+        String columns = f.spectralColumns() != null ? f.spectralColumns() : f.columnBlock() == 0 ? "top" : "block:" + f.columnBlock();
+        return new Config(f.rankOr(4), columns, rotational && f.spectralStiefel());
+    }
+
+    public static final AdapterMethod<Config> ADDITIVE = new AdapterMethod<>() {
+        public String name() { return "spectral-a"; }
+        public String peftType() { return "SPECTUNE_SPECTRAL_ADDITIVE"; }
+        public Class<Config> configType() { return Config.class; }
+        public Config configure(AdapterFlags f) { return SpectralAdapter.configure(f, false); }
+
+        public AdapterInjector.Method builder(Config c, AdapterMethod.Context x) {
+            return (sd, key, w0) -> build(sd, key, w0, x.svds().svd(key, w0), Kind.ADDITIVE, c.columnSet());
+        }
+
+        public long parameters(Config c, String key, long out, long in) { return (long) c.rank() * (out + in + 1); }
+
+        public java.util.Map<String, Config> contractVariants() {
+            java.util.Map<String, Config> v = new java.util.LinkedHashMap<>();
+            v.put("spectral-a", new Config(4, "top", false));
+            v.put("spectral-a-block1", new Config(4, "block:1", false));
+            v.put("spectral-a-bottom", new Config(4, "bottom", false));
+            v.put("spectral-a-list", new Config(4, "0,3,7,12", false));
+            return v;
+        }
+    };
+
+    public static final AdapterMethod<Config> ROTATIONAL = new AdapterMethod<>() {
+        public String name() { return "spectral-r"; }
+        public String peftType() { return "SPECTUNE_SPECTRAL_ROTATIONAL"; }
+        public Class<Config> configType() { return Config.class; }
+        public Config configure(AdapterFlags f) { return SpectralAdapter.configure(f, true); }
+
+        public AdapterInjector.Method builder(Config c, AdapterMethod.Context x) {
+            return (sd, key, w0) -> build(sd, key, w0, x.svds().svd(key, w0), c.stiefel() ? Kind.ROTATIONAL_STIEFEL : Kind.ROTATIONAL, c.columnSet());
+        }
+
+        public long parameters(Config c, String key, long out, long in) { return 2L * c.rank() * c.rank() + c.rank(); }
+
+        public java.util.Map<String, Config> contractVariants() {
+            java.util.Map<String, Config> v = new java.util.LinkedHashMap<>();
+            v.put("spectral-r", new Config(4, "top", false));
+            v.put("spectral-r-stiefel", new Config(4, "top", true));
+            return v;
+        }
+    };
 }

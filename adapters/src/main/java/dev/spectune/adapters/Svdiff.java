@@ -28,4 +28,22 @@ public final class Svdiff {
                 .mmul(sd.constant(Names.param(key, "svdiff_Vh"), svd.vt()));
         return new AdaptedWeight(key, "svdiff", w, List.of(new AdapterParameter(delta.name(), delta, ParamKind.EUCLIDEAN)), w0);
     }
+
+    /** SVDiff has no settings: every singular value shifts. */
+    public record Config() {}
+
+    public static final AdapterMethod<Config> METHOD = new AdapterMethod<>() {
+        public String name() { return "svdiff"; }
+        public String peftType() { return "SPECTUNE_SVDIFF"; }
+        public Class<Config> configType() { return Config.class; }
+        public Config configure(AdapterFlags f) { return new Config(); }
+
+        public AdapterInjector.Method builder(Config c, AdapterMethod.Context x) {
+            return (sd, key, w0) -> build(sd, key, w0, x.svds().svd(key, w0));
+        }
+
+        public long parameters(Config c, String key, long out, long in) { return Math.min(out, in); }
+
+        public java.util.Map<String, Config> contractVariants() { return java.util.Map.of("svdiff", new Config()); }
+    };
 }

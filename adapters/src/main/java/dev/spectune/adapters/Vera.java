@@ -69,4 +69,57 @@ public final class Vera {
         return new AdaptedWeight(key, "vera", w, List.of(new AdapterParameter(lambdaB.name(), lambdaB, ParamKind.EUCLIDEAN),
                 new AdapterParameter(lambdaD.name(), lambdaD, ParamKind.EUCLIDEAN)), w0, Map.of("vera_A", shared.a(), "vera_B", shared.b()), null);
     }
+
+    /** VeRA's settings: the rank of the shared projections and the initial λ_d. */
+    public record Config(int rank, double dInitial) {
+        public Config {
+            if (rank < 1) throw new IllegalArgumentException("VeRA rank must be >= 1, got " + rank);
+        }
+    }
+
+    public static final AdapterMethod<Config> METHOD = new AdapterMethod<>() {
+        public String name() { return "vera"; }
+        public String peftType() { return "VERA"; }
+        public Class<Config> configType() { return Config.class; }
+        public Config configure(AdapterFlags f) { return new Config(f.rankOr(4), f.veraDInitial()); }
+
+        /** The projections of a saved adapter, or drawn once for all targets (sized to the widest) in prepare(). */
+        public AdapterInjector.Method builder(Config c, AdapterMethod.Context x) {
+            return new AdapterInjector.Method() {
+                Projections projections = x.stored().containsKey("vera_A") ? new Projections(x.stored().get("vera_A"), x.stored().get("vera_B")) : null;
+
+                @Override
+                public void prepare(List<INDArray> targets) {
+                    if (projections == null) projections = Projections.forTargets(c.rank(), targets, x.seed());
+                }
+
+                @Override
+                public AdaptedWeight build(SameDiff sd, String key, INDArray w0) {
+                    if (projections == null) throw new IllegalStateException("VeRA's projections are made in prepare(); inject through AdapterInjector");
+                    return Vera.build(sd, key, w0, projections, c.dInitial());
+                }
+            };
+        }
+
+        public long parameters(Config c, String key, long out, long in) { return out + c.rank(); }
+
+        public int peftRank(Config c) { return c.rank(); }
+
+        public void writePeft(Config c, List<AdaptedWeight> layers, com.fasterxml.jackson.databind.node.ObjectNode json) {
+            json.put("d_initial", c.dInitial());
+            json.put("save_projection", true);
+            json.put("projection_prng_key", 0);
+            json.put("vera_dropout", 0.0);
+        }
+
+        public java.util.Optional<Config> readPeft(String source, com.fasterxml.jackson.databind.JsonNode c, java.util.Map<String, INDArray> tensors) {
+            if (!tensors.containsKey("vera_A")) {
+                throw new IllegalArgumentException(source + ": a VeRA adapter saved without its projections (save_projection=False) cannot be"
+                        + " rebuilt outside torch's generator");
+            }
+            return java.util.Optional.of(new Config(c.path("r").asInt(), c.path("d_initial").asDouble(0.1)));
+        }
+
+        public java.util.Map<String, Config> contractVariants() { return java.util.Map.of("vera", new Config(4, 0.1)); }
+    };
 }

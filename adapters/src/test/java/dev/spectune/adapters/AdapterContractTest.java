@@ -3,7 +3,8 @@
  * identity at init (or the documented offset), merged weight = adapted output, unmerge restores
  * W0, a parameter round trip reproduces the output bit for bit, every parameter's gradient matches
  * central finite differences, the parameter count equals the method's formula, and Stiefel
- * factors stay orthogonal under their optimizer.
+ * factors stay orthogonal under their optimizer. The variants are the registry's: every method's
+ * contractVariants, so a newly registered method is held to the contract without touching this file.
  */
 package dev.spectune.adapters;
 
@@ -47,70 +48,34 @@ class AdapterContractTest {
         x = Nd4j.randn(DataType.DOUBLE, 5, IN);
     }
 
-    /** Builds the method on a fresh graph. */
-    static AdaptedWeight build(String method, SameDiff sd) {
-        if (!sd.hasVariable("layer.bias")) sd.constant("layer.bias", bias);                // the layer's bias, as a model graph holds it
-        return switch (method) {
-            case "soda-svd" -> SodaSvd.build(sd, "layer.weight", w0, new SodaSvd.Options(0, true, RotationSide.INPUT, FACTORS, null));
-            case "soda-svd-both" -> SodaSvd.build(sd, "layer.weight", w0, new SodaSvd.Options(0, false, RotationSide.BOTH, FACTORS, new int[] {4, 4}));
-            case "soda-qr" -> SodaQr.build(sd, "layer.weight", w0, FACTORS);
-            case "svdiff" -> Svdiff.build(sd, "layer.weight", w0);
-            case "lora" -> Lora.build(sd, "layer.weight", w0, new Lora.Options(R, 8, false, 1));
-            case "rslora" -> Lora.build(sd, "layer.weight", w0, new Lora.Options(R, 8, true, 1));
-            case "spectral-a" -> SpectralAdapter.build(sd, "layer.weight", w0, SpectralAdapter.Kind.ADDITIVE, SpectralAdapter.Columns.top(R));
-            case "spectral-a-block1" -> SpectralAdapter.build(sd, "layer.weight", w0, SpectralAdapter.Kind.ADDITIVE, new SpectralAdapter.Columns(R, 1, null));
-            case "spectral-r" -> SpectralAdapter.build(sd, "layer.weight", w0, SpectralAdapter.Kind.ROTATIONAL, SpectralAdapter.Columns.top(R));
-            case "spectral-r-stiefel" -> SpectralAdapter.build(sd, "layer.weight", w0, SpectralAdapter.Kind.ROTATIONAL_STIEFEL, SpectralAdapter.Columns.top(R));
-            case "spectral-a-bottom" -> SpectralAdapter.build(sd, "layer.weight", w0, SpectralAdapter.Kind.ADDITIVE, SpectralAdapter.Columns.bottom(R));
-            case "spectral-a-list" -> SpectralAdapter.build(sd, "layer.weight", w0, SpectralAdapter.Kind.ADDITIVE, SpectralAdapter.Columns.parse("0,3,7,12", R));
-            case "loha" -> Loha.build(sd, "layer.weight", w0, R, 8, 1);
-            case "lokr" -> Lokr.build(sd, "layer.weight", w0, 2, 1);
-            case "hra" -> Hra.build(sd, "layer.weight", w0, R, 1);
-            case "ia3" -> Ia3.build(sd, "layer.weight", w0, false);
-            case "ia3-ff" -> Ia3.build(sd, "layer.weight", w0, true);
-            case "dora" -> Dora.build(sd, "layer.weight", w0, new Lora.Options(R, 8, false, 1), false);
-            case "oft" -> Oft.build(sd, "layer.weight", w0, Oft.Options.peft(4));
-            case "oft-shared" -> Oft.build(sd, "layer.weight", w0, new Oft.Options(4, Oft.Layout.PEFT_0_17, 5, 0, true));
-            case "oft-exact" -> Oft.build(sd, "layer.weight", w0, new Oft.Options(4, Oft.Layout.PEFT_0_17, 0, 0, false));
-            case "oft-0.13" -> Oft.build(sd, "layer.weight", w0, new Oft.Options(4, Oft.Layout.PEFT_0_13, 0, 0, false));
-            case "oft-0.13-shared" -> Oft.build(sd, "layer.weight", w0, new Oft.Options(4, Oft.Layout.PEFT_0_13, 0, 0, true));
-            case "boft" -> Boft.build(sd, "layer.weight", w0, new Boft.Options(4, 0, 1));
-            case "boft-butterfly" -> Boft.build(sd, "layer.weight", w0, new Boft.Options(0, 6, 2));
-            case "coft" -> Oft.build(sd, "layer.weight", w0, new Oft.Options(4, Oft.Layout.PEFT_0_17, 5, 0.5, false));
-            case "vera" -> Vera.build(sd, "layer.weight", w0, Vera.Projections.random(R, 40, 30, 5, DataType.DOUBLE), 0.1);
-            case "lidb" -> Lidb.build(sd, "layer.weight", w0, new Lidb.Options(8, 12, 2, 3));
-            default -> throw new IllegalArgumentException(method);
-        };
+    /** Every contract variant of every registered method, by name. */
+    static java.util.stream.Stream<String> variants() {
+        return AdapterMethods.ALL.stream().flatMap(m -> m.contractVariants().keySet().stream());
     }
 
-    /** The parameter counts of the papers: SODA k + Σki², LoRA r(in + out), SVDiff k, Spectral A r(in + out + 1), R 2r² + r. */
-    static long formula(String method) {
-        int k = Math.min(OUT, IN);
-        return switch (method) {
-            case "soda-svd" -> k + 4 + 9 + 16;
-            case "soda-svd-both" -> k + 4 + 9 + 16 + 16 + 16;
-            case "soda-qr" -> OUT + 4 + 9 + 16;
-            case "svdiff" -> k;
-            case "lora", "rslora" -> (long) R * (IN + OUT);
-            case "spectral-a", "spectral-a-block1" -> (long) R * (IN + OUT + 1);
-            case "spectral-r", "spectral-r-stiefel" -> 2L * R * R + R;
-            case "spectral-a-bottom", "spectral-a-list" -> (long) R * (IN + OUT + 1);
-            case "dora" -> (long) R * (IN + OUT) + OUT;
-            case "loha" -> 2L * R * (IN + OUT);
-            case "lokr" -> 4 * 4 + 4 * 6;                                        // 16 = 4·4, 24 = 4·6
-            case "hra" -> (long) IN * R;
-            case "ia3" -> OUT;
-            case "ia3-ff" -> IN;
-            case "oft", "oft-exact", "coft" -> 4L * (6 * 5 / 2);                  // r·b(b−1)/2, b = in/r
-            case "oft-shared" -> 6 * 5 / 2;                                       // one block
-            case "oft-0.13" -> 4L * 4 * 4;                                        // r·b², b = out/r
-            case "oft-0.13-shared" -> 4 * 4;                                      // (n/r)²
-            case "boft" -> 6L * 4 * 4 + OUT;                                       // m·D·H² + out, D = in/H
-            case "boft-butterfly" -> 2L * 6 * 4 * 4 + OUT;
-            case "vera" -> OUT + R;
-            case "lidb" -> 2L * (8 + 12);
-            default -> -1;
-        };
+    /** Builds a registered method's named variant on a fresh graph. */
+    static AdaptedWeight build(String variant, SameDiff sd) {
+        if (!sd.hasVariable("layer.bias")) sd.constant("layer.bias", bias);                // the layer's bias, as a model graph holds it
+        for (AdapterMethod<?> m : AdapterMethods.ALL) {
+            if (m.contractVariants().containsKey(variant)) return build(m, variant, sd);
+        }
+        throw new IllegalArgumentException(variant);
+    }
+
+    private static <C extends Record> AdaptedWeight build(AdapterMethod<C> m, String variant, SameDiff sd) {
+        AdapterInjector.Method builder = m.builder(m.contractVariants().get(variant), new AdapterMethod.Context(1, Map.of(), Decompositions.FRESH));
+        builder.prepare(List.of(w0));
+        return builder.build(sd, "layer.weight", w0);
+    }
+
+    /** The count the variant's paper formula gives. */
+    static long formula(String variant) {
+        for (AdapterMethod<?> m : AdapterMethods.ALL) if (m.contractVariants().containsKey(variant)) return formula(m, variant);
+        throw new IllegalArgumentException(variant);
+    }
+
+    private static <C extends Record> long formula(AdapterMethod<C> m, String variant) {
+        return m.parameters(m.contractVariants().get(variant), "layer.weight", OUT, IN);
     }
 
     static SDVariable forward(SameDiff sd, AdaptedWeight a) {
@@ -132,8 +97,7 @@ class AdapterContractTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"soda-svd", "soda-svd-both", "soda-qr", "svdiff", "lora", "rslora", "spectral-a", "spectral-a-block1", "spectral-r",
-            "spectral-r-stiefel", "spectral-a-bottom", "spectral-a-list", "loha", "lokr", "hra", "ia3", "ia3-ff", "dora", "oft", "oft-shared", "oft-exact", "oft-0.13", "oft-0.13-shared", "coft", "boft", "boft-butterfly", "vera", "lidb"})
+    @org.junit.jupiter.params.provider.MethodSource("variants")
     void contract(String method) {
         SameDiff sd = SameDiff.create();
         AdaptedWeight a = build(method, sd);
@@ -177,7 +141,7 @@ class AdapterContractTest {
         AdaptedWeight a = build(method, sd);
         Map<String, INDArray> factors = new LinkedHashMap<>();
         a.parameters().stream().filter(p -> p.kind() == ParamKind.STIEFEL).forEach(p -> factors.put(p.name(), p.value()));
-        assertThat(factors).hasSize(method.startsWith("soda") ? 3 : 2);
+        assertThat(factors).hasSize(method.startsWith("soda") ? KroneckerFactorPlanner.plan(IN, 3, KroneckerFactorPlanner.Mode.AUTHORS).length : 2);
         StiefelAdam adam = new StiefelAdam(factors, 0.05, 0.9, 0.99, 1e-5, StiefelOptions.soda());
         Nd4j.getRandom().setSeed(3);
         for (int step = 0; step < 50; step++) {

@@ -1,14 +1,14 @@
 /*
  * ParamsCommand: `spectune params --model DIR [--targets REGEX] [--method a,b,…] [--rank R]` — the
  * trainable parameter count of each adapter method on a model's target layers, per layer shape and
- * in total, from the papers' formulas (ParameterFormula; the adapters' tests pin the built counts
+ * in total, from the papers' formulas (each method's registry entry; the adapters' tests pin the built counts
  * to them). Reads shapes only: instant even for SD-1.5.
  */
 package dev.spectune.cli;
 
 import dev.spectune.adapters.AdapterInjector;
+import dev.spectune.adapters.AdapterFlags;
 import dev.spectune.adapters.AdapterSpec;
-import dev.spectune.adapters.ParameterFormula;
 import dev.spectune.checkpoint.Checkpoint;
 import dev.spectune.checkpoint.WeightSource;
 import dev.spectune.checkpoint.config.UNetConfig;
@@ -62,10 +62,10 @@ public final class ParamsCommand implements Callable<Integer> {
         System.out.printf("%d target layers: %s%n", layers.size(), shapes);
         System.out.printf("%-11s %-12s %7s %12s %14s%n", "method", "shape", "layers", "per layer", "total");
         for (String m : methods != null ? methods : AdapterSpec.METHODS) {
-            AdapterSpec spec = rank == null ? AdapterSpec.defaults(m) : AdapterSpec.defaults(m).withRank(rank);
+            AdapterSpec spec = AdapterSpec.of(m, rank == null ? AdapterFlags.defaults() : AdapterFlags.defaults().withRank(rank), 0);
             Map<String, long[]> byShape = new LinkedHashMap<>();                              // shape → {layers, total, per-layer or −1 if mixed}
             layers.forEach((key, s) -> {
-                long each = ParameterFormula.count(spec, key, s[0], s[1]);
+                long each = spec.parameters(key, s[0], s[1]);
                 byShape.merge(s[0] + "x" + s[1], new long[] {1, each, each}, (a, b) -> new long[] {a[0] + 1, a[1] + b[1], a[2] == b[2] ? a[2] : -1});
             });
             long total = 0;

@@ -6,6 +6,7 @@ package dev.spectune.cli;
 
 import java.util.List;
 import dev.spectune.adapters.AdapterInjector;
+import dev.spectune.adapters.AdapterFlags;
 import dev.spectune.adapters.AdapterSpec;
 import dev.spectune.adapters.KroneckerFactorPlanner;
 import dev.spectune.adapters.Oft;
@@ -86,11 +87,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Nd4jRuntime.init();
-        int rank = rankOption != null ? rankOption : AdapterSpec.defaults(method).rank();
-        AdapterSpec spec = new AdapterSpec(method, rank, alpha != null ? alpha : rank, rsLora, columnBlock, initDelta, !noRelu, side,
-                KroneckerFactorPlanner.Mode.AUTHORS, factors, seed,
-                new AdapterSpec.More(oftLayout, oftBlockSize, neumannTerms, coftEps, blockShare, veraDInitial, lidbA, lidbB, spectralColumns, spectralStiefel,
-                        ia3Feedforward, boftFactors));
+        AdapterFlags flags = new AdapterFlags(rankOption, alpha, rsLora, columnBlock, spectralColumns, spectralStiefel, initDelta, !noRelu, side, factors,
+                oftBlockSize, oftLayout, neumannTerms, coftEps, blockShare, boftFactors, veraDInitial, ia3Feedforward, lidbA, lidbB);
+        AdapterSpec spec = AdapterSpec.of(method, flags, seed);
         TrainingConfig c = new TrainingConfig(model, images, prompt, spec, targets != null ? targets : AdapterInjector.UNET_ATTENTION.pattern(),
                 steps, lr, stiefelLr, batchSize, resolution, seed, lrScheduler, warmup, maxGradNorm, randomFlip, out, validationEvery,
                 validationPrompts != null && !validationPrompts.isEmpty() ? validationPrompts : List.of(prompt), checkpointEvery, keepCheckpoints, resume, snrGamma, offsetNoise, gradientAccumulation,

@@ -76,7 +76,7 @@ public final class PeftParity {
         report.check(tag + "layers adapted (" + layers.size() + " of " + modules + ")", modules.size() - layers.size(), 0, "");
         if (g.has(BOFT_FBD)) {                 // peft trains one butterfly factor, whatever its config says, when its CUDA kernel is missing
             boolean fbd = g.get(BOFT_FBD, DataType.INT64).getInt(0) != 0;
-            int effective = fbd ? config(g).path("boft_n_butterfly_factor").asInt(1) : 1, ours = saved.spec().more().boftButterflyFactors();
+            int effective = fbd ? config(g).path("boft_n_butterfly_factor").asInt(1) : 1, ours = ((dev.spectune.adapters.Boft.Options) saved.spec().config()).butterflyFactors();
             report.check(tag + "butterfly factors read: " + ours + " (peft's effective count " + effective + ", " + BOFT_FBD + " " + fbd + ")",
                     Math.abs(ours - effective), 0, "");
         }

@@ -48,7 +48,7 @@ class AdaptedLayersEjmlTest {
         Map<String, INDArray> weights = LayerSelection.read(TestFixtures.path("golden/unet_sd_topology"), "unet", AdapterInjector.UNET_ATTENTION, type);
         SameDiff sd = SameDiff.create();
         weights.forEach(sd::constant);
-        AdapterSpec spec = new AdapterSpec("soda-svd", 4, 4, false, 0, 0, true, RotationSide.BOTH, KroneckerFactorPlanner.Mode.BALANCED, 3, 0);
+        AdapterSpec spec = new AdapterSpec("soda-svd", new dev.spectune.adapters.SodaSvd.Config(0, true, RotationSide.BOTH, KroneckerFactorPlanner.Mode.BALANCED, 3), 0);
         List<AdaptedWeight> layers = AdapterInjector.inject(sd, AdapterInjector.UNET_ATTENTION, spec.builder());
         Map<String, INDArray> factors = new LinkedHashMap<>();
         layers.forEach(a -> a.parameters().stream().filter(p -> p.kind() == ParamKind.STIEFEL).forEach(p -> factors.put(p.name(), p.value())));

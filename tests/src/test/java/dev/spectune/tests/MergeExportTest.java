@@ -188,8 +188,8 @@ class MergeExportTest {
 
     @Test
     void exportAndSampleFuseSeveralAdapters() throws Exception {
-        AdapterSpec block0 = AdapterSpec.defaults("spectral-a").withRank(2);
-        AdapterSpec block1 = new AdapterSpec("spectral-a", 2, 2, false, 1, 0, true, null, null, 3, 0);
+        AdapterSpec block0 = new AdapterSpec("spectral-a", new dev.spectune.adapters.SpectralAdapter.Config(2, "top", false), 0);
+        AdapterSpec block1 = new AdapterSpec("spectral-a", new dev.spectune.adapters.SpectralAdapter.Config(2, "block:1", false), 0);
         Path a = randomAdapter("spectral-a", block0, "concept0", 7), b = randomAdapter("spectral-a", block1, "concept1", 8);
         Path sum = dir.resolve("sum.safetensors"), mean = dir.resolve("mean.safetensors");
         var r1 = CheckpointCliTest.run(new String[] {"export", "--model", MODEL.toString(), "--adapter", a.toString(), "--adapter", b.toString(),

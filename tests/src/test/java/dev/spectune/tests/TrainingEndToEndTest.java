@@ -33,8 +33,12 @@ class TrainingEndToEndTest {
     @TempDir
     Path dir;
 
+    static List<String> methods() {
+        return AdapterSpec.METHODS;                                                       // every registered method
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"soda-svd", "soda-qr", "spectral-a", "spectral-r", "svdiff", "lora", "dora", "oft", "vera", "lidb"})
+    @org.junit.jupiter.params.provider.MethodSource("methods")
     void thirtyStepsLowerTheLossAndTheAdapterLoadsBack(String method) throws IOException {
         Path model = TestFixtures.path("golden/pipeline_tiny");
         Path images = TestFixtures.path("artifacts/dreambooth/dataset/dog");

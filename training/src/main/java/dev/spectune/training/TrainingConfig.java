@@ -41,9 +41,9 @@ public record TrainingConfig(Path model, Path images, String prompt, AdapterSpec
         }
         validationPrompts = List.copyOf(validationPrompts);
         if (dcoBeta < 0) throw new IllegalArgumentException("DCO β must be >= 0 (0: plain MSE), got " + dcoBeta);
-        if (dcoBeta > 0 && adapter.method().equals("soda-svd") && adapter.initialDelta() != 0) {
+        if (dcoBeta > 0 && adapter.config() instanceof dev.spectune.adapters.SodaSvd.Config soda && soda.initialDelta() != 0) {
             throw new IllegalArgumentException("DCO compares with the adapter at its initialisation, which is the base model only when it starts"
-                    + " at the identity: use SODA's δ0 = 0 with DCO (got " + adapter.initialDelta() + ")");
+                    + " at the identity: use SODA's δ0 = 0 with DCO (got " + soda.initialDelta() + ")");
         }
     }
 

@@ -163,7 +163,8 @@ public final class TrainingRun {
                 .put("class_images", String.valueOf(c.classImages())).put("class_prompt", c.classPrompt()).put("num_class_images", c.numClassImages())
                 .put("prior_loss_weight", c.priorLossWeight()).put("dco_beta", c.dcoBeta()).put("sample_latents", c.sampleLatents()).put("text_targets", String.valueOf(c.textTargets()))
                 .put("checkpoint_every", c.checkpointEvery()).put("keep_checkpoints", c.keepCheckpoints()).put("trainable_parameters", params).put("eval_loss_before", before).put("eval_loss_after", after)
-                .put("adapter_rank", c.adapter().rank()).put("adapter_alpha", c.adapter().alpha()).put("soda_initial_delta", c.adapter().initialDelta());
+                .put("adapter_seed", c.adapter().seed());
+        n.set("adapter_config", json.valueToTree(c.adapter().config()));                       // the method's own settings record
         Path temp = Files.createTempFile(c.out(), ".run.json.", ".tmp");
         try {
             json.writerWithDefaultPrettyPrinter().writeValue(temp.toFile(), n);

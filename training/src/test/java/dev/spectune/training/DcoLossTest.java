@@ -46,7 +46,7 @@ class DcoLossTest {
 
     @Test
     void dcoRefusesANonIdentityInitialisation(@TempDir Path dir) {
-        AdapterSpec soda = new AdapterSpec("soda-svd", 4, 4, false, 0, 1e-3, true, null, null, 3, 0);
+        AdapterSpec soda = new AdapterSpec("soda-svd", new dev.spectune.adapters.SodaSvd.Config(1e-3, true, null, null, 3), 0);
         assertThatThrownBy(() -> config(dir, soda, 1000)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("δ0 = 0");
     }
 }

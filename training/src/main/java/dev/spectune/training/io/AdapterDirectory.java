@@ -2,14 +2,15 @@
  * AdapterDirectory: an adapter on disk, shaped like peft's: adapter_config.json and
  * adapter_model.safetensors with keys "base_model.model.<diffusers module path>.<parameter>".
  *
- * LoRA, DoRA, OFT, VeRA, LoHa, LoKr, HRA and IA3 are written with peft's own peft_type, option names and tensor names
- * (lora_A.weight / lora_B.weight / lora_magnitude_vector, oft_R.weight, vera_lambda_b / _d and the
- * shared base_model.vera_A / vera_B), target_modules as the list of adapted module paths, so peft
- * can load them; SODA, the Spectral Adapter, SVDiff and LiDB get spectune's own peft_type. Every
- * file also records spectune's settings (method, options, target regex, the base model's hash,
- * SODA's factor table). read() accepts peft's own LoRA, DoRA, OFT (0.13 and 0.17) and VeRA
- * folders too: their target_modules become a regex, conv LoRA factors are reshaped. Both files are
- * written to temporary names and renamed.
+ * Methods peft has are written with peft's own peft_type, option names (each method's registry
+ * entry writes and reads its own) and tensor names (lora_A.weight / lora_B.weight /
+ * lora_magnitude_vector, oft_R.weight, boft_R, vera_lambda_b / _d and the shared base_model.vera_A /
+ * vera_B), target_modules as the list of adapted module paths, so peft can load them; SODA, the
+ * Spectral Adapter, SVDiff and LiDB get spectune's own peft_type. Every file also records
+ * spectune's settings in a "spectune" block (method, the method's settings record, seed, target
+ * regex, the base model's hash, SODA's factor table). read() accepts peft's own folders too: their
+ * target_modules become a regex, conv LoRA factors are reshaped; and the flat settings of folders
+ * written before the registry. Both files are written to temporary names and renamed.
  */
 package dev.spectune.training.io;
 
@@ -20,10 +21,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spectune.adapters.AdaptedWeight;
 import dev.spectune.adapters.AdapterInjector;
 import dev.spectune.adapters.AdapterParameter;
+import dev.spectune.adapters.AdapterFlags;
+import dev.spectune.adapters.AdapterMethod;
+import dev.spectune.adapters.AdapterMethods;
 import dev.spectune.adapters.AdapterSpec;
 import dev.spectune.adapters.KroneckerFactorPlanner;
+import dev.spectune.adapters.Names;
 import dev.spectune.adapters.Oft;
 import dev.spectune.adapters.RotationSide;
+import dev.spectune.adapters.SodaQr;
+import dev.spectune.adapters.SodaSvd;
 import dev.spectune.checkpoint.CheckpointException;
 import dev.spectune.checkpoint.safetensors.DType;
 import dev.spectune.checkpoint.safetensors.SafetensorsFile;
@@ -56,26 +63,6 @@ public final class AdapterDirectory {
     /** What a saved adapter says about itself; tensors are keyed without the "base_model.model." prefix. */
     public record Saved(AdapterSpec spec, String targets, String baseModelHash, Map<String, INDArray> tensors) {}
 
-    static String peftType(String method) {
-        return switch (method) {
-            case "lora", "dora" -> "LORA";
-            case "oft" -> "OFT";
-            case "boft" -> "BOFT";
-            case "vera" -> "VERA";
-            case "soda-svd" -> "SPECTUNE_SODA_SVD";
-            case "soda-qr" -> "SPECTUNE_SODA_QR";
-            case "spectral-a" -> "SPECTUNE_SPECTRAL_ADDITIVE";
-            case "spectral-r" -> "SPECTUNE_SPECTRAL_ROTATIONAL";
-            case "svdiff" -> "SPECTUNE_SVDIFF";
-            case "lidb" -> "SPECTUNE_LIDB";
-            case "loha" -> "LOHA";
-            case "lokr" -> "LOKR";
-            case "hra" -> "HRA";
-            case "ia3" -> "IA3";
-            default -> throw new IllegalArgumentException(method);
-        };
-    }
-
     public static void save(Path dir, AdapterSpec spec, String targets, String baseModelHash, List<AdaptedWeight> layers) throws IOException {
         Files.createDirectories(dir);
         List<Tensor> tensors = new ArrayList<>();
@@ -97,87 +84,19 @@ public final class AdapterDirectory {
         }
         SafetensorsWriter.write(dir.resolve(WEIGHTS), tensors, Map.of("format", "pt", "spectune_method", spec.method()));
         ObjectNode c = json.createObjectNode();
-        c.put("peft_type", peftType(spec.method()));
+        c.put("peft_type", spec.entry().peftType());
         c.set("target_modules", modules);
-        c.put("r", spec.method().equals("oft") && spec.more().oftBlockSize() > 0 ? 0 : spec.rank());
+        c.put("r", spec.peftRank());
         c.put("bias", "none");
         c.put("fan_in_fan_out", false);
         c.put("inference_mode", true);
-        switch (spec.method()) {
-            case "lora", "dora" -> {
-                c.put("lora_alpha", spec.alpha());
-                c.put("use_rslora", spec.rsLora());
-                c.put("use_dora", spec.method().equals("dora"));
-                c.put("lora_dropout", 0.0);
-            }
-            case "oft" -> {
-                c.put("oft_block_size", spec.more().oftBlockSize());
-                c.put("use_cayley_neumann", spec.more().neumannTerms() > 0);
-                c.put("num_cayley_neumann_terms", spec.more().neumannTerms());
-                c.put("coft", spec.more().coftEps() > 0);
-                c.put("eps", spec.more().coftEps());
-                c.put("block_share", spec.more().blockShare());
-                c.put("module_dropout", 0.0);
-            }
-            case "boft" -> {
-                c.put("boft_block_size", spec.more().oftBlockSize());
-                c.put("boft_block_num", spec.more().oftBlockSize() == 0 ? spec.rank() : 0);
-                c.put("boft_n_butterfly_factor", spec.more().boftButterflyFactors());
-                c.put("boft_dropout", 0.0);
-                c.put("init_weights", true);
-            }
-            case "loha", "lokr" -> {
-                c.put("alpha", spec.alpha());
-                c.put("rank_dropout", 0.0);
-                c.put("module_dropout", 0.0);
-                c.put("rank_dropout_scale", false);
-                c.put("use_effective_conv2d", false);
-                c.put("decompose_both", false);
-                c.put("decompose_factor", -1);
-            }
-            case "hra" -> c.put("apply_GS", false);
-            case "ia3" -> {
-                ArrayNode ff = c.putArray("feedforward_modules");
-                for (AdaptedWeight a : layers) {
-                    if (spec.more().ia3Feedforward() != null && a.key().matches(spec.more().ia3Feedforward())) ff.add(a.key().substring(0, a.key().length() - ".weight".length()));
-                }
-                c.put("init_ia3_weights", true);
-            }
-            case "vera" -> {
-                c.put("d_initial", spec.more().veraDInitial());
-                c.put("save_projection", true);
-                c.put("projection_prng_key", spec.seed());
-                c.put("vera_dropout", 0.0);
-            }
-            default -> { }
-        }
+        spec.writePeft(layers, c);                                                            // the method's own peft options
         ObjectNode s = c.putObject("spectune");
         s.put("method", spec.method());
+        s.set("config", json.valueToTree(spec.config()));
+        s.put("seed", spec.seed());
         s.put("target_regex", targets);
         s.put("base_model_hash", baseModelHash);
-        s.put("rank", spec.rank());
-        s.put("lora_alpha", spec.alpha());
-        s.put("use_rslora", spec.rsLora());
-        s.put("column_block", spec.columnBlock());
-        s.put("initial_delta", spec.initialDelta());
-        s.put("relu", spec.relu());
-        s.put("rotation_side", spec.side().name());
-        s.put("factor_mode", spec.factorMode().name());
-        s.put("factor_count", spec.factorCount());
-        s.put("seed", spec.seed());
-        AdapterSpec.More m = spec.more();
-        s.put("oft_layout", m.oftLayout().name());
-        s.put("oft_block_size", m.oftBlockSize());
-        s.put("neumann_terms", m.neumannTerms());
-        s.put("coft_eps", m.coftEps());
-        s.put("block_share", m.blockShare());
-        s.put("vera_d_initial", m.veraDInitial());
-        s.put("lidb_a", m.lidbAuxA());
-        s.put("lidb_b", m.lidbAuxB());
-        if (m.spectralColumns() != null) s.put("spectral_columns", m.spectralColumns());
-        if (m.ia3Feedforward() != null) s.put("ia3_feedforward", m.ia3Feedforward());
-        s.put("spectral_stiefel", m.spectralStiefel());
-        s.put("boft_butterfly_factors", m.boftButterflyFactors());
         s.set("factor_table", factorTable);
         Path temp = Files.createTempFile(dir, "." + CONFIG + ".", ".tmp");
         try {
@@ -233,87 +152,67 @@ public final class AdapterDirectory {
             tensors.put(key, e.getValue());
         }
         JsonNode s = c.path("spectune");
-        if (!s.isMissingNode()) return new Saved(spectuneSpec(s), s.path("target_regex").asText(), s.path("base_model_hash").asText(""), tensors);
-        if (c.has("spectune_method")) return firstLayout(c, tensors);
+        if (s.has("config")) return new Saved(spectuneSpec(configSource, s), s.path("target_regex").asText(), s.path("base_model_hash").asText(""), tensors);
+        if (!s.isMissingNode()) return new Saved(legacySpec(configSource, s, s.path("method").asText()), s.path("target_regex").asText(), s.path("base_model_hash").asText(""), tensors);
+        if (c.has("spectune_method")) return new Saved(legacySpec(configSource, c, c.path("spectune_method").asText()), c.path("target_modules").asText(),
+                c.path("base_model_hash").asText(""), tensors);
         return new Saved(peftSpec(configSource, c, tensors), peftTargets(configSource, c.path("target_modules")), "", tensors);
     }
 
-    /** Folders written before the "spectune" block existed (the first release): the same settings, flat, with the target regex in target_modules. */
-    private static Saved firstLayout(JsonNode c, Map<String, INDArray> tensors) {
-        AdapterSpec spec = new AdapterSpec(c.path("spectune_method").asText(), c.path("r").asInt(4), c.path("lora_alpha").asDouble(4),
-                c.path("use_rslora").asBoolean(false), c.path("column_block").asInt(0), c.path("initial_delta").asDouble(0), c.path("relu").asBoolean(true),
-                RotationSide.valueOf(c.path("rotation_side").asText("INPUT")), KroneckerFactorPlanner.Mode.valueOf(c.path("factor_mode").asText("AUTHORS")),
-                c.path("factor_count").asInt(3), c.path("seed").asLong(0));
-        return new Saved(spec, c.path("target_modules").asText(), c.path("base_model_hash").asText(""), tensors);
+    /** spectune's block: the method and its own settings record. */
+    private static AdapterSpec spectuneSpec(String source, JsonNode s) {
+        AdapterMethod<?> m = AdapterMethods.byName(s.path("method").asText());
+        try {
+            return new AdapterSpec(m.name(), new ObjectMapper().treeToValue(s.get("config"), m.configType()), s.path("seed").asLong(0));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new CheckpointException(source + ": the " + m.name() + " settings in the spectune block do not read: " + e.getMessage());
+        }
     }
 
-    private static AdapterSpec spectuneSpec(JsonNode s) {
-        AdapterSpec.More more = new AdapterSpec.More(Oft.Layout.valueOf(s.path("oft_layout").asText("PEFT_0_17")), s.path("oft_block_size").asInt(0),
-                s.path("neumann_terms").asInt(5), s.path("coft_eps").asDouble(0), s.path("block_share").asBoolean(false),
-                s.path("vera_d_initial").asDouble(0.1), s.path("lidb_a").asInt(100), s.path("lidb_b").asInt(50),
+    /**
+     * Folders written before the method registry (flat settings in the "spectune" block) and by the
+     * first release (flat, at the top, the target regex in target_modules): the same flags, read as the
+     * command line's.
+     */
+    private static AdapterSpec legacySpec(String source, JsonNode s, String method) {
+        AdapterFlags flags = new AdapterFlags(s.path("rank").isMissingNode() ? s.path("r").asInt(4) : s.path("rank").asInt(4), s.path("lora_alpha").asDouble(4),
+                s.path("use_rslora").asBoolean(false), s.path("column_block").asInt(0),
                 s.hasNonNull("spectral_columns") ? s.path("spectral_columns").asText() : null, s.path("spectral_stiefel").asBoolean(false),
-                s.hasNonNull("ia3_feedforward") ? s.path("ia3_feedforward").asText() : null, s.path("boft_butterfly_factors").asInt(1));
-        return new AdapterSpec(s.path("method").asText(), s.path("rank").asInt(4), s.path("lora_alpha").asDouble(4), s.path("use_rslora").asBoolean(false),
-                s.path("column_block").asInt(0), s.path("initial_delta").asDouble(0), s.path("relu").asBoolean(true),
-                RotationSide.valueOf(s.path("rotation_side").asText("INPUT")), KroneckerFactorPlanner.Mode.valueOf(s.path("factor_mode").asText("AUTHORS")),
-                s.path("factor_count").asInt(3), s.path("seed").asLong(0), more);
+                s.path("initial_delta").asDouble(0), s.path("relu").asBoolean(true), RotationSide.valueOf(s.path("rotation_side").asText("INPUT")),
+                s.path("factor_count").asInt(3), s.path("oft_block_size").asInt(0), Oft.Layout.valueOf(s.path("oft_layout").asText("PEFT_0_17")),
+                s.path("neumann_terms").asInt(5), s.path("coft_eps").asDouble(0), s.path("block_share").asBoolean(false),
+                s.path("boft_butterfly_factors").asInt(1), s.path("vera_d_initial").asDouble(0.1),
+                s.hasNonNull("ia3_feedforward") ? s.path("ia3_feedforward").asText() : null, s.path("lidb_a").asInt(100), s.path("lidb_b").asInt(50));
+        AdapterSpec spec = AdapterSpec.of(method, flags, s.path("seed").asLong(0));
+        KroneckerFactorPlanner.Mode mode = KroneckerFactorPlanner.Mode.valueOf(s.path("factor_mode").asText("AUTHORS"));
+        if (spec.config() instanceof SodaSvd.Config c) return new AdapterSpec(method, new SodaSvd.Config(c.initialDelta(), c.relu(), c.side(), mode, c.factorCount()), spec.seed());
+        if (spec.config() instanceof SodaQr.Config c) return new AdapterSpec(method, new SodaQr.Config(mode, c.factorCount()), spec.seed());
+        return spec;
     }
 
-    /** A folder peft wrote: LoRA (DoRA), OFT (0.13 or 0.17 layout, told apart by use_cayley_neumann) or VeRA. */
+    /** A folder peft wrote: the method whose entry reads its peft_type and options (LORA: LoRA or DoRA by use_dora). */
     private static AdapterSpec peftSpec(String config, JsonNode c, Map<String, INDArray> tensors) {
         String type = c.path("peft_type").asText("");
-        int r = c.path("r").asInt(0);
-        AdapterSpec base = AdapterSpec.defaults("lora");
-        return switch (type) {
-            case "LORA" -> new AdapterSpec(c.path("use_dora").asBoolean(false) ? "dora" : "lora", r, c.path("lora_alpha").asDouble(r),
-                    c.path("use_rslora").asBoolean(false), 0, 0, true, null, null, 3, 0);
-            case "OFT" -> {
-                boolean v013 = !c.has("use_cayley_neumann");
-                int blockSize = c.path("oft_block_size").asInt(0);
-                AdapterSpec.More more = new AdapterSpec.More(v013 ? Oft.Layout.PEFT_0_13 : Oft.Layout.PEFT_0_17, r == 0 ? blockSize : 0,
-                        v013 || !c.path("use_cayley_neumann").asBoolean() ? 0 : c.path("num_cayley_neumann_terms").asInt(5),
-                        c.path("coft").asBoolean(false) ? c.path("eps").asDouble(6e-5) : 0, c.path("block_share").asBoolean(false), 0.1, 100, 50);
-                yield new AdapterSpec("oft", Math.max(r, 1), 1, false, 0, 0, true, null, null, 3, 0, more);
+        for (AdapterMethod<?> m : AdapterMethods.byPeftType(type)) {
+            if (type.startsWith("SPECTUNE_")) break;
+            try {
+                var read = m.readPeft(config, c, tensors);
+                if (read.isPresent()) return new AdapterSpec(m.name(), read.get(), 0);
+            } catch (IllegalArgumentException e) {
+                throw new CheckpointException(e.getMessage());
             }
-            case "VERA" -> {
-                if (!tensors.containsKey("vera_A")) {
-                    throw new CheckpointException(config + ": a VeRA adapter saved without its projections (save_projection=False) cannot be"
-                            + " rebuilt outside torch's generator");
-                }
-                yield new AdapterSpec("vera", r, 1, false, 0, 0, true, null, null, 3, 0,
-                        base.more().withVeraDInitial(c.path("d_initial").asDouble(0.1)));
-            }
-            case "BOFT" -> {
-                int blockSize = c.path("boft_block_size").asInt(0), blockNum = c.path("boft_block_num").asInt(0);
-                // The factors that trained are boft_R's first dimension: peft falls back to one butterfly factor
-                // when its CUDA kernel is missing, whatever boft_n_butterfly_factor says.
-                INDArray stored = tensors.entrySet().stream().filter(e -> e.getKey().endsWith(".boft_R")).map(Map.Entry::getValue).findFirst().orElse(null);
-                int factors = stored != null ? (int) stored.size(0) : c.path("boft_n_butterfly_factor").asInt(1);
-                yield new AdapterSpec("boft", Math.max(blockNum, 1), 1, false, 0, 0, true, null, null, 3, 0, base.more().withBoft(blockSize, factors));
-            }
-            case "LOHA" -> new AdapterSpec("loha", r, c.path("alpha").asDouble(r), false, 0, 0, true, null, null, 3, 0);
-            case "LOKR" -> new AdapterSpec("lokr", r, c.has("rank_dropout_scale") ? c.path("alpha").asDouble(r) : r,   // peft 0.13: no α/r on full factors
-                    false, 0, 0, true, null, null, 3, 0);
-            case "IA3" -> {
-                JsonNode ff = c.path("feedforward_modules");
-                String regex = ff.isArray() && !ff.isEmpty() ? peftTargets(config, ff) : ff.isTextual() ? "(" + ff.asText() + ")\\.weight" : null;
-                yield new AdapterSpec("ia3", 1, 1, false, 0, 0, true, null, null, 3, 0, base.more().withIa3Feedforward(regex));
-            }
-            case "HRA" -> {
-                if (c.path("apply_GS").asBoolean(false)) throw new CheckpointException(config + ": HRA with Gram–Schmidt (apply_GS) is not implemented");
-                yield new AdapterSpec("hra", r, r, false, 0, 0, true, null, null, 3, 0);
-            }
-            default -> throw new CheckpointException(config + ": peft_type '" + type + "' is not one spectune reads (LORA, OFT, BOFT, VERA, LOHA, LOKR, HRA, IA3 or spectune's own)");
-        };
+        }
+        throw new CheckpointException(config + ": peft_type '" + type + "' is not one spectune reads (" + String.join(", ", AdapterMethods.peftTypes())
+                + ", or spectune's own with its \"spectune\" block)");
     }
 
     /** peft's target_modules as a regex over weight keys: a string is a full-match regex on module names; a list matches name suffixes. */
     static String peftTargets(String config, JsonNode targets) {
-        if (targets.isTextual()) return "(" + targets.asText() + ")\\.weight";
-        if (!targets.isArray() || targets.isEmpty()) throw new CheckpointException(config + ": target_modules missing");
-        List<String> names = new ArrayList<>();
-        targets.forEach(t -> names.add(Pattern.quote(t.asText())));
-        return "(.*\\.)?(" + String.join("|", names) + ")\\.weight";
+        try {
+            return Names.peftModules(config + " target_modules", targets);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(e.getMessage());
+        }
     }
 
     /** Injects a saved adapter into a graph and loads its values; every tensor must find its parameter and vice versa. */

@@ -111,7 +111,7 @@ public final class AdapterMerge {
             if (!Files.isDirectory(a)) return null;
             AdapterDirectory.Saved s = AdapterDirectory.read(a);
             if (!s.spec().method().equals("spectral-a")) return null;
-            columns.add(s.spec().spectralColumns());
+            columns.add(((dev.spectune.adapters.SpectralAdapter.Config) s.spec().config()).columnSet());
         }
         java.util.Set<Long> ks = new java.util.TreeSet<>();
         deltas.values().forEach(d -> ks.add(Math.min(d.size(0), d.length() / d.size(0))));
