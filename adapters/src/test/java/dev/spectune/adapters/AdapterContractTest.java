@@ -8,6 +8,8 @@
  */
 package dev.spectune.adapters;
 
+import dev.spectune.runtime.Tolerances;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spectune.linalg.Cayley;
@@ -104,7 +106,7 @@ class AdapterContractTest {
         // 1. identity at init
         double initError = Matrices.relativeError(a.merged(), w0);
         System.out.printf("%-18s init ‖W(θ0) − W0‖/‖W0‖ = %.2e, parameters %d%n", method, initError, a.parameterCount());
-        assertThat(initError).as(method + " identity at init").isLessThan(1e-12);
+        assertThat(initError).as(method + " identity at init").isLessThan(Tolerances.IDENTITY_F64);
         // 6. parameter count
         assertThat(a.parameterCount()).as(method + " parameter count").isEqualTo(formula(method));
 
@@ -115,11 +117,11 @@ class AdapterContractTest {
         // 2. merged weight gives the adapted output
         INDArray merged = a.merged();
         INDArray plain = x.mmul(merged.transpose()).addRowVector(a.bias() != null ? a.bias().value().eval() : bias);
-        assertThat(Matrices.relativeError(plain, adapted)).as(method + " merged = adapted").isLessThan(1e-12);
+        assertThat(Matrices.relativeError(plain, adapted)).as(method + " merged = adapted").isLessThan(Tolerances.IDENTITY_F64);
         assertThat(Matrices.relativeError(merged, w0)).as(method + " moved away from W0").isGreaterThan(1e-4);
         // 3. unmerge restores W0: the adapter never wrote into the W0 it was given, and merged − ΔW is the original W0
         assertThat(w0).as(method + " left W0 untouched").isEqualTo(w0Original);
-        assertThat(Matrices.relativeError(merged.sub(a.delta()), w0Original)).as(method + " unmerge").isLessThan(1e-14);
+        assertThat(Matrices.relativeError(merged.sub(a.delta()), w0Original)).as(method + " unmerge").isLessThan(Tolerances.REARRANGED_F64);
         // 4. parameter round trip: a fresh adapter loaded with the values gives the same output bits
         Map<String, INDArray> saved = new LinkedHashMap<>();
         a.parameters().forEach(p -> saved.put(p.name(), p.value().dup()));
@@ -131,7 +133,7 @@ class AdapterContractTest {
         List<String> names = a.parameters().stream().map(AdapterParameter::name).toList();
         GradCheck.Worst worst = GradCheck.check(sd, y, names, 30, 5);
         System.out.printf("%-18s gradient %s%n", method, worst);
-        assertThat(worst.relativeError()).as(method + " gradient " + worst).isLessThan(1e-6);
+        assertThat(worst.relativeError()).as(method + " gradient " + worst).isLessThan(Tolerances.GRADIENT_FD_F64_REL);
     }
 
     @ParameterizedTest
@@ -149,11 +151,11 @@ class AdapterContractTest {
             factors.forEach((k, v) -> grads.put(k, Nd4j.randn(DataType.DOUBLE, v.shape())));
             adam.step(grads);
         }
-        for (INDArray q : factors.values()) assertThat(Matrices.orthogonalityError(q)).isLessThan(1e-12);
+        for (INDArray q : factors.values()) assertThat(Matrices.orthogonalityError(q)).isLessThan(Tolerances.IDENTITY_F64);
         // Rotating the singular vectors (SODA: the input side; Spectral R: within the top-r subspaces) keeps the singular values.
         if (!method.equals("soda-qr")) {
             double[] before = Svd.of(w0).s().toDoubleVector(), after = Svd.of(a.merged()).s().toDoubleVector();
-            for (int i = 0; i < before.length; i++) assertThat(after[i]).isCloseTo(before[i], org.assertj.core.data.Offset.offset(1e-12));
+            for (int i = 0; i < before.length; i++) assertThat(after[i]).isCloseTo(before[i], org.assertj.core.data.Offset.offset(Tolerances.IDENTITY_F64));
         }
     }
 
@@ -162,12 +164,12 @@ class AdapterContractTest {
         INDArray tall = w0.transpose().dup('c');                                   // [24, 16]: out > in
         SameDiff sd = SameDiff.create();
         AdaptedWeight a = SodaQr.build(sd, "tall.weight", tall, new int[] {4, 4});
-        assertThat(Matrices.relativeError(a.merged(), tall)).isLessThan(1e-12);
+        assertThat(Matrices.relativeError(a.merged(), tall)).isLessThan(Tolerances.IDENTITY_F64);
         assertThat(a.parameterCount()).isEqualTo(16 + 16 + 16);
         perturb(a, 9);
         SDVariable y = Linear.apply(sd, sd.var("x16", Nd4j.randn(DataType.DOUBLE, 3, 16)), a.weight(), null, 16, 24);
         GradCheck.Worst worst = GradCheck.check(sd, y, a.parameters().stream().map(AdapterParameter::name).toList(), 30, 6);
-        assertThat(worst.relativeError()).as(worst.toString()).isLessThan(1e-6);
+        assertThat(worst.relativeError()).as(worst.toString()).isLessThan(Tolerances.GRADIENT_FD_F64_REL);
     }
 
     @org.junit.jupiter.api.Test
@@ -176,7 +178,7 @@ class AdapterContractTest {
         AdaptedWeight a = SodaSvd.build(sd, "layer.weight", w0, new SodaSvd.Options(1e-3, true, RotationSide.INPUT, FACTORS, null));
         Svd svd = Svd.of(w0);
         INDArray expected = w0.add(svd.u().mmul(svd.vt()).muli(1e-3));     // W0 + 1e-3·U·Vᵀ (SODA's δ0 = 1e-3)
-        assertThat(Matrices.relativeError(a.merged(), expected)).isLessThan(1e-12);
+        assertThat(Matrices.relativeError(a.merged(), expected)).isLessThan(Tolerances.IDENTITY_F64);
     }
 
     static BiFunction<String, SameDiff, AdaptedWeight> builder() {

@@ -56,8 +56,7 @@ public final class DemoCommand implements Callable<Integer> {
         System.out.println("sampled \"" + PROMPT + "\" before training: " + out.resolve("before.png"));
 
         AdapterSpec spec = AdapterSpec.defaults("soda-svd");
-        TrainingConfig c = new TrainingConfig(model, images, PROMPT, spec, AdapterInjector.UNET_ATTENTION.pattern(), steps, 1e-2, 2e-2, 1, 32,
-                seed, "constant", 0, 1.0, false, out.resolve("run"), 0, List.of(PROMPT), 0, 0, false, 0, 0, 1, null, null, 0, 0);
+        TrainingConfig c = TrainingConfig.of(model, images, PROMPT, spec, out.resolve("run")).withResolution(32).withSteps(steps, 1e-2, 2e-2, seed);
         TrainingRun.Result r = TrainingRun.run(c, System.out);
         List<dev.spectune.training.DreamBoothTrainer.StepLog> log = r.log();
         int window = Math.max(1, log.size() / 10);

@@ -90,11 +90,15 @@ public final class TrainCommand implements Callable<Integer> {
         AdapterFlags flags = new AdapterFlags(rankOption, alpha, rsLora, columnBlock, spectralColumns, spectralStiefel, initDelta, !noRelu, side, factors,
                 oftBlockSize, oftLayout, neumannTerms, coftEps, blockShare, boftFactors, veraDInitial, ia3Feedforward, lidbA, lidbB);
         AdapterSpec spec = AdapterSpec.of(method, flags, seed);
-        TrainingConfig c = new TrainingConfig(model, images, prompt, spec, targets != null ? targets : AdapterInjector.UNET_ATTENTION.pattern(),
-                steps, lr, stiefelLr, batchSize, resolution, seed, lrScheduler, warmup, maxGradNorm, randomFlip, out, validationEvery,
-                validationPrompts != null && !validationPrompts.isEmpty() ? validationPrompts : List.of(prompt), checkpointEvery, keepCheckpoints, resume, snrGamma, offsetNoise, gradientAccumulation,
-                classImages, classPrompt, numClassImages, priorLossWeight, dcoBeta,
-                trainTextEncoder ? (textTargets != null ? textTargets : AdapterInjector.TEXT_ATTENTION.pattern()) : null, latentSample);
+        TrainingConfig c = new TrainingConfig(
+                new TrainingConfig.Subject(model, images, prompt, resolution, randomFlip, latentSample),
+                spec, targets != null ? targets : AdapterInjector.UNET_ATTENTION.pattern(),
+                trainTextEncoder ? (textTargets != null ? textTargets : AdapterInjector.TEXT_ATTENTION.pattern()) : null,
+                new TrainingConfig.Optimization(steps, lr, stiefelLr, lrScheduler, warmup, batchSize, gradientAccumulation, maxGradNorm, seed),
+                new TrainingConfig.Loss(snrGamma, offsetNoise, dcoBeta,
+                        classImages == null ? null : new TrainingConfig.PriorPreservation(classImages, classPrompt, numClassImages, priorLossWeight)),
+                new TrainingConfig.Outputs(out, validationEvery, validationPrompts != null && !validationPrompts.isEmpty() ? validationPrompts : List.of(prompt),
+                        checkpointEvery, keepCheckpoints, resume));
         TrainingRun.Result r;
         if (System.console() != null) {                                  // a terminal: a progress bar with loss, it/s and ETA
             try (ProgressBar bar = new ProgressBar("training", steps)) {

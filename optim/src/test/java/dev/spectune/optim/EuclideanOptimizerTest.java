@@ -4,6 +4,8 @@
  */
 package dev.spectune.optim;
 
+import dev.spectune.runtime.Tolerances;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -33,7 +35,7 @@ class EuclideanOptimizerTest {
                 w[i] -= 0.1 / (1 - Math.pow(0.9, step)) * m[i] / (Math.sqrt(v[i]) / Math.sqrt(1 - Math.pow(0.999, step)) + 1e-8);
             }
         }
-        assertThat(p.toDoubleVector()).containsExactly(w, within(1e-15));
+        assertThat(p.toDoubleVector()).containsExactly(w, within(Tolerances.CLOSED_FORM_F64));
     }
 
     @Test
@@ -42,11 +44,11 @@ class EuclideanOptimizerTest {
         SgdMomentum sgd = new SgdMomentum(Map.of("p", p), 0.1, 0.9, 0, 0, false);
         sgd.step(Map.of("p", Nd4j.createFromArray(1.0)));     // b = 1, p = 0.9
         sgd.step(Map.of("p", Nd4j.createFromArray(1.0)));     // b = 1.9, p = 0.71
-        assertThat(p.getDouble(0)).isCloseTo(0.71, within(1e-15));
+        assertThat(p.getDouble(0)).isCloseTo(0.71, within(Tolerances.CLOSED_FORM_F64));
         INDArray q = Nd4j.createFromArray(1.0);
         SgdMomentum nesterov = new SgdMomentum(Map.of("q", q), 0.1, 0.9, 0, 0, true);
         nesterov.step(Map.of("q", Nd4j.createFromArray(1.0)));  // b = 1, d = 1 + 0.9 = 1.9, q = 0.81
-        assertThat(q.getDouble(0)).isCloseTo(0.81, within(1e-15));
+        assertThat(q.getDouble(0)).isCloseTo(0.81, within(Tolerances.CLOSED_FORM_F64));
     }
 
     @Test
@@ -73,8 +75,8 @@ class EuclideanOptimizerTest {
         INDArray g1 = Nd4j.createFromArray(3.0, 0.0), g2 = Nd4j.createFromArray(4.0);
         double total = GradientClipping.clipByGlobalNorm(List.of(g1, g2), 1.0);
         assertThat(total).isEqualTo(5.0);
-        assertThat(g1.getDouble(0)).isCloseTo(3.0 / (5.0 + 1e-6), within(1e-15));
-        assertThat(g2.getDouble(0)).isCloseTo(4.0 / (5.0 + 1e-6), within(1e-15));
+        assertThat(g1.getDouble(0)).isCloseTo(3.0 / (5.0 + 1e-6), within(Tolerances.CLOSED_FORM_F64));
+        assertThat(g2.getDouble(0)).isCloseTo(4.0 / (5.0 + 1e-6), within(Tolerances.CLOSED_FORM_F64));
         INDArray small = Nd4j.createFromArray(0.1);
         GradientClipping.clipByGlobalNorm(List.of(small), 1.0);
         assertThat(small.getDouble(0)).isEqualTo(0.1);
@@ -84,14 +86,14 @@ class EuclideanOptimizerTest {
     void schedulesFollowDiffusers() {
         assertThat(LearningRateSchedule.of("constant", 10, 100).multiplier(5, 1)).isEqualTo(1.0);
         assertThat(LearningRateSchedule.of("constant_with_warmup", 10, 100).multiplier(5, 1)).isEqualTo(0.5);
-        assertThat(LearningRateSchedule.of("linear", 10, 100).multiplier(55, 1)).isCloseTo(0.5, within(1e-12));
-        assertThat(LearningRateSchedule.of("cosine", 0, 100).multiplier(50, 1)).isCloseTo(0.5, within(1e-12));
-        assertThat(LearningRateSchedule.of("cosine", 0, 100).multiplier(100, 1)).isCloseTo(0.0, within(1e-12));
+        assertThat(LearningRateSchedule.of("linear", 10, 100).multiplier(55, 1)).isCloseTo(0.5, within(Tolerances.IDENTITY_F64));
+        assertThat(LearningRateSchedule.of("cosine", 0, 100).multiplier(50, 1)).isCloseTo(0.5, within(Tolerances.IDENTITY_F64));
+        assertThat(LearningRateSchedule.of("cosine", 0, 100).multiplier(100, 1)).isCloseTo(0.0, within(Tolerances.IDENTITY_F64));
         var restarts = new LearningRateSchedule("cosine_with_restarts", 0, 100, 2, 1, 1e-7);
-        assertThat(restarts.multiplier(25, 1)).isCloseTo(0.5, within(1e-12));
-        assertThat(restarts.multiplier(50, 1)).isCloseTo(1.0, within(1e-12));
+        assertThat(restarts.multiplier(25, 1)).isCloseTo(0.5, within(Tolerances.IDENTITY_F64));
+        assertThat(restarts.multiplier(50, 1)).isCloseTo(1.0, within(Tolerances.IDENTITY_F64));
         var poly = new LearningRateSchedule("polynomial", 0, 100, 0.5, 2.0, 0.0);
-        assertThat(poly.multiplier(50, 1.0)).isCloseTo(0.25, within(1e-12));
+        assertThat(poly.multiplier(50, 1.0)).isCloseTo(0.25, within(Tolerances.IDENTITY_F64));
         assertThatThrownBy(() -> LearningRateSchedule.of("exotic", 0, 1)).hasMessageContaining("exotic");
         assertThat(GroupSchedule.ALTERNATING.firstSteps(0)).isTrue();
         assertThat(GroupSchedule.ALTERNATING.secondSteps(0)).isFalse();

@@ -6,6 +6,8 @@
  */
 package dev.spectune.optim;
 
+import dev.spectune.runtime.Tolerances;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spectune.linalg.Matrices;
@@ -48,7 +50,7 @@ class StiefelOptimizerTest {
             }
             worst = Math.max(worst, Matrices.orthogonalityError(x));
             System.out.printf("StiefelAdam float32 %s: max |XᵀX − I| over 10000 random-gradient steps = %.2e%n", Arrays.toString(shape), worst);
-            assertThat(worst).isLessThan(1e-5);
+            assertThat(worst).isLessThan(Tolerances.DECOMPOSITION_F32);
         }
     }
 
@@ -78,8 +80,8 @@ class StiefelOptimizerTest {
             double objective = Nd4j.diag(x.transpose().mmul(a).mmul(x)).sumNumber().doubleValue();
             double rel = Math.abs(objective - optimum) / Math.abs(optimum);
             System.out.printf("top-%d eigenspace by Stiefel %s: tr(XᵀAX) = %.12f, optimum %.12f, rel %.2e%n", k, which, objective, optimum, rel);
-            assertThat(rel).isLessThan(1e-6);
-            assertThat(Matrices.orthogonalityError(x)).isLessThan(1e-10);
+            assertThat(rel).isLessThan(Tolerances.CONVERGED_F64_REL);
+            assertThat(Matrices.orthogonalityError(x)).isLessThan(Tolerances.DECOMPOSITION_F64);
         }
     }
 
@@ -102,7 +104,7 @@ class StiefelOptimizerTest {
         double rel = Math.abs(objective - optimum) / optimum;
         System.out.printf("Procrustes by Stiefel Adam: ‖AX − B‖ = %.12f, closed form %.12f, rel %.2e, ‖X − X*‖ = %.2e%n",
                 objective, optimum, rel, x.sub(best).norm2Number().doubleValue());
-        assertThat(rel).isLessThan(1e-6);
+        assertThat(rel).isLessThan(Tolerances.CONVERGED_F64_REL);
     }
 
     @Test

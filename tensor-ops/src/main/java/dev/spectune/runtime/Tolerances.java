@@ -10,6 +10,29 @@ package dev.spectune.runtime;
 public final class Tolerances {
     private Tolerances() {}
 
+    /** A closed-form value computed in double (a table value, a formula's result): a few ulps. */
+    public static final double CLOSED_FORM_F64 = 1e-15;
+    /** The same double computation arranged another way (W0 + ΔW − ΔW): rounding only. */
+    public static final double REARRANGED_F64 = 1e-14;
+    /** An algebraic identity through several double matrix products (identity at init, merged = adapted, QᵀQ = I). */
+    public static final double IDENTITY_F64 = 1e-12;
+    /** A float32 result recomputed another way (re-read from a file, merged instead of injected, resumed): relative. */
+    public static final double RECOMPUTED_F32_REL = 1e-5;
+    /** A float32 value exact up to float32 rounding (ln 2 at DCO's start, an energy share ≤ 1, a merge undone, ΔW vs its full-rank SVD): relative. */
+    public static final double ROUNDED_F32_REL = 1e-6;
+    /** An iterative method in double run to convergence, against the closed-form optimum: relative. */
+    public static final double CONVERGED_F64_REL = 1e-6;
+    /** A randomized SVD's top-r subspace (largest principal-angle sine) and sign against the full SVD, in double. */
+    public static final double RANDOMIZED_SUBSPACE_F64 = 1e-8;
+    /** A principal angle in degrees from acos in double; at 0° acos(1 − ε) magnifies rounding to √ε. */
+    public static final double ANGLE_DEG = 1e-9, ANGLE_AT_ZERO_DEG = 1e-6;
+    /**
+     * The spectrum tool's float32 report: a randomized top-r singular value against the full SVD
+     * (relative), and a principal angle in degrees between subspaces a method keeps.
+     */
+    public static final double SPECTRUM_REPORT_F32 = 0.05;
+    /** Central finite differences vs backprop in float32 (step 0.05): relative. */
+    public static final double GRADIENT_FD_F32_REL = 2e-2;
     /** A single op, forward, float64 against the plain-Java reference: relative to max-abs. */
     public static final double OP_FORWARD_F64_REL = 1e-6;
     /** A single op against an upstream golden tensor in float32: absolute. */

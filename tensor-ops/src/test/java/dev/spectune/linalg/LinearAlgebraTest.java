@@ -103,8 +103,8 @@ class LinearAlgebraTest {
             assertThat(col.maxNumber().doubleValue()).as("largest entry positive").isEqualTo(maxAbs);
         }
         // -W has the same U (sign fixed by U), and V flipped.
-        assertThat(Matrices.relativeError(b.u(), a.u())).isLessThan(1e-12);
-        assertThat(Matrices.relativeError(b.vt(), a.vt().neg())).isLessThan(1e-12);
+        assertThat(Matrices.relativeError(b.u(), a.u())).isLessThan(Tolerances.IDENTITY_F64);
+        assertThat(Matrices.relativeError(b.vt(), a.vt().neg())).isLessThan(Tolerances.IDENTITY_F64);
     }
 
     @Test

@@ -31,12 +31,12 @@ class SpectraTest {
     void statisticsOfAKnownSpectrum() {
         double[] s = {3, 2, 1};
         assertThat(Spectra.spectralNorm(s)).isEqualTo(3);
-        assertThat(Spectra.stableRank(s)).isCloseTo(14.0 / 9, within(1e-15));
-        assertThat(Spectra.topEnergy(s, 1)).isCloseTo(9.0 / 14, within(1e-15));
-        assertThat(Spectra.topEnergy(s, 32)).isCloseTo(1.0, within(1e-15));
+        assertThat(Spectra.stableRank(s)).isCloseTo(14.0 / 9, within(Tolerances.CLOSED_FORM_F64));
+        assertThat(Spectra.topEnergy(s, 1)).isCloseTo(9.0 / 14, within(Tolerances.CLOSED_FORM_F64));
+        assertThat(Spectra.topEnergy(s, 32)).isCloseTo(1.0, within(Tolerances.CLOSED_FORM_F64));
         double h = -(0.5 * Math.log(0.5) + (1.0 / 3) * Math.log(1.0 / 3) + (1.0 / 6) * Math.log(1.0 / 6));
-        assertThat(Spectra.effectiveRank(s)).isCloseTo(Math.exp(h), within(1e-14));
-        assertThat(Spectra.effectiveRank(new double[] {5, 5, 5, 5})).isCloseTo(4.0, within(1e-12));
+        assertThat(Spectra.effectiveRank(s)).isCloseTo(Math.exp(h), within(Tolerances.REARRANGED_F64));
+        assertThat(Spectra.effectiveRank(new double[] {5, 5, 5, 5})).isCloseTo(4.0, within(Tolerances.IDENTITY_F64));
     }
 
     @Test
@@ -45,9 +45,9 @@ class SpectraTest {
         INDArray a = Nd4j.createFromArray(new double[][] {{1, 0}, {0, 1}, {0, 0}, {0, 0}});                       // span{e1, e2}
         INDArray b = Nd4j.createFromArray(new double[][] {{1, 0}, {0, Math.cos(t)}, {0, Math.sin(t)}, {0, 0}});   // e2 turned 30° toward e3
         double[] deg = Spectra.principalAnglesDegrees(a, b);
-        assertThat(deg[0]).isCloseTo(0, within(1e-6));
-        assertThat(deg[1]).isCloseTo(30, within(1e-9));
-        assertThat(Spectra.largestAngleSine(a, b)).isCloseTo(0.5, within(1e-12));
+        assertThat(deg[0]).isCloseTo(0, within(Tolerances.ANGLE_AT_ZERO_DEG));
+        assertThat(deg[1]).isCloseTo(30, within(Tolerances.ANGLE_DEG));
+        assertThat(Spectra.largestAngleSine(a, b)).isCloseTo(0.5, within(Tolerances.IDENTITY_F64));
     }
 
     @Test
@@ -56,9 +56,9 @@ class SpectraTest {
         Svd svd = Svd.of(w);
         INDArray u1 = Spectra.leftColumns(svd, 1), v5 = svd.vt().getRow(4).reshape(9, 1);
         INDArray delta = u1.mmul(v5.transpose());                                     // u1·v5ᵀ: inside the left top-1, outside the right top-4
-        assertThat(Spectra.leftShare(u1, delta)).isCloseTo(1, within(1e-12));
-        assertThat(Spectra.rightShare(Spectra.rightColumns(svd, 4), delta)).isCloseTo(0, within(1e-12));
-        assertThat(Spectra.rightShare(Spectra.rightColumns(svd, 5), delta)).isCloseTo(1, within(1e-12));
+        assertThat(Spectra.leftShare(u1, delta)).isCloseTo(1, within(Tolerances.IDENTITY_F64));
+        assertThat(Spectra.rightShare(Spectra.rightColumns(svd, 4), delta)).isCloseTo(0, within(Tolerances.IDENTITY_F64));
+        assertThat(Spectra.rightShare(Spectra.rightColumns(svd, 5), delta)).isCloseTo(1, within(Tolerances.IDENTITY_F64));
     }
 
     /** W = U·diag(0.7^i)·Vᵀ with a decaying spectrum, the case the range finder is made for. */
@@ -80,11 +80,11 @@ class SpectraTest {
         for (int i = 0; i < 8; i++) worst = Math.max(worst, Math.abs(f[i] - r[i]) / f[0]);
         double sine = Spectra.largestAngleSine(Spectra.leftColumns(top, 8), Spectra.leftColumns(full, 8));
         System.out.printf("randomized SVD %dx%d top-8: singular values %.2e, subspace sine %.2e%n", m, n, worst, sine);
-        assertThat(worst).isLessThan(1e-10);
-        assertThat(sine).isLessThan(1e-8);
+        assertThat(worst).isLessThan(Tolerances.DECOMPOSITION_F64);
+        assertThat(sine).isLessThan(Tolerances.RANDOMIZED_SUBSPACE_F64);
         assertThat(top.u().shape()).containsExactly(m, 8);
         assertThat(top.vt().shape()).containsExactly(8, n);
-        assertThat(Matrices.relativeError(top.u().getColumn(0), full.u().getColumn(0))).as("same sign convention").isLessThan(1e-8);
+        assertThat(Matrices.relativeError(top.u().getColumn(0), full.u().getColumn(0))).as("same sign convention").isLessThan(Tolerances.RANDOMIZED_SUBSPACE_F64);
     }
 
     @Test

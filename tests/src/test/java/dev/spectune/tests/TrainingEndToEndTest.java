@@ -43,8 +43,7 @@ class TrainingEndToEndTest {
         Path model = TestFixtures.path("golden/pipeline_tiny");
         Path images = TestFixtures.path("artifacts/dreambooth/dataset/dog");
         AdapterSpec spec = AdapterSpec.defaults(method);
-        TrainingConfig c = new TrainingConfig(model, images, "a photo of sks dog", spec, AdapterInjector.UNET_ATTENTION.pattern(), 30,
-                1e-2, 2e-2, 1, 32, 3, "constant", 0, 1.0, false, dir.resolve(method), 0, List.of("a photo of sks dog"), 0, 0, false, 0, 0, 1, null, null, 0, 0);
+        TrainingConfig c = TrainingConfig.of(model, images, "a photo of sks dog", spec, dir.resolve(method)).withResolution(32).withSteps(30, 1e-2, 2e-2, 3);
         TrainingRun.Result r = TrainingRun.run(c, new PrintStream(java.io.OutputStream.nullOutputStream()));
         System.out.printf("%-11s %,7d parameters: evaluation loss %.5f -> %.5f%n", method, r.trainableParameters(), r.evalLossBefore(), r.evalLossAfter());
         assertThat(r.evalLossAfter()).as(method + " loss decreases").isLessThan(r.evalLossBefore());
@@ -66,9 +65,9 @@ class TrainingEndToEndTest {
         Path model = TestFixtures.path("golden/pipeline_tiny");
         Path images = TestFixtures.path("artifacts/dreambooth/dataset/dog");
         Path out = dir.resolve("text");
-        TrainingConfig c = new TrainingConfig(model, images, "a photo of sks dog", AdapterSpec.defaults("lora"), AdapterInjector.UNET_ATTENTION.pattern(), 30,
-                1e-2, 2e-2, 1, 32, 3, "constant", 0, 1.0, false, out, 0, List.of("a photo of sks dog"), 0, 0, false, 0, 0, 1, null, null, 0, 0, 0,
-                AdapterInjector.TEXT_ATTENTION.pattern(), true);                                  // latents sampled from the posterior too
+        TrainingConfig base = TrainingConfig.of(model, images, "a photo of sks dog", AdapterSpec.defaults("lora"), out).withSteps(30, 1e-2, 2e-2, 3)
+                .withTargets(AdapterInjector.UNET_ATTENTION.pattern(), AdapterInjector.TEXT_ATTENTION.pattern());
+        TrainingConfig c = base.withSubject(new TrainingConfig.Subject(model, images, "a photo of sks dog", 32, false, true));   // latents sampled from the posterior too
         TrainingRun.Result r = TrainingRun.run(c, new PrintStream(java.io.OutputStream.nullOutputStream()));
         System.out.printf("lora + text encoder %,7d parameters: evaluation loss %.5f -> %.5f%n", r.trainableParameters(), r.evalLossBefore(), r.evalLossAfter());
         assertThat(r.evalLossAfter()).isLessThan(r.evalLossBefore());

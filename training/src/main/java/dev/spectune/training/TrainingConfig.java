@@ -1,75 +1,230 @@
 /*
- * TrainingConfig: every setting of a DreamBooth-style run, validated; run.json records it.
- * checkpointEvery 0 writes no intermediate checkpoints; keepCheckpoints 0 keeps them all; resume
- * continues from the newest checkpoint under out/checkpoints. snrGamma 0 turns min-SNR weighting off;
- * offsetNoise 0 turns offset noise off. classImages null turns prior preservation off.
+ * TrainingConfig: every setting of a DreamBooth-style run (diffusers' train_dreambooth_lora.py
+ * arguments), validated, in groups — what to learn (Subject), which adapter on which layers, how
+ * to optimise (Optimization), what to minimise (Loss, with prior preservation), what to write
+ * (Outputs). A run starts from named defaults, TrainingConfig.of(model, images, prompt, adapter,
+ * out), and changes what it needs with the with… methods. SETTINGS is the one list of settings:
+ * run.json writes every one of them, and the resume fingerprint is built from those marked as
+ * shaping the run (not validation or checkpoint cadence).
  */
 package dev.spectune.training;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spectune.adapters.AdapterInjector;
 import dev.spectune.adapters.AdapterSpec;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Function;
 
-public record TrainingConfig(Path model, Path images, String prompt, AdapterSpec adapter, String targets, int steps, double learningRate,
-                             double stiefelLearningRate, int batchSize, int resolution, long seed, String lrSchedule, int warmupSteps,
-                             double maxGradNorm, boolean randomFlip, Path out, int validationEvery, List<String> validationPrompts,
-                             int checkpointEvery, int keepCheckpoints, boolean resume, double snrGamma, double offsetNoise, int gradientAccumulation,
-                             Path classImages, String classPrompt, int numClassImages, double priorLossWeight, double dcoBeta,
-                             String textTargets, boolean sampleLatents) {
+public record TrainingConfig(Subject subject, AdapterSpec adapter, String targets, String textTargets, Optimization optimization, Loss loss,
+                             Outputs outputs) {
+
+    /** What to learn: the base model, the subject's images, the instance prompt, the training resolution and augmentations. */
+    public record Subject(Path model, Path images, String prompt, int resolution, boolean randomFlip, boolean sampleLatents) {
+        public Subject {
+            if (prompt == null || prompt.isBlank()) throw new IllegalArgumentException("an instance prompt is required");
+            if (resolution < 8) throw new IllegalArgumentException("resolution must be >= 8, got " + resolution);
+        }
+    }
+
+    /** How to optimise: steps, learning rates (AdamW, Stiefel Adam), schedule, batch, accumulation, clipping, seed. */
+    public record Optimization(int steps, double learningRate, double stiefelLearningRate, String lrSchedule, int warmupSteps, int batchSize,
+                               int gradientAccumulation, double maxGradNorm, long seed) {
+        /** `spectune train`'s defaults: 400 steps, 1e-3 (AdamW) and 5e-3 (Stiefel), constant, batch 1, clipping at 1, seed 0. */
+        public static Optimization defaults() {
+            return new Optimization(400, 1e-3, 5e-3, "constant", 0, 1, 1, 1.0, 0);
+        }
+
+        public Optimization {
+            if (steps < 1) throw new IllegalArgumentException("steps must be >= 1, got " + steps);
+            if (!(learningRate > 0) || !(stiefelLearningRate > 0)) throw new IllegalArgumentException("learning rates must be positive");
+            if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
+            if (gradientAccumulation < 1) throw new IllegalArgumentException("gradient accumulation must be >= 1, got " + gradientAccumulation);
+            if (maxGradNorm <= 0) throw new IllegalArgumentException("max grad norm must be positive");
+            if (warmupSteps < 0) throw new IllegalArgumentException("warm-up steps must be >= 0, got " + warmupSteps);
+        }
+    }
+
+    /** DreamBooth's prior preservation: class images (missing ones are generated), their prompt, how many, and the weight λ of their loss. */
+    public record PriorPreservation(Path classImages, String classPrompt, int numClassImages, double priorLossWeight) {
+        public PriorPreservation {
+            if (classPrompt == null || classPrompt.isBlank()) throw new IllegalArgumentException("prior preservation needs a class prompt, e.g. \"a photo of a dog\"");
+            if (numClassImages < 1 || !(priorLossWeight > 0)) throw new IllegalArgumentException("prior preservation needs >= 1 class image and a positive prior loss weight");
+        }
+    }
+
+    /** What to minimise: min-SNR-γ weighting (0: off), offset noise (0: off), DCO's β (0: the plain MSE), prior preservation (null: off). */
+    public record Loss(double snrGamma, double offsetNoise, double dcoBeta, PriorPreservation prior) {
+        public static Loss defaults() {
+            return new Loss(0, 0, 0, null);
+        }
+
+        public Loss {
+            if (snrGamma < 0) throw new IllegalArgumentException("min-SNR gamma must be >= 0 (0: off), got " + snrGamma);
+            if (offsetNoise < 0) throw new IllegalArgumentException("offset noise must be >= 0, got " + offsetNoise);
+            if (dcoBeta < 0) throw new IllegalArgumentException("DCO β must be >= 0 (0: plain MSE), got " + dcoBeta);
+        }
+    }
+
+    /** What to write: the run folder, validation cadence and prompts, checkpoints (every N steps, keep K; 0: none / all) and resuming. */
+    public record Outputs(Path out, int validationEvery, List<String> validationPrompts, int checkpointEvery, int keepCheckpoints, boolean resume) {
+        public Outputs {
+            if (checkpointEvery < 0) throw new IllegalArgumentException("checkpoint interval must be >= 0 (0: none), got " + checkpointEvery);
+            if (keepCheckpoints < 0) throw new IllegalArgumentException("checkpoints to keep must be >= 0 (0: all), got " + keepCheckpoints);
+            if (validationPrompts == null || validationPrompts.isEmpty() || validationPrompts.stream().anyMatch(v -> v == null || v.isBlank())) {
+                throw new IllegalArgumentException("validation needs at least one non-empty prompt, got " + validationPrompts);
+            }
+            validationPrompts = List.copyOf(validationPrompts);
+        }
+    }
 
     public TrainingConfig {
-        if (steps < 1) throw new IllegalArgumentException("steps must be >= 1, got " + steps);
-        if (!(learningRate > 0) || !(stiefelLearningRate > 0)) throw new IllegalArgumentException("learning rates must be positive");
-        if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
-        if (resolution < 8) throw new IllegalArgumentException("resolution must be >= 8, got " + resolution);
-        if (prompt == null || prompt.isBlank()) throw new IllegalArgumentException("an instance prompt is required");
-        if (maxGradNorm <= 0) throw new IllegalArgumentException("max grad norm must be positive");
-        if (checkpointEvery < 0) throw new IllegalArgumentException("checkpoint interval must be >= 0 (0: none), got " + checkpointEvery);
-        if (gradientAccumulation < 1) throw new IllegalArgumentException("gradient accumulation must be >= 1, got " + gradientAccumulation);
-        if (classImages != null && (classPrompt == null || classPrompt.isBlank())) {
-            throw new IllegalArgumentException("prior preservation needs a class prompt, e.g. \"a photo of a dog\"");
-        }
-        if (classImages != null && (numClassImages < 1 || !(priorLossWeight > 0))) {
-            throw new IllegalArgumentException("prior preservation needs >= 1 class image and a positive prior loss weight");
-        }
-        if (snrGamma < 0) throw new IllegalArgumentException("min-SNR gamma must be >= 0 (0: off), got " + snrGamma);
-        if (offsetNoise < 0) throw new IllegalArgumentException("offset noise must be >= 0, got " + offsetNoise);
-        if (keepCheckpoints < 0) throw new IllegalArgumentException("checkpoints to keep must be >= 0 (0: all), got " + keepCheckpoints);
         if (textTargets != null && textTargets.isBlank()) textTargets = null;
-        if (validationPrompts == null || validationPrompts.isEmpty() || validationPrompts.stream().anyMatch(v -> v == null || v.isBlank())) {
-            throw new IllegalArgumentException("validation needs at least one non-empty prompt, got " + validationPrompts);
-        }
-        validationPrompts = List.copyOf(validationPrompts);
-        if (dcoBeta < 0) throw new IllegalArgumentException("DCO β must be >= 0 (0: plain MSE), got " + dcoBeta);
-        if (dcoBeta > 0 && adapter.config() instanceof dev.spectune.adapters.SodaSvd.Config soda && soda.initialDelta() != 0) {
+        if (loss.dcoBeta() > 0 && adapter.config() instanceof dev.spectune.adapters.SodaSvd.Config soda && soda.initialDelta() != 0) {
             throw new IllegalArgumentException("DCO compares with the adapter at its initialisation, which is the base model only when it starts"
                     + " at the identity: use SODA's δ0 = 0 with DCO (got " + soda.initialDelta() + ")");
         }
     }
 
-    /** Without DCO (β = 0: the plain diffusion MSE), with the text encoder frozen and the latents at the posterior mean. */
-    public TrainingConfig(Path model, Path images, String prompt, AdapterSpec adapter, String targets, int steps, double learningRate,
-                          double stiefelLearningRate, int batchSize, int resolution, long seed, String lrSchedule, int warmupSteps,
-                          double maxGradNorm, boolean randomFlip, Path out, int validationEvery, List<String> validationPrompts,
-                          int checkpointEvery, int keepCheckpoints, boolean resume, double snrGamma, double offsetNoise, int gradientAccumulation,
-                          Path classImages, String classPrompt, int numClassImages, double priorLossWeight) {
-        this(model, images, prompt, adapter, targets, steps, learningRate, stiefelLearningRate, batchSize, resolution, seed, lrSchedule, warmupSteps,
-                maxGradNorm, randomFlip, out, validationEvery, validationPrompts, checkpointEvery, keepCheckpoints, resume, snrGamma, offsetNoise,
-                gradientAccumulation, classImages, classPrompt, numClassImages, priorLossWeight, 0, null, false);
+    /**
+     * A run with every setting at its default: the UNet's attention projections, the text encoder
+     * frozen, 512 px, Optimization.defaults(), the plain MSE, the instance prompt for validation at
+     * the end only, no checkpoints (3 kept when on).
+     */
+    public static TrainingConfig of(Path model, Path images, String prompt, AdapterSpec adapter, Path out) {
+        return new TrainingConfig(new Subject(model, images, prompt, 512, false, false), adapter, AdapterInjector.UNET_ATTENTION.pattern(), null,
+                Optimization.defaults(), Loss.defaults(), new Outputs(out, 0, List.of(prompt), 0, 3, false));
     }
+
+    public TrainingConfig withSubject(Subject s) {
+        return new TrainingConfig(s, adapter, targets, textTargets, optimization, loss, outputs);
+    }
+
+    public TrainingConfig withTargets(String unetTargets, String textEncoderTargets) {
+        return new TrainingConfig(subject, adapter, unetTargets, textEncoderTargets, optimization, loss, outputs);
+    }
+
+    public TrainingConfig withOptimization(Optimization o) {
+        return new TrainingConfig(subject, adapter, targets, textTargets, o, loss, outputs);
+    }
+
+    public TrainingConfig withLoss(Loss l) {
+        return new TrainingConfig(subject, adapter, targets, textTargets, optimization, l, outputs);
+    }
+
+    public TrainingConfig withOutputs(Outputs o) {
+        return new TrainingConfig(subject, adapter, targets, textTargets, optimization, loss, o);
+    }
+
+    /** The resolution (px). */
+    public TrainingConfig withResolution(int px) {
+        Subject s = subject;
+        return withSubject(new Subject(s.model(), s.images(), s.prompt(), px, s.randomFlip(), s.sampleLatents()));
+    }
+
+    /** Steps, learning rates and seed, the rest of the optimisation as it is. */
+    public TrainingConfig withSteps(int steps, double learningRate, double stiefelLearningRate, long seed) {
+        Optimization o = optimization;
+        return withOptimization(new Optimization(steps, learningRate, stiefelLearningRate, o.lrSchedule(), o.warmupSteps(), o.batchSize(),
+                o.gradientAccumulation(), o.maxGradNorm(), seed));
+    }
+
+    // The run's settings, as the rest of training reads them.
+    public Path model() { return subject.model(); }
+    public Path images() { return subject.images(); }
+    public String prompt() { return subject.prompt(); }
+    public int resolution() { return subject.resolution(); }
+    public boolean randomFlip() { return subject.randomFlip(); }
+    public boolean sampleLatents() { return subject.sampleLatents(); }
+    public int steps() { return optimization.steps(); }
+    public double learningRate() { return optimization.learningRate(); }
+    public double stiefelLearningRate() { return optimization.stiefelLearningRate(); }
+    public String lrSchedule() { return optimization.lrSchedule(); }
+    public int warmupSteps() { return optimization.warmupSteps(); }
+    public int batchSize() { return optimization.batchSize(); }
+    public int gradientAccumulation() { return optimization.gradientAccumulation(); }
+    public double maxGradNorm() { return optimization.maxGradNorm(); }
+    public long seed() { return optimization.seed(); }
+    public double snrGamma() { return loss.snrGamma(); }
+    public double offsetNoise() { return loss.offsetNoise(); }
+    public double dcoBeta() { return loss.dcoBeta(); }
+    public Path classImages() { return loss.prior() == null ? null : loss.prior().classImages(); }
+    public String classPrompt() { return loss.prior() == null ? null : loss.prior().classPrompt(); }
+    public int numClassImages() { return loss.prior() == null ? 0 : loss.prior().numClassImages(); }
+    public double priorLossWeight() { return loss.prior() == null ? 0 : loss.prior().priorLossWeight(); }
+    public Path out() { return outputs.out(); }
+    public int validationEvery() { return outputs.validationEvery(); }
+    public List<String> validationPrompts() { return outputs.validationPrompts(); }
+    public int checkpointEvery() { return outputs.checkpointEvery(); }
+    public int keepCheckpoints() { return outputs.keepCheckpoints(); }
+    public boolean resume() { return outputs.resume(); }
 
     /** True when the text encoder's layers matching {@link #textTargets} are adapted and trained too. */
     public boolean trainsTextEncoder() {
         return textTargets != null;
     }
 
-    /** The settings a resumed run must share with the run it continues (not validation or checkpoint cadence). */
+    /** One setting: its name in run.json, its value, and whether a resumed run must share it. */
+    record Setting(String name, Function<TrainingConfig, Object> value, boolean shapesTheRun) {}
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Every setting, once: run.json writes them all, the resume fingerprint those that shape the run. */
+    static final List<Setting> SETTINGS = List.of(
+            new Setting("model", TrainingConfig::model, false),                                   // the base model's hash stands in for it
+            new Setting("images", c -> c.images().toAbsolutePath().normalize(), true),
+            new Setting("prompt", TrainingConfig::prompt, true),
+            new Setting("method", c -> c.adapter().method(), true),
+            new Setting("adapter_config", c -> JSON.valueToTree(c.adapter().config()), true),
+            new Setting("adapter_seed", c -> c.adapter().seed(), true),
+            new Setting("targets", TrainingConfig::targets, true),
+            new Setting("text_targets", TrainingConfig::textTargets, true),
+            new Setting("resolution", TrainingConfig::resolution, true),
+            new Setting("random_flip", TrainingConfig::randomFlip, true),
+            new Setting("sample_latents", TrainingConfig::sampleLatents, true),
+            new Setting("steps", TrainingConfig::steps, true),
+            new Setting("learning_rate", TrainingConfig::learningRate, true),
+            new Setting("stiefel_learning_rate", TrainingConfig::stiefelLearningRate, true),
+            new Setting("lr_schedule", TrainingConfig::lrSchedule, true),
+            new Setting("warmup_steps", TrainingConfig::warmupSteps, true),
+            new Setting("batch_size", TrainingConfig::batchSize, true),
+            new Setting("gradient_accumulation", TrainingConfig::gradientAccumulation, true),
+            new Setting("max_grad_norm", TrainingConfig::maxGradNorm, true),
+            new Setting("seed", TrainingConfig::seed, true),
+            new Setting("snr_gamma", TrainingConfig::snrGamma, true),
+            new Setting("offset_noise", TrainingConfig::offsetNoise, true),
+            new Setting("dco_beta", TrainingConfig::dcoBeta, true),
+            new Setting("class_images", TrainingConfig::classImages, true),
+            new Setting("class_prompt", TrainingConfig::classPrompt, true),
+            new Setting("num_class_images", TrainingConfig::numClassImages, true),
+            new Setting("prior_loss_weight", TrainingConfig::priorLossWeight, true),
+            new Setting("out", TrainingConfig::out, false),
+            new Setting("validation_every", TrainingConfig::validationEvery, false),
+            new Setting("validation_prompts", TrainingConfig::validationPrompts, false),
+            new Setting("checkpoint_every", TrainingConfig::checkpointEvery, false),
+            new Setting("keep_checkpoints", TrainingConfig::keepCheckpoints, false),
+            new Setting("resume", TrainingConfig::resume, false));
+
+    /** Every setting by its run.json name. */
+    public ObjectNode toJson() {
+        ObjectNode n = JSON.createObjectNode();
+        for (Setting s : SETTINGS) {
+            Object v = s.value().apply(this);
+            n.set(s.name(), v instanceof JsonNode j ? j : JSON.valueToTree(v == null ? null : v instanceof Path p ? p.toString() : v));
+        }
+        return n;
+    }
+
+    /** The settings a resumed run must share with the run it continues, and the base model's hash. */
     public String fingerprint(String baseModelHash) {
-        return String.join("|", baseModelHash, images.toAbsolutePath().normalize().toString(), prompt, adapter.toString(), targets, Integer.toString(steps),
-                Double.toString(learningRate), Double.toString(stiefelLearningRate), Integer.toString(batchSize), Integer.toString(resolution),
-                Long.toString(seed), lrSchedule, Integer.toString(warmupSteps), Double.toString(maxGradNorm), Boolean.toString(randomFlip),
-                Double.toString(snrGamma), Double.toString(offsetNoise), Integer.toString(gradientAccumulation),
-                String.valueOf(classImages), String.valueOf(classPrompt), Integer.toString(numClassImages), Double.toString(priorLossWeight),
-                Double.toString(dcoBeta), String.valueOf(textTargets), Boolean.toString(sampleLatents));
+        StringBuilder sb = new StringBuilder(baseModelHash);
+        for (Setting s : SETTINGS) {
+            if (!s.shapesTheRun()) continue;
+            Object v = s.value().apply(this);
+            sb.append('|').append(s.name()).append('=').append(v instanceof JsonNode j ? j.toString() : String.valueOf(v));
+        }
+        return sb.toString();
     }
 }

@@ -154,17 +154,8 @@ public final class TrainingRun {
 
     static void writeRunJson(TrainingConfig c, String hash, double before, double after, long params) throws IOException {
         ObjectMapper json = new ObjectMapper();
-        ObjectNode n = json.createObjectNode();
-        n.put("model", c.model().toString()).put("base_model_hash", hash).put("images", c.images().toString()).put("prompt", c.prompt())
-                .put("method", c.adapter().method()).put("targets", c.targets()).put("steps", c.steps()).put("learning_rate", c.learningRate())
-                .put("stiefel_learning_rate", c.stiefelLearningRate()).put("batch_size", c.batchSize()).put("resolution", c.resolution())
-                .put("seed", c.seed()).put("lr_schedule", c.lrSchedule()).put("warmup_steps", c.warmupSteps()).put("max_grad_norm", c.maxGradNorm())
-                .put("random_flip", c.randomFlip()).put("validation_prompts", String.join(" | ", c.validationPrompts())).put("snr_gamma", c.snrGamma()).put("offset_noise", c.offsetNoise()).put("gradient_accumulation", c.gradientAccumulation())
-                .put("class_images", String.valueOf(c.classImages())).put("class_prompt", c.classPrompt()).put("num_class_images", c.numClassImages())
-                .put("prior_loss_weight", c.priorLossWeight()).put("dco_beta", c.dcoBeta()).put("sample_latents", c.sampleLatents()).put("text_targets", String.valueOf(c.textTargets()))
-                .put("checkpoint_every", c.checkpointEvery()).put("keep_checkpoints", c.keepCheckpoints()).put("trainable_parameters", params).put("eval_loss_before", before).put("eval_loss_after", after)
-                .put("adapter_seed", c.adapter().seed());
-        n.set("adapter_config", json.valueToTree(c.adapter().config()));                       // the method's own settings record
+        ObjectNode n = c.toJson();                                                              // every setting, from TrainingConfig.SETTINGS
+        n.put("base_model_hash", hash).put("trainable_parameters", params).put("eval_loss_before", before).put("eval_loss_after", after);
         Path temp = Files.createTempFile(c.out(), ".run.json.", ".tmp");
         try {
             json.writerWithDefaultPrettyPrinter().writeValue(temp.toFile(), n);

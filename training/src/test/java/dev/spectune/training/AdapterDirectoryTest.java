@@ -5,6 +5,8 @@
  */
 package dev.spectune.training;
 
+import dev.spectune.runtime.Tolerances;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -105,7 +107,7 @@ class AdapterDirectoryTest {
         assertThat(layers).hasSize(2);
         AdaptedWeight a = layers.stream().filter(l -> l.key().equals("fc1.weight")).findFirst().orElseThrow();
         INDArray expected = fc1.add(saved.tensors().get("fc1.lora_B.weight").mmul(saved.tensors().get("fc1.lora_A.weight")).muli(8.0 / 4));
-        assertThat(Matrices.relativeError(a.merged(), expected)).isLessThan(1e-6);
+        assertThat(Matrices.relativeError(a.merged(), expected)).isLessThan(Tolerances.ROUNDED_F32_REL);
     }
 
     @Test

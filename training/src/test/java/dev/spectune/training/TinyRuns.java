@@ -11,8 +11,9 @@ final class TinyRuns {
     private TinyRuns() {}
 
     static TrainingConfig config(Path out, AdapterSpec spec, double dcoBeta, String textTargets, boolean sampleLatents) {
-        return new TrainingConfig(TestFixtures.path("golden/pipeline_tiny"), TestFixtures.path("artifacts/dreambooth/dataset/dog"), "a photo of sks dog",
-                spec, AdapterInjector.UNET_ATTENTION.pattern(), 5, 1e-2, 2e-2, 1, 32, 3, "constant", 0, 1.0, false, out, 0,
-                List.of("a photo of sks dog"), 0, 0, false, 0, 0, 1, null, null, 0, 0, dcoBeta, textTargets, sampleLatents);
+        TrainingConfig c = TrainingConfig.of(TestFixtures.path("golden/pipeline_tiny"), TestFixtures.path("artifacts/dreambooth/dataset/dog"),
+                "a photo of sks dog", spec, out).withResolution(32).withSteps(5, 1e-2, 2e-2, 3)
+                .withTargets(AdapterInjector.UNET_ATTENTION.pattern(), textTargets).withLoss(new TrainingConfig.Loss(0, 0, dcoBeta, null));
+        return c.withSubject(new TrainingConfig.Subject(c.model(), c.images(), c.prompt(), c.resolution(), false, sampleLatents));
     }
 }
