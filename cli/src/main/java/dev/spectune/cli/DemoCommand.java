@@ -18,7 +18,7 @@ import dev.spectune.model.pipeline.PngWriter;
 import dev.spectune.model.pipeline.StableDiffusionPipeline;
 import dev.spectune.model.pipeline.StepListener;
 import dev.spectune.runtime.Nd4jRuntime;
-import dev.spectune.training.TinyModel;
+import dev.spectune.model.TinyModel;
 import dev.spectune.training.TrainingConfig;
 import dev.spectune.training.TrainingRun;
 import dev.spectune.training.data.ProceduralSubject;

@@ -6,11 +6,11 @@ package dev.spectune.cli;
 
 import dev.spectune.adapters.AdapterInjector;
 import dev.spectune.runtime.Nd4jRuntime;
-import dev.spectune.training.io.AdapterDirectory;
-import dev.spectune.training.spectrum.DecompositionCache;
-import dev.spectune.training.spectrum.LayerSelection;
-import dev.spectune.training.spectrum.SpectrumAnalysis;
-import dev.spectune.training.spectrum.SpectrumReport;
+import dev.spectune.adapters.io.AdapterDirectory;
+import dev.spectune.adapters.io.WeightSvdCache;
+import dev.spectune.spectrum.LayerSelection;
+import dev.spectune.spectrum.SpectrumAnalysis;
+import dev.spectune.spectrum.SpectrumReport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -32,7 +32,7 @@ public final class SpectrumCommand implements Callable<Integer> {
     @Option(names = "--adapter", description = "An adapter folder written by `spectune train`.") Path adapter;
     @Option(names = "--rank", defaultValue = "8", description = "r of the top-r subspaces compared with --adapter (default ${DEFAULT-VALUE}).") int rank;
     @Option(names = "--precision", defaultValue = "float", description = "float (sgesdd) or double (dgesdd).") String precision;
-    @Option(names = "--cache", description = "Decomposition cache (.safetensors): reused where the weight hash matches, then updated.") Path cache;
+    @Option(names = "--cache", description = "SVD cache folder (decompositions keyed by the weight's SHA-256, the format training keeps): reused, then added to.") Path cache;
     @Option(names = "--out", required = true, description = "Output folder.") Path out;
     @Option(names = "--randomized", defaultValue = "0", description = "Randomized top-R SVD (Halko–Martinsson–Tropp) instead of the full one (0: off).") int randomizedRank;
     @Option(names = "--randomized-min-side", defaultValue = "512", description = "... only for layers whose smaller side is at least this (default ${DEFAULT-VALUE}).") int randomizedMinSide;
@@ -50,13 +50,12 @@ public final class SpectrumCommand implements Callable<Integer> {
             boolean sameLayers = selected.pattern().equals(adapterTargets) && type == DataType.FLOAT;     // the usual case: read once
             merged = LayerSelection.merged(sameLayers ? weights : LayerSelection.read(model, component, Pattern.compile(adapterTargets), DataType.FLOAT), adapter);
         }
-        Map<String, DecompositionCache.Entry> entries = cache != null && Files.isRegularFile(cache) ? DecompositionCache.read(cache) : new LinkedHashMap<>();
+        WeightSvdCache kept = cache == null ? null : new WeightSvdCache(cache);
         long start = System.nanoTime();
         SpectrumAnalysis.Randomized randomized = randomizedRank > 0
                 ? new SpectrumAnalysis.Randomized(randomizedRank, randomizedMinSide, randomizedCheck) : SpectrumAnalysis.Randomized.OFF;
-        List<SpectrumAnalysis.Layer> layers = SpectrumAnalysis.analyze(weights, merged, rank, entries, randomized);
+        List<SpectrumAnalysis.Layer> layers = SpectrumAnalysis.analyze(weights, merged, rank, kept, randomized);
         double seconds = (System.nanoTime() - start) / 1e9;
-        if (cache != null) DecompositionCache.write(cache, entries);
         List<Path> written = SpectrumReport.write(out, layers, rank);
         long cached = layers.stream().filter(SpectrumAnalysis.Layer::fromCache).count();
         double svdSeconds = layers.stream().mapToDouble(SpectrumAnalysis.Layer::svdMillis).sum() / 1e3;

@@ -9,9 +9,9 @@ package dev.spectune.cli;
 import dev.spectune.adapters.AdapterInjector;
 import dev.spectune.runtime.Nd4jRuntime;
 import dev.spectune.runtime.Tolerances;
-import dev.spectune.training.spectrum.DecompositionCache;
-import dev.spectune.training.spectrum.DecompositionVerifier;
-import dev.spectune.training.spectrum.LayerSelection;
+import dev.spectune.adapters.io.WeightSvdCache;
+import dev.spectune.spectrum.DecompositionVerifier;
+import dev.spectune.spectrum.LayerSelection;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +29,7 @@ public final class VerifyDecompCommand implements Callable<Integer> {
     @Option(names = "--component", defaultValue = "unet") String component;
     @Option(names = "--targets", description = "Regex of weight keys (default: UNet attention projections).") String targets;
     @Option(names = "--precision", defaultValue = "double", description = "double (dgesdd, tolerance 1e-10) or float (sgesdd, 1e-5).") String precision;
-    @Option(names = "--cache", description = "Verify this decomposition cache's entries instead of a fresh gesdd.") Path cache;
+    @Option(names = "--cache", description = "Verify the entries of this SVD cache folder (decompositions keyed by the weight's SHA-256, as training and spectrum keep them) instead of a fresh gesdd.") Path cache;
     @Option(names = "--rank", defaultValue = "8", description = "Dimension of the singular subspaces compared (default ${DEFAULT-VALUE}).") int rank;
 
     @Override
@@ -39,8 +39,7 @@ public final class VerifyDecompCommand implements Callable<Integer> {
         double tolerance = type == DataType.DOUBLE ? Tolerances.DECOMPOSITION_F64 : Tolerances.DECOMPOSITION_F32;
         Pattern selected = Pattern.compile(targets != null ? targets : AdapterInjector.UNET_ATTENTION.pattern());
         Map<String, org.nd4j.linalg.api.ndarray.INDArray> weights = LayerSelection.read(model, component, selected, type);
-        Map<String, DecompositionCache.Entry> entries = cache == null ? Map.of() : DecompositionCache.read(cache);
-        List<DecompositionVerifier.Row> rows = DecompositionVerifier.verify(weights, entries, rank, tolerance);
+        List<DecompositionVerifier.Row> rows = DecompositionVerifier.verify(weights, cache == null ? null : new WeightSvdCache(cache), rank, tolerance);
         System.out.printf("%-72s %-11s %-6s %9s %9s %9s %9s %9s %8s %9s %9s %9s  %s%n", "layer", "shape", "svd", "sv", "recon", "orth",
                 "sinU_r", "sinV_r", "allow", "qr_recon", "qr_orth", "qr_R", "verdict");
         int passed = 0;

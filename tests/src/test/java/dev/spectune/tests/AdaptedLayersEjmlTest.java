@@ -25,7 +25,7 @@ import dev.spectune.optim.StiefelOptions;
 import dev.spectune.runtime.Nd4jRuntime;
 import dev.spectune.runtime.Tolerances;
 import dev.spectune.testing.TestFixtures;
-import dev.spectune.training.spectrum.LayerSelection;
+import dev.spectune.spectrum.LayerSelection;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -19,9 +19,9 @@ import dev.spectune.linalg.Qr;
 import dev.spectune.testing.TestFixtures;
 import dev.spectune.linalg.Svd;
 import dev.spectune.runtime.Nd4jRuntime;
-import dev.spectune.training.io.AdapterDirectory;
-import dev.spectune.training.spectrum.DecompositionCache;
-import dev.spectune.training.spectrum.LayerSelection;
+import dev.spectune.adapters.io.AdapterDirectory;
+import dev.spectune.adapters.io.WeightSvdCache;
+import dev.spectune.spectrum.LayerSelection;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,7 +51,7 @@ class SpectrumToolsTest {
     @Test
     void spectrumWritesCsvAndReadablePlots(@TempDir Path dir) throws Exception {
         var r = CheckpointCliTest.run("spectrum", "--model", unet().toString(), "--out", dir.resolve("report").toString(),
-                "--cache", dir.resolve("svd.safetensors").toString());
+                "--cache", dir.resolve("svd").toString());
         System.out.println(r.out());
         assertThat(r.code()).as(r.err()).isZero();
         List<String> rows = Files.readAllLines(dir.resolve("report/spectrum.csv"));
@@ -78,7 +78,7 @@ class SpectrumToolsTest {
         }
         // the second run reuses every decomposition from the cache
         var again = CheckpointCliTest.run("spectrum", "--model", unet().toString(), "--out", dir.resolve("report2").toString(),
-                "--cache", dir.resolve("svd.safetensors").toString());
+                "--cache", dir.resolve("svd").toString());
         assertThat(again.out()).contains(layers + " decompositions from the cache");
         assertThat(Files.readString(dir.resolve("report2/singular_values.csv"))).isEqualTo(Files.readString(dir.resolve("report/singular_values.csv")));
     }
@@ -106,20 +106,22 @@ class SpectrumToolsTest {
         assertThat(r.code()).as(r.out() + r.err()).isZero();
         assertThat(r.out()).containsPattern("verify-decomp: (\\d+)/\\1 layers within 1e-10 \\(double\\)");
 
-        Path cache = dir.resolve("svd.safetensors");
+        Path cache = dir.resolve("svd");
         assertThat(CheckpointCliTest.run("spectrum", "--model", unet().toString(), "--precision", "double", "--out", dir.resolve("r").toString(),
                 "--cache", cache.toString()).code()).isZero();
         var clean = CheckpointCliTest.run("verify-decomp", "--model", unet().toString(), "--cache", cache.toString());
         assertThat(clean.code()).as(clean.out()).isZero();
         assertThat(clean.out()).contains(" cache ");
 
-        Map<String, DecompositionCache.Entry> entries = new LinkedHashMap<>(DecompositionCache.read(cache));
-        String victim = entries.keySet().stream().filter(k -> k.contains("attn2.to_v")).findFirst().orElseThrow();
-        Svd svd = entries.get(victim).svd();
+        // Corrupt one kept decomposition in place: the file its weight's hash names.
+        Map<String, INDArray> weights = dev.spectune.spectrum.LayerSelection.read(unet(), "unet", dev.spectune.adapters.AdapterInjector.UNET_ATTENTION,
+                DataType.DOUBLE);
+        String victim = weights.keySet().stream().filter(k -> k.contains("attn2.to_v")).findFirst().orElseThrow();
+        WeightSvdCache kept = new WeightSvdCache(cache);
+        Svd svd = kept.lookup(victim, weights.get(victim)).orElseThrow();
         INDArray u = svd.u().dup();
         u.putScalar(3, 1, u.getDouble(3, 1) + 1e-4);
-        entries.put(victim, new DecompositionCache.Entry(new Svd(u, svd.s(), svd.vt()), entries.get(victim).weightSha256()));
-        DecompositionCache.write(cache, entries);
+        kept.store(victim, weights.get(victim), new Svd(u, svd.s(), svd.vt()));
         var corrupted = CheckpointCliTest.run("verify-decomp", "--model", unet().toString(), "--cache", cache.toString());
         System.out.println(corrupted.out());
         assertThat(corrupted.code()).isEqualTo(1);

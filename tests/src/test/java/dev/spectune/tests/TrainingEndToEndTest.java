@@ -17,7 +17,7 @@ import dev.spectune.model.pipeline.StepListener;
 import dev.spectune.testing.TestFixtures;
 import dev.spectune.training.TrainingConfig;
 import dev.spectune.training.TrainingRun;
-import dev.spectune.training.io.AdapterDirectory;
+import dev.spectune.adapters.io.AdapterDirectory;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -124,8 +124,8 @@ class TrainingResumeTest {
         assertThat(b).isCloseTo(a, org.assertj.core.api.Assertions.within(Tolerances.RECOMPUTED_F32_REL * a));
         assertThat(accumulated.log().getFirst().gradNorm()).isCloseTo(whole.log().getFirst().gradNorm(),
                 org.assertj.core.api.Assertions.within(Tolerances.MODEL_OUTPUT_F32_REL * whole.log().getFirst().gradNorm()));
-        var p = dev.spectune.training.io.AdapterDirectory.read(dir.resolve("batch2/adapter")).tensors();
-        var q = dev.spectune.training.io.AdapterDirectory.read(dir.resolve("accumulate2/adapter")).tensors();
+        var p = dev.spectune.adapters.io.AdapterDirectory.read(dir.resolve("batch2/adapter")).tensors();
+        var q = dev.spectune.adapters.io.AdapterDirectory.read(dir.resolve("accumulate2/adapter")).tensors();
         for (String k : p.keySet()) assertThat(q.get(k).sub(p.get(k)).amaxNumber().doubleValue()).as(k).isLessThan(Tolerances.MODEL_OUTPUT_F32_REL);
     }
 

@@ -23,7 +23,7 @@ import dev.spectune.model.UNet2DConditionModel;
 import dev.spectune.model.pipeline.StableDiffusionPipeline;
 import dev.spectune.model.scheduler.DdpmScheduler;
 import dev.spectune.optim.AdamW;
-import dev.spectune.training.spectrum.WeightSvdCache;
+import dev.spectune.adapters.io.WeightSvdCache;
 import dev.spectune.training.data.ClassImages;
 import dev.spectune.training.io.TrainingCheckpoint;
 import dev.spectune.optim.GradientClipping;

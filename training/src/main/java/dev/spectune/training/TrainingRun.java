@@ -14,7 +14,7 @@ import dev.spectune.model.pipeline.ModelHash;
 import dev.spectune.model.pipeline.PngWriter;
 import dev.spectune.model.pipeline.StableDiffusionPipeline;
 import dev.spectune.model.pipeline.StepListener;
-import dev.spectune.training.io.AdapterDirectory;
+import dev.spectune.adapters.io.AdapterDirectory;
 import dev.spectune.training.io.TrainingCheckpoint;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -146,7 +146,7 @@ public final class TrainingRun {
         Map<String, INDArray> buffers = new java.util.HashMap<>();
         trained.forEach(a -> buffers.putAll(a.buffers()));
         List<AdaptedWeight> fresh = dev.spectune.adapters.AdapterInjector.inject(g.sd(), Pattern.compile(targets),
-                c.adapter().builder(buffers, dev.spectune.training.spectrum.WeightSvdCache.standard()));
+                c.adapter().builder(buffers, dev.spectune.adapters.io.WeightSvdCache.standard()));
         Map<String, INDArray> values = new java.util.HashMap<>();
         for (AdaptedWeight a : trained) for (AdapterParameter p : a.parameters()) values.put(p.name(), p.value());
         for (AdaptedWeight a : fresh) for (AdapterParameter p : a.parameters()) p.value().assign(values.get(p.name()));

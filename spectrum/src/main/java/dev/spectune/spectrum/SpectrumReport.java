@@ -10,7 +10,7 @@
  *                                principal angles, per layer
  * Every file is written to a temporary name and renamed.
  */
-package dev.spectune.training.spectrum;
+package dev.spectune.spectrum;
 
 import dev.spectune.checkpoint.safetensors.SafetensorsWriter;
 import dev.spectune.linalg.Spectra;

@@ -9,7 +9,7 @@
  * checkpoint's (LDM) ones; text-encoder modules "lora_te_…" (one file holds both, as sd-scripts
  * writes them). Reading accepts either UNet spelling.
  */
-package dev.spectune.training.io;
+package dev.spectune.adapters.io;
 
 import dev.spectune.checkpoint.CheckpointException;
 import dev.spectune.checkpoint.names.Component;

@@ -7,7 +7,7 @@
  * exact fused weight (every block's update in place); the authors' fusion averages the
  * per-concept weights, i.e. λi = 1/n.
  */
-package dev.spectune.training.io;
+package dev.spectune.adapters.io;
 
 import dev.spectune.adapters.AdaptedWeight;
 import dev.spectune.checkpoint.CheckpointException;

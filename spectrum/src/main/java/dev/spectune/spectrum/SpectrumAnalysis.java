@@ -6,8 +6,9 @@
  * rotation and SVDiff's pure spectrum shift become visible (SVDiff: angles ≈ 0, ΔW entirely in
  * the singular subspaces; SODA: non-zero angles).
  */
-package dev.spectune.training.spectrum;
+package dev.spectune.spectrum;
 
+import dev.spectune.adapters.io.WeightSvdCache;
 import dev.spectune.linalg.RandomizedSvd;
 import dev.spectune.linalg.Spectra;
 import dev.spectune.linalg.Svd;
@@ -64,15 +65,16 @@ public final class SpectrumAnalysis {
         }
     }
 
-    public static List<Layer> analyze(Map<String, INDArray> weights, Map<String, INDArray> adapted, int r, Map<String, DecompositionCache.Entry> cache) {
+    public static List<Layer> analyze(Map<String, INDArray> weights, Map<String, INDArray> adapted, int r, WeightSvdCache cache) {
         return analyze(weights, adapted, r, cache, Randomized.OFF);
     }
 
     /**
-     * Decomposes every weight (in the order given), reusing cache entries whose weight hash matches
-     * and adding fresh ones to {@code cache}; with {@code adapted} (key → W), reports the change.
+     * Decomposes every weight (in the order given), reusing the decompositions {@code cache} keeps
+     * for the same weights and keeping fresh ones there (null: no cache); with {@code adapted} (key → W),
+     * reports the change.
      */
-    public static List<Layer> analyze(Map<String, INDArray> weights, Map<String, INDArray> adapted, int r, Map<String, DecompositionCache.Entry> cache,
+    public static List<Layer> analyze(Map<String, INDArray> weights, Map<String, INDArray> adapted, int r, WeightSvdCache cache,
                                       Randomized randomized) {
         if (adapted != null && randomized.rank() > 0) throw new IllegalArgumentException("the randomized SVD is for spectra of a model; an adapter's change needs the full SVD");
         List<Layer> layers = new ArrayList<>();
@@ -94,13 +96,12 @@ public final class SpectrumAnalysis {
                 layers.add(new Layer(e.getKey(), w0.rows(), w0.columns(), top.s().toDoubleVector(), frobenius, millis, false, true, valueError, sine, null));
                 continue;
             }
-            String hash = DecompositionCache.hashOf(w0);
-            DecompositionCache.Entry cached = cache.get(e.getKey());
-            boolean hit = cached != null && cached.weightSha256().equals(hash) && cached.svd().s().dataType() == w0.dataType();
+            java.util.Optional<Svd> kept = cache == null ? java.util.Optional.empty() : cache.lookup(e.getKey(), w0);
+            boolean hit = kept.isPresent();
             long start = System.nanoTime();
-            Svd svd = hit ? cached.svd() : Svd.of(w0);
+            Svd svd = hit ? kept.get() : Svd.of(w0);
             double millis = (System.nanoTime() - start) / 1e6;
-            if (!hit) cache.put(e.getKey(), new DecompositionCache.Entry(svd, hash));
+            if (!hit && cache != null) cache.store(e.getKey(), w0, svd);
             Change change = null;
             if (adapted != null && adapted.containsKey(e.getKey())) change = change(w0, svd, adapted.get(e.getKey()), r);
             layers.add(new Layer(e.getKey(), w0.rows(), w0.columns(), svd.s().toDoubleVector(), frobenius, millis, hit, false, Double.NaN, Double.NaN, change));

@@ -3,13 +3,13 @@
  * component whose key matches a pattern — and, given an adapter folder, the same weights with the
  * adapter merged (W = W(θ) evaluated eagerly, as a merged checkpoint would carry it).
  */
-package dev.spectune.training.spectrum;
+package dev.spectune.spectrum;
 
 import dev.spectune.adapters.AdaptedWeight;
 import dev.spectune.checkpoint.Checkpoint;
 import dev.spectune.checkpoint.CheckpointException;
 import dev.spectune.checkpoint.WeightSource;
-import dev.spectune.training.io.AdapterDirectory;
+import dev.spectune.adapters.io.AdapterDirectory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

@@ -5,7 +5,7 @@
  * (peft era), with an optional "<module>.alpha" — as (A, B, scale) per weight key "<module>.weight".
  * Writes the first layout, UNet and text encoder, from updates ΔW by their truncated SVD (LowRank).
  */
-package dev.spectune.training.io;
+package dev.spectune.adapters.io;
 
 import dev.spectune.checkpoint.safetensors.DType;
 import dev.spectune.checkpoint.safetensors.SafetensorsWriter;

@@ -4,7 +4,7 @@
  * down = √Σ_r·V_rᵀ [r, in] (a conv's ΔW [out, in, kh, kw] as its flattened [out, in·kh·kw]), and the
  * relative error ‖ΔW − up·down‖_F / ‖ΔW‖_F. What the kohya and diffusers LoRA writers store.
  */
-package dev.spectune.training.io;
+package dev.spectune.adapters.io;
 
 import dev.spectune.linalg.Svd;
 import org.nd4j.linalg.api.buffer.DataType;

@@ -3,7 +3,7 @@
  * graph with bit-identical outputs (buffers such as VeRA's projections and LiDB's auxiliary
  * matrices included); peft's own LoRA folder loads, its target_modules list becoming the regex.
  */
-package dev.spectune.training;
+package dev.spectune.adapters.io;
 
 import dev.spectune.runtime.Tolerances;
 
@@ -21,7 +21,7 @@ import dev.spectune.linalg.Matrices;
 import dev.spectune.ops.Linear;
 import dev.spectune.runtime.Nd4jRuntime;
 import dev.spectune.testing.TestFixtures;
-import dev.spectune.training.io.AdapterDirectory;
+import dev.spectune.adapters.io.AdapterDirectory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -3,7 +3,7 @@
  * bit for bit, in either precision; a corrupted entry is decomposed again with a warning; a folder
  * that cannot be written only costs the caching.
  */
-package dev.spectune.training;
+package dev.spectune.adapters.io;
 
 import dev.spectune.runtime.Tolerances;
 
@@ -14,7 +14,7 @@ import dev.spectune.adapters.AdapterInjector;
 import dev.spectune.adapters.AdapterSpec;
 import dev.spectune.linalg.Svd;
 import dev.spectune.runtime.Nd4jRuntime;
-import dev.spectune.training.spectrum.WeightSvdCache;
+import dev.spectune.adapters.io.WeightSvdCache;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -4,8 +4,9 @@
  * against EJML in double by DecompositionCheck. A cache entry whose weight hash differs from the
  * weight's is reported stale and fails.
  */
-package dev.spectune.training.spectrum;
+package dev.spectune.spectrum;
 
+import dev.spectune.adapters.io.WeightSvdCache;
 import dev.spectune.linalg.DecompositionCheck;
 import dev.spectune.linalg.Svd;
 import java.util.ArrayList;
@@ -24,19 +25,22 @@ public final class DecompositionVerifier {
         }
     }
 
-    /** @param cache the decomposition cache's entries (empty: verify a fresh gesdd for every layer) */
-    public static List<Row> verify(Map<String, INDArray> weights, Map<String, DecompositionCache.Entry> cache, int r, double tolerance) {
+    /** @param cache the SVD cache whose entries are verified (null: verify a fresh gesdd for every layer) */
+    public static List<Row> verify(Map<String, INDArray> weights, WeightSvdCache cache, int r, double tolerance) {
         List<Row> rows = new ArrayList<>();
         for (var e : weights.entrySet()) {
             INDArray w = e.getValue();                                                   // [out, in]
-            DecompositionCache.Entry cached = cache.get(e.getKey());
             String problem = null, source = "gesdd";
             Svd candidate;
-            if (cached != null) {
+            if (cache != null) {
                 source = "cache";
-                candidate = cached.svd();
-                if (!cached.weightSha256().equals(DecompositionCache.hashOf(w))) problem = "stale cache entry (weight hash differs)";
-                if (candidate.s().length() != Math.min(w.rows(), w.columns()) || candidate.u().rows() != w.rows() || candidate.vt().columns() != w.columns()) {
+                var kept = cache.lookup(e.getKey(), w);
+                if (kept.isEmpty()) {
+                    rows.add(new Row(e.getKey(), w.rows(), w.columns(), source, null, null, tolerance, "no readable entry of this shape in " + cache.dir()));
+                    continue;
+                }
+                candidate = kept.get();
+                if (candidate.s().length() != Math.min(w.rows(), w.columns())) {
                     rows.add(new Row(e.getKey(), w.rows(), w.columns(), source, null, null, tolerance, "cache entry has the wrong shape"));
                     continue;
                 }

@@ -4,7 +4,7 @@
  * a byte-level CLIP tokenizer with no merges), written as an ordinary diffusers pipeline folder
  * with seeded random weights. Everything downstream opens it like any downloaded model.
  */
-package dev.spectune.training;
+package dev.spectune.model;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

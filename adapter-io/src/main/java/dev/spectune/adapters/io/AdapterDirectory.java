@@ -12,7 +12,7 @@
  * target_modules become a regex, conv LoRA factors are reshaped; and the flat settings of folders
  * written before the registry. Both files are written to temporary names and renamed.
  */
-package dev.spectune.training.io;
+package dev.spectune.adapters.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -36,7 +36,7 @@ import dev.spectune.checkpoint.safetensors.DType;
 import dev.spectune.checkpoint.safetensors.SafetensorsFile;
 import dev.spectune.checkpoint.safetensors.SafetensorsWriter;
 import dev.spectune.checkpoint.safetensors.Tensor;
-import dev.spectune.training.spectrum.WeightSvdCache;
+import dev.spectune.adapters.io.WeightSvdCache;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,15 +1,16 @@
 /*
  * WeightSvdCache: the SVDs adapters start from, kept on disk keyed by the SHA-256 of the weight's
- * values (DecompositionCache.hashOf) and its precision — one small safetensors file per weight,
+ * values (hashOf) and its precision — one small safetensors file per weight,
  * "<sha256>-<F32|F64>.safetensors" holding U, S, Vt — so a second run on the same weights (any
  * folder, any copy of the model) reads them instead of decomposing again: SD-1.5's 128 attention
  * projections take ~23 s of gesdd on 2 cores. The folder is the system property spectune.cache.dir,
  * else $SPECTUNE_CACHE_DIR, else ~/.cache/spectune/svd (the model folder itself may be read-only,
  * and a shared copy must never be written to). A folder that cannot be written, or an unreadable
  * entry, falls back to a fresh gesdd with a warning. Entries are written to a temporary name and
- * renamed, so a crash leaves no half-written file.
+ * renamed, so a crash leaves no half-written file. The spectrum tools keep and verify decompositions
+ * in the same format (`spectrum --cache DIR`, `verify-decomp --cache DIR`).
  */
-package dev.spectune.training.spectrum;
+package dev.spectune.adapters.io;
 
 import dev.spectune.adapters.Decompositions;
 import dev.spectune.checkpoint.safetensors.DType;
@@ -55,31 +56,48 @@ public final class WeightSvdCache implements Decompositions {
         return misses;
     }
 
-    @Override
-    public synchronized Svd svd(String key, INDArray w0) {
-        boolean f64 = w0.dataType() == DataType.DOUBLE;
-        Path file = dir.resolve(DecompositionCache.hashOf(w0) + (f64 ? "-F64" : "-F32") + ".safetensors");
-        if (Files.isRegularFile(file)) {
-            try (SafetensorsFile f = SafetensorsFile.open(file)) {
-                Svd svd = new Svd(f.read("U", w0.dataType()), f.read("S", w0.dataType()), f.read("Vt", w0.dataType()));
-                if (svd.u().rows() == w0.rows() && svd.vt().columns() == w0.columns()) {
-                    hits++;
-                    return svd;
-                }
-            } catch (RuntimeException e) {
-                warn("unreadable SVD cache entry " + file + " (" + e.getMessage() + "); decomposing " + key + " again");
-            }
+    /** The file a weight's decomposition is kept in: its hash and precision. */
+    public Path fileFor(INDArray w0) {
+        return dir.resolve(hashOf(w0) + (w0.dataType() == DataType.DOUBLE ? "-F64" : "-F32") + ".safetensors");
+    }
+
+    /** The kept decomposition of W0, if there is a readable one of W0's shape. */
+    public synchronized java.util.Optional<Svd> lookup(String key, INDArray w0) {
+        Path file = fileFor(w0);
+        if (!Files.isRegularFile(file)) return java.util.Optional.empty();
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            Svd svd = new Svd(f.read("U", w0.dataType()), f.read("S", w0.dataType()), f.read("Vt", w0.dataType()));
+            if (svd.u().rows() == w0.rows() && svd.vt().columns() == w0.columns()) return java.util.Optional.of(svd);
+            warn("SVD cache entry " + file + " has the wrong shape for " + key + "; decomposing again");
+        } catch (RuntimeException e) {
+            warn("unreadable SVD cache entry " + file + " (" + e.getMessage() + "); decomposing " + key + " again");
         }
-        misses++;
-        Svd svd = Svd.of(w0);
+        return java.util.Optional.empty();
+    }
+
+    /** Keeps W0's decomposition (written to a temporary name and renamed); a folder that cannot be written is warned about once. */
+    public synchronized void store(String key, INDArray w0, Svd svd) {
+        Path file = fileFor(w0);
         try {
             Files.createDirectories(dir);
-            DType dtype = f64 ? DType.F64 : DType.F32;
+            DType dtype = w0.dataType() == DataType.DOUBLE ? DType.F64 : DType.F32;
             SafetensorsWriter.write(file, List.of(Tensor.of("U", svd.u(), dtype), Tensor.of("S", svd.s(), dtype), Tensor.of("Vt", svd.vt(), dtype)),
                     Map.of("format", "spectune-svd", "weight_sha256", file.getFileName().toString().substring(0, 64), "key", key));
         } catch (IOException | UncheckedIOException e) {
             warn("cannot write the SVD cache in " + dir + " (" + e.getMessage() + "); decompositions will not be kept");
         }
+    }
+
+    @Override
+    public synchronized Svd svd(String key, INDArray w0) {
+        var kept = lookup(key, w0);
+        if (kept.isPresent()) {
+            hits++;
+            return kept.get();
+        }
+        misses++;
+        Svd svd = Svd.of(w0);
+        store(key, w0, svd);
         return svd;
     }
 
@@ -87,5 +105,17 @@ public final class WeightSvdCache implements Decompositions {
         if (warned) return;
         warned = true;
         System.err.println("warning: " + message);
+    }
+
+    /** SHA-256 of W's values as little-endian float64, row-major: the key of a weight's decomposition. */
+    public static String hashOf(INDArray w) {
+        double[] values = w.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).dup('c').data().asDouble();
+        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(values.length * 8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (double v : values) buffer.putDouble(v);
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(buffer.array()));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }
