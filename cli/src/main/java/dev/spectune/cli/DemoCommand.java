@@ -48,7 +48,7 @@ public final class DemoCommand implements Callable<Integer> {
         System.out.println("spectune demo: a miniature Stable Diffusion (seeded random weights) in " + model);
         System.out.println("subject: 4 procedurally drawn views in " + images);
 
-        GenerationRequest request = new GenerationRequest(PROMPT, "", 20, 5.0, 1, 32, 32, "ddim", 0, 1, 1, null);
+        GenerationRequest request = GenerationRequest.of(PROMPT).withSteps(20).withGuidance(5.0).withSeed(1).withSize(32, 32);
         try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(model, null)) {
             PngWriter.write(PngWriter.toImage(pipe.generate(request, StepListener.NONE).images().slice(0)),
                     PngWriter.a1111Parameters(request, "DDIM", ModelHash.of(model), "spectune-demo-tiny", ""), out.resolve("before.png"));

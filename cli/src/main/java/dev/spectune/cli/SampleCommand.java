@@ -77,7 +77,8 @@ public final class SampleCommand implements Callable<Integer> {
             Integer sampleSize = pipe.unetConfig().sampleSize();
             int h = height != null ? height : (sampleSize != null ? sampleSize * factor : 512);
             int w = width != null ? width : h;
-            GenerationRequest request = new GenerationRequest(prompt, negativePrompt, steps, guidance, seed, h, w, scheduler, eta, clipSkip, numImages, null);
+            GenerationRequest request = GenerationRequest.of(prompt).withNegativePrompt(negativePrompt).withSteps(steps).withGuidance(guidance).withSeed(seed)
+                    .withSize(h, w).withScheduler(scheduler, eta).withClipSkip(clipSkip).withImages(numImages, null);
             String sampler = PngWriter.a1111Sampler(pipe.scheduler(request).name());
             String modelHash = ModelHash.of(model);                                    // SHA-256 of the UNet file: once
             String adapterNote = "";

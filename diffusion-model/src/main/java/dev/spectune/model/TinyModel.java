@@ -31,8 +31,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 public final class TinyModel {
     private TinyModel() {}
 
-    public static final UNetConfig UNET = new UNetConfig(4, 4, List.of(32, 64), List.of("CrossAttnDownBlock2D", "DownBlock2D"),
-            List.of("UpBlock2D", "CrossAttnUpBlock2D"), "UNetMidBlock2DCrossAttn", 1, List.of(8, 8), 32, 1, 8, 1e-5, true, 0, false, false, 1, "silu", 16);
+    public static final UNetConfig UNET = UNetConfig.defaults(List.of(32, 64), List.of("CrossAttnDownBlock2D", "DownBlock2D"),
+            List.of("UpBlock2D", "CrossAttnUpBlock2D"), 32).withLayersPerBlock(1).withNormGroups(8).withSampleSize(16);
     public static final VaeConfig VAE = new VaeConfig(3, 3, 4, List.of(32, 64), 1, 8, 0.18215, "silu", 32);
 
     /** Byte-level CLIP vocabulary: 256 byte symbols, the same with "</w>", then BOS and EOS. */

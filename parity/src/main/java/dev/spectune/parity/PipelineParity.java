@@ -25,10 +25,10 @@ public final class PipelineParity {
             String scheduler = golden.metadata("scheduler");
             double eta = scheduler != null && scheduler.contains("eta=") ? Double.parseDouble(scheduler.substring(scheduler.indexOf("eta=") + 4).trim()) : 0.0;
             INDArray init = golden.get("init_latents", DataType.FLOAT);
-            GenerationRequest request = new GenerationRequest(golden.metadata("prompt"), golden.metadata("negative_prompt"),
-                    Integer.parseInt(golden.metadata("steps")), Double.parseDouble(golden.metadata("guidance_scale")), 0,
-                    Integer.parseInt(golden.metadata("height")), Integer.parseInt(golden.metadata("width")), null, eta, 1,
-                    (int) init.size(0), init);
+            GenerationRequest request = GenerationRequest.of(golden.requireMetadata("prompt")).withNegativePrompt(golden.metadata("negative_prompt"))
+                    .withSteps(Integer.parseInt(golden.requireMetadata("steps"))).withGuidance(Double.parseDouble(golden.requireMetadata("guidance_scale")))
+                    .withSize(Integer.parseInt(golden.requireMetadata("height")), Integer.parseInt(golden.requireMetadata("width")))
+                    .withScheduler(null, eta).withImages((int) init.size(0), init);
             GenerationResult result = pipe.generate(request, StepListener.NONE);
             r.compare("prompt_embeds", result.promptEmbeds(), golden.get("prompt_embeds", DataType.FLOAT), Tolerances.MODEL_OUTPUT_F32_REL);
             r.compare("negative_prompt_embeds", result.negativeEmbeds(), golden.get("negative_prompt_embeds", DataType.FLOAT), Tolerances.MODEL_OUTPUT_F32_REL);

@@ -44,7 +44,7 @@ import org.nd4j.linalg.factory.Nd4j;
 class MergeExportTest {
 
     static final Path MODEL = TestFixtures.path("golden/pipeline_tiny");
-    static final GenerationRequest REQUEST = new GenerationRequest("a photo of sks dog", "", 4, 5.0, 1, 32, 32, "ddim", 0, 1, 1, null);
+    static final GenerationRequest REQUEST = GenerationRequest.of("a photo of sks dog").withSteps(4).withGuidance(5.0).withSeed(1).withSize(32, 32);
 
     @TempDir
     static Path dir;

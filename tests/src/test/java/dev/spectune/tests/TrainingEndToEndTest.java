@@ -52,7 +52,7 @@ class TrainingEndToEndTest {
         assertThat(saved.spec().method()).isEqualTo(method);
         try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(model, null)) {
             pipe.setUNetHook(g -> AdapterDirectory.apply(g.sd(), saved));
-            INDArray images2 = pipe.generate(new GenerationRequest("a photo of sks dog", "", 20, 5.0, 1, 32, 32, "ddim", 0, 1, 1, null),
+            INDArray images2 = pipe.generate(GenerationRequest.of("a photo of sks dog").withSteps(20).withGuidance(5.0).withSeed(1).withSize(32, 32),
                     StepListener.NONE).images();
             var expected = ImageIO.read(dir.resolve(method).resolve("validation_final.png").toFile());
             var actual = dev.spectune.model.pipeline.PngWriter.toImage(images2.slice(0));
@@ -79,7 +79,7 @@ class TrainingEndToEndTest {
         try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(model, null)) {
             pipe.setUNetHook(g -> AdapterDirectory.apply(g.sd(), unetAdapter));
             pipe.setTextEncoderHook(g -> AdapterDirectory.apply(g.sd(), textAdapter));
-            INDArray images2 = pipe.generate(new GenerationRequest("a photo of sks dog", "", 20, 5.0, 1, 32, 32, "ddim", 0, 1, 1, null),
+            INDArray images2 = pipe.generate(GenerationRequest.of("a photo of sks dog").withSteps(20).withGuidance(5.0).withSeed(1).withSize(32, 32),
                     StepListener.NONE).images();
             var expected = ImageIO.read(out.resolve("validation_final.png").toFile());
             var actual = dev.spectune.model.pipeline.PngWriter.toImage(images2.slice(0));

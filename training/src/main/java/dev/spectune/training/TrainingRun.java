@@ -130,7 +130,7 @@ public final class TrainingRun {
         List<INDArray> images = new java.util.ArrayList<>();
         GenerationRequest r = null;
         for (String prompt : c.validationPrompts()) {
-            r = new GenerationRequest(prompt, "", 20, 5.0, 1, c.resolution(), c.resolution(), "ddim", 0, 1, 1, null);
+            r = GenerationRequest.of(prompt).withSteps(20).withGuidance(5.0).withSeed(1).withSize(c.resolution(), c.resolution());
             images.add(pipe.generate(r, StepListener.NONE).images());                      // [1, 3, H, W]
         }
         var picture = images.size() == 1 ? PngWriter.toImage(images.get(0).slice(0)) : PngWriter.grid(org.nd4j.linalg.factory.Nd4j.concat(0, images.toArray(INDArray[]::new)));

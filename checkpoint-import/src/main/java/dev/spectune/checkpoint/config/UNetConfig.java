@@ -131,4 +131,29 @@ public record UNetConfig(
         return new UNetConfig(in, out, channels, down, up, "UNetMidBlock2DCrossAttn", layers, heads, crossDim,
                 transformerLayers, WeightShapes.guessNormGroups(channels), 1e-5, true, 0, linear, false, 1, "silu", null);
     }
+
+    /**
+     * A UNet of the given blocks with diffusers' defaults for the rest (those fromJson fills in): 4
+     * channels in and out, the cross-attention mid block, 2 layers per block, 8 heads per block, one
+     * transformer layer, GroupNorm of 32 groups (eps 1e-5), flip_sin_to_cos, no linear projections.
+     */
+    public static UNetConfig defaults(List<Integer> blockOutChannels, List<String> downBlockTypes, List<String> upBlockTypes, int crossAttentionDim) {
+        return new UNetConfig(4, 4, blockOutChannels, downBlockTypes, upBlockTypes, "UNetMidBlock2DCrossAttn", 2,
+                java.util.Collections.nCopies(blockOutChannels.size(), 8), crossAttentionDim, 1, 32, 1e-5, true, 0, false, false, 1, "silu", null);
+    }
+
+    public UNetConfig withLayersPerBlock(int layers) {
+        return new UNetConfig(inChannels, outChannels, blockOutChannels, downBlockTypes, upBlockTypes, midBlockType, layers, attentionHeads, crossAttentionDim,
+                transformerLayersPerBlock, normNumGroups, normEps, flipSinToCos, freqShift, useLinearProjection, upcastAttention, downsamplePadding, actFn, sampleSize);
+    }
+
+    public UNetConfig withNormGroups(int groups) {
+        return new UNetConfig(inChannels, outChannels, blockOutChannels, downBlockTypes, upBlockTypes, midBlockType, layersPerBlock, attentionHeads, crossAttentionDim,
+                transformerLayersPerBlock, groups, normEps, flipSinToCos, freqShift, useLinearProjection, upcastAttention, downsamplePadding, actFn, sampleSize);
+    }
+
+    public UNetConfig withSampleSize(Integer size) {
+        return new UNetConfig(inChannels, outChannels, blockOutChannels, downBlockTypes, upBlockTypes, midBlockType, layersPerBlock, attentionHeads, crossAttentionDim,
+                transformerLayersPerBlock, normNumGroups, normEps, flipSinToCos, freqShift, useLinearProjection, upcastAttention, downsamplePadding, actFn, size);
+    }
 }

@@ -26,4 +26,42 @@ public record GenerationRequest(String prompt, String negativePrompt, int steps,
     public boolean guided() {
         return guidanceScale > 1.0;
     }
+
+    /** A prompt with `spectune sample`'s defaults: no negative prompt, 25 steps, guidance 7.5, seed 0, 512×512, DDIM (η 0), the last CLIP layer, one image. */
+    public static GenerationRequest of(String prompt) {
+        return new GenerationRequest(prompt, "", 25, 7.5, 0, 512, 512, "ddim", 0, 1, 1, null);
+    }
+
+    public GenerationRequest withNegativePrompt(String negative) {
+        return new GenerationRequest(prompt, negative, steps, guidanceScale, seed, height, width, scheduler, eta, clipSkip, numImages, initLatents);
+    }
+
+    public GenerationRequest withSteps(int n) {
+        return new GenerationRequest(prompt, negativePrompt, n, guidanceScale, seed, height, width, scheduler, eta, clipSkip, numImages, initLatents);
+    }
+
+    public GenerationRequest withGuidance(double scale) {
+        return new GenerationRequest(prompt, negativePrompt, steps, scale, seed, height, width, scheduler, eta, clipSkip, numImages, initLatents);
+    }
+
+    public GenerationRequest withSeed(long s) {
+        return new GenerationRequest(prompt, negativePrompt, steps, guidanceScale, s, height, width, scheduler, eta, clipSkip, numImages, initLatents);
+    }
+
+    public GenerationRequest withSize(int h, int w) {
+        return new GenerationRequest(prompt, negativePrompt, steps, guidanceScale, seed, h, w, scheduler, eta, clipSkip, numImages, initLatents);
+    }
+
+    public GenerationRequest withScheduler(String name, double schedulerEta) {
+        return new GenerationRequest(prompt, negativePrompt, steps, guidanceScale, seed, height, width, name, schedulerEta, clipSkip, numImages, initLatents);
+    }
+
+    public GenerationRequest withClipSkip(int layers) {
+        return new GenerationRequest(prompt, negativePrompt, steps, guidanceScale, seed, height, width, scheduler, eta, layers, numImages, initLatents);
+    }
+
+    /** n images; with given initial latents [n, C, h, w] instead of seeded noise when {@code latents} is not null. */
+    public GenerationRequest withImages(int n, INDArray latents) {
+        return new GenerationRequest(prompt, negativePrompt, steps, guidanceScale, seed, height, width, scheduler, eta, clipSkip, n, latents);
+    }
 }

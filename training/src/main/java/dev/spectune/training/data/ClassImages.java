@@ -29,7 +29,7 @@ public final class ClassImages {
         String modelHash = have < wanted ? ModelHash.of(model) : "";
         for (int i = have; i < wanted; i++) {
             Path png = folder.resolve(String.format("class_%04d.png", i));
-            GenerationRequest r = new GenerationRequest(classPrompt, "", 20, 5.0, seed + i, resolution, resolution, "ddim", 0, 1, 1, null);
+            GenerationRequest r = GenerationRequest.of(classPrompt).withSteps(20).withGuidance(5.0).withSeed(seed + i).withSize(resolution, resolution);
             PngWriter.write(PngWriter.toImage(pipe.generate(r, StepListener.NONE).images().slice(0)),
                     PngWriter.a1111Parameters(r, "DDIM", modelHash, model.getFileName().toString(), ""), png);
             generated++;
