@@ -30,6 +30,11 @@ public final class AdapterInjector {
 
         /** Called once with every target W0 [out, in] before the first build (VeRA sizes its shared projections here). */
         default void prepare(List<INDArray> targets) {}
+
+        /** False for a method that adapts linear weights only: a selected conv weight is then refused by name. */
+        default boolean adaptsConv() {
+            return true;
+        }
     }
 
     /** The UNet attention projections SODA and the Spectral Adapter tune. */
@@ -47,6 +52,11 @@ public final class AdapterInjector {
             }
         }
         if (targets.isEmpty()) throw new IllegalArgumentException("no linear or conv weight matches /" + keys.pattern() + "/");
+        for (SDVariable v : targets) {
+            if (v.getArr().rank() == 4 && !method.adaptsConv()) {
+                throw new IllegalArgumentException(v.name() + " is a conv weight, and this method adapts linear layers only (narrow --targets)");
+            }
+        }
         List<INDArray> matrices = targets.stream().map(v -> asMatrix(v.getArr())).toList();
         method.prepare(matrices);
         List<AdaptedWeight> adapted = new ArrayList<>();

@@ -126,10 +126,19 @@ public final class Boft {
             return new Options(f.oftBlockSize(), f.oftBlockSize() == 0 ? f.rankOr(4) : 0, f.boftButterflyFactors());
         }
 
+        /** Linear layers only: peft's conv BOFT rotates a raw view of the weight, which is not implemented here. */
         public AdapterInjector.Method builder(Options o, AdapterMethod.Context x) {
-            return (sd, key, w0) -> {
-                INDArray stored = x.stored().get(Names.param(key, "boft_R"));                 // a saved adapter: its own block shape
-                return build(sd, key, w0, stored != null ? Options.ofStored(stored.shape()) : o);
+            return new AdapterInjector.Method() {
+                @Override
+                public AdaptedWeight build(SameDiff sd, String key, INDArray w0) {
+                    INDArray stored = x.stored().get(Names.param(key, "boft_R"));            // a saved adapter: its own block shape
+                    return Boft.build(sd, key, w0, stored != null ? Options.ofStored(stored.shape()) : o);
+                }
+
+                @Override
+                public boolean adaptsConv() {
+                    return false;
+                }
             };
         }
 

@@ -110,4 +110,13 @@ class AdapterRegistryTest {
         assertThat(Lora.METHOD.readPeft("test", dora, Map.of())).isEmpty();
         assertThat(Dora.METHOD.readPeft("test", dora, Map.of())).contains(new Dora.Config(4, 8, false, false));
     }
+
+    @Test
+    void boftRefusesAConvWeightByName() {
+        SameDiff sd = SameDiff.create();
+        sd.constant("block.conv.weight", Nd4j.rand(DataType.DOUBLE, 3, 3, 8, 8));                  // [kH, kW, in, out]
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> AdapterInjector.inject(sd, java.util.regex.Pattern.compile(".*conv\\.weight"),
+                        AdapterSpec.defaults("boft").builder()))
+                .hasMessageContaining("block.conv.weight").hasMessageContaining("linear layers only");
+    }
 }
