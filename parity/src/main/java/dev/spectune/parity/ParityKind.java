@@ -80,9 +80,4 @@ public enum ParityKind {
     public ParityReport run(Path folder) {
         return runner.apply(folder);
     }
-
-    public static ParityKind byId(String id) {
-        for (ParityKind k : values()) if (k.id.equals(id)) return k;
-        throw new IllegalArgumentException("no parity kind '" + id + "'");
-    }
 }

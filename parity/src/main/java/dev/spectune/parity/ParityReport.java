@@ -121,10 +121,6 @@ public final class ParityReport {
         return !counted().isEmpty() && counted().stream().allMatch(Line::ok);
     }
 
-    public String kind() {
-        return kind;
-    }
-
     public String summary() {
         List<Line> counted = counted();
         long ok = counted.stream().filter(Line::ok).count();
