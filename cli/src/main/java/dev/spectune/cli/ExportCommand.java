@@ -49,7 +49,7 @@ public final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!List.of("deltas", "kohya", "diffusers").contains(format)) throw new IllegalArgumentException("--format must be deltas, kohya or diffusers, got '" + format + "'");
-        if (!fusion.equals("sum") && !fusion.equals("mean")) throw new IllegalArgumentException("--fusion must be sum or mean, got '" + fusion + "'");
+        fusionStrengths(adapters.size(), strengths, fusion);                         // options checked before any model is read
         Nd4jRuntime.init();
         try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(model, null)) {
             WeightSource unet = pipe.component("unet"), vae = pipe.component("vae");
@@ -85,6 +85,7 @@ public final class ExportCommand implements Callable<Integer> {
 
     /** Strengths per adapter (default 1), divided by n for the mean fusion. */
     static List<Double> fusionStrengths(int n, List<Double> given, String fusion) {
+        if (!fusion.equals("sum") && !fusion.equals("mean")) throw new IllegalArgumentException("--fusion must be sum or mean, got '" + fusion + "'");
         if (given != null && !given.isEmpty() && given.size() != n) {
             throw new IllegalArgumentException(n + " adapters but " + given.size() + " --strength values");
         }

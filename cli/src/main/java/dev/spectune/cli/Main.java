@@ -35,10 +35,25 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         ParityCommand.addKinds(cl.getSubcommands().get("parity"));
+        CommandLine.ITypeConverter<Double> finite = Main::finite;                         // NaN or ∞ in an option is a typo, never a setting
+        cl.registerConverter(Double.class, finite);
+        cl.registerConverter(Double.TYPE, finite);
         return cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
                     cmd.getErr().println("spectune: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
                     return isBadInput(e) ? 2 : 1;
                 });
+    }
+
+    /** A number option's value: a finite double ("NaN", "Infinity" are refused, so picocli names the option and exits 2). */
+    static Double finite(String text) {
+        double v;
+        try {
+            v = Double.parseDouble(text.strip());
+        } catch (NumberFormatException e) {
+            throw new CommandLine.TypeConversionException("'" + text + "' is not a number");
+        }
+        if (!Double.isFinite(v)) throw new CommandLine.TypeConversionException("'" + text + "' is not a finite number");
+        return v;
     }
 
     public static void main(String[] args) {

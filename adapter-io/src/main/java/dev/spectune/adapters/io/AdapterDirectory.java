@@ -143,6 +143,17 @@ public final class AdapterDirectory {
      * {@code weightsSource} name them in errors.
      */
     public static Saved read(String configSource, JsonNode c, String weightsSource, Map<String, INDArray> stored) {
+        Saved saved = parse(configSource, c, weightsSource, stored);
+        try {
+            Pattern.compile(saved.targets());
+        } catch (java.util.regex.PatternSyntaxException e) {
+            throw new CheckpointException(configSource + ": the target modules (spectune.target_regex or target_modules) give the invalid regex '"
+                    + saved.targets() + "': " + e.getDescription());
+        }
+        return saved;
+    }
+
+    private static Saved parse(String configSource, JsonNode c, String weightsSource, Map<String, INDArray> stored) {
         Map<String, INDArray> tensors = new LinkedHashMap<>();
         for (var e : stored.entrySet()) {
             String n = e.getKey();

@@ -63,7 +63,9 @@ public final class AdapterMerge {
         if (Files.isDirectory(adapter)) return deltas(unet, AdapterDirectory.read(adapter));
         if (!Files.isRegularFile(adapter)) throw new CheckpointException(adapter + ": no such adapter folder or LoRA file");
         if (isKohya(adapter)) return KohyaLora.read(adapter, unet.shapes().shapes(), LdmLayout.fromDiffusers(unet.keys(), vae.keys()));
-        return diffusersLora(adapter, "unet", unet);
+        Map<String, INDArray> deltas = diffusersLora(adapter, "unet", unet);
+        if (deltas.isEmpty()) throw new CheckpointException(adapter + ": no UNet LoRA weights (expected unet.<module>.lora.down.weight or .lora_A.weight)");
+        return deltas;
     }
 
     /**

@@ -58,7 +58,7 @@ public final class DiffusersLoraFile {
         return report;
     }
 
-    /** Layers by UNet weight key, for keys under {@code component} ("unet" or "text_encoder"). */
+    /** Layers by weight key, for keys under {@code component} ("unet" or "text_encoder"); none is an empty map (most files hold the UNet's alone). */
     public static Map<String, Layer> read(Path file, String component, DataType type) {
         Map<String, Layer> layers = new LinkedHashMap<>();
         try (SafetensorsFile f = SafetensorsFile.open(file)) {
@@ -88,7 +88,6 @@ public final class DiffusersLoraFile {
                 layers.put(module + ".weight", new Layer(down, up, alpha / down.rows()));
             }
         }
-        if (layers.isEmpty()) throw new CheckpointException(file + ": no " + component + " LoRA weights (expected " + component + ".<module>.lora.down.weight or .lora_A.weight)");
         return layers;
     }
 }

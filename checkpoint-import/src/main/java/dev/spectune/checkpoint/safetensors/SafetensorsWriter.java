@@ -33,7 +33,7 @@ public final class SafetensorsWriter {
         ObjectNode header = JSON.createObjectNode();
         if (metadata != null && !metadata.isEmpty()) {
             ObjectNode meta = header.putObject(Header.METADATA_KEY);
-            metadata.forEach(meta::put);
+            new java.util.TreeMap<>(metadata).forEach(meta::put);                       // sorted: the same bytes in every JVM, whatever map was given
         }
         Set<String> seen = new HashSet<>();
         long offset = 0;

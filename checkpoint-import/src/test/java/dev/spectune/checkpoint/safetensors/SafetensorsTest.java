@@ -234,4 +234,18 @@ class SafetensorsTest {
     void missingFile() {
         assertRejected(dir.resolve("absent.safetensors"), "no such file");
     }
+
+    @Test
+    void metadataIsWrittenInKeyOrderWhateverMapIsGiven() throws Exception {
+        Path a = dir.resolve("a.safetensors"), b = dir.resolve("b.safetensors");
+        java.util.Map<String, String> forward = new java.util.LinkedHashMap<>(), backward = new java.util.LinkedHashMap<>();
+        for (String k : List.of("format", "spectune_method", "alpha")) forward.put(k, k.toUpperCase(java.util.Locale.ROOT));
+        for (String k : List.of("alpha", "spectune_method", "format")) backward.put(k, k.toUpperCase(java.util.Locale.ROOT));
+        List<Tensor> tensors = List.of(Tensor.ofFloats("w", new float[] {1, 2}, 2));
+        SafetensorsWriter.write(a, tensors, forward);
+        SafetensorsWriter.write(b, tensors, backward);
+        assertThat(Files.readAllBytes(a)).as("same bytes").isEqualTo(Files.readAllBytes(b));
+        String header = new String(Files.readAllBytes(a), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(header.indexOf("\"alpha\"")).isLessThan(header.indexOf("\"format\"")).isLessThan(header.indexOf("\"spectune_method\""));
+    }
 }
