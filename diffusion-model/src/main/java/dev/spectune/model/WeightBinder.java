@@ -36,6 +36,7 @@ public final class WeightBinder {
     private final Map<String, long[]> requested = new LinkedHashMap<>();
     private final List<String> missing = new ArrayList<>();
     private final List<String> misshaped = new ArrayList<>();
+    private final List<String> nonFinite = new ArrayList<>();
     private boolean trainable;
 
     /** @param prefix prepended to every key when reading the source (e.g. "" or "decoder.") */
@@ -108,7 +109,9 @@ public final class WeightBinder {
             misshaped.add(full + ": expected " + Arrays.toString(shape) + ", found " + Arrays.toString(found));
             return Nd4j.zeros(type, shape);
         }
-        return source.read(full, type);
+        INDArray value = source.read(full, type);
+        if (!Double.isFinite(value.sumNumber().doubleValue())) nonFinite.add(full + " (NaN or ∞ among its values)");
+        return value;
     }
 
     /**
@@ -128,11 +131,12 @@ public final class WeightBinder {
             for (String p : ownedPrefixes) owned |= k.startsWith(p);
             if (owned && !requested.containsKey(k)) unexpected.add(k + " " + Arrays.toString(source.shape(k)));
         }
-        if (missing.isEmpty() && misshaped.isEmpty() && unexpected.isEmpty()) return;
+        if (missing.isEmpty() && misshaped.isEmpty() && unexpected.isEmpty() && nonFinite.isEmpty()) return;
         StringBuilder sb = new StringBuilder(source.description() + ": weights do not match the model");
         append(sb, "missing", missing);
         append(sb, "mis-shaped", misshaped);
         append(sb, "unexpected", new ArrayList<>(unexpected));
+        append(sb, "non-finite", nonFinite);
         throw new CheckpointException(sb.toString());
     }
 

@@ -81,4 +81,110 @@ class HostileInputTest {
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("ΔW of 32 UNet weights");
     }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = '|', value = {
+            "--targets|to_q[|UNet targets (--targets) regex 'to_q[' is invalid",
+            "--lr-scheduler|cosine_forever|unknown lr schedule 'cosine_forever'"})
+    void badTrainingSettingsAreRefusedBeforeTheModelLoads(String option, String value, String message) {
+        CheckpointCliTest.Run r = CheckpointCliTest.run("train", "--model", dir.resolve("absent").toString(), "--images", "i", "--prompt", "p",
+                "--out", dir.resolve("run").toString(), option, value);
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains(message).doesNotContain("absent");
+    }
+
+    @Test
+    void aFileAsTheRunFolderIsRefusedAndKept() throws Exception {
+        Path file = Files.writeString(dir.resolve("notes.txt"), "mine");
+        CheckpointCliTest.Run r = CheckpointCliTest.run("train", "--model", "m", "--images", "i", "--prompt", "p", "--out", file.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains(file.toString()).contains("is a file");
+        assertThat(Files.readString(file)).isEqualTo("mine");
+    }
+
+    /** pipeline_tiny mirrored by links, with some of its files replaced. */
+    private Path pipelineWith(java.util.function.Consumer<Path> change) throws Exception {
+        Path golden = TestFixtures.path("golden/pipeline_tiny"), copy = dir.resolve("pipe");
+        try (var walk = Files.walk(golden)) {
+            for (Path p : walk.toList()) {
+                Path target = copy.resolve(golden.relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(target);
+                else Files.createSymbolicLink(target, p);
+            }
+        }
+        change.accept(copy);
+        return copy;
+    }
+
+    @Test
+    void aPipelineFolderWithoutItsUNetConfigIsRefusedNotGuessed() throws Exception {
+        Path pipe = pipelineWith(p -> {
+            try {
+                Files.delete(p.resolve("unet/config.json"));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        CheckpointCliTest.Run r = CheckpointCliTest.run("sample", "--model", pipe.toString(), "--prompt", "p", "--out", dir.resolve("x.png").toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("unet/config.json").contains("missing");
+        assertThat(Files.exists(dir.resolve("x.png"))).isFalse();
+    }
+
+    @Test
+    void nonFiniteModelWeightsAreRefusedByName() throws Exception {
+        Path pipe = pipelineWith(p -> {
+            Path weights = p.resolve("unet/diffusion_pytorch_model.safetensors");
+            try {
+                Path original = Files.readSymbolicLink(weights);
+                Files.delete(weights);
+                List<dev.spectune.checkpoint.safetensors.Tensor> tensors = new java.util.ArrayList<>();
+                try (var f = dev.spectune.checkpoint.safetensors.SafetensorsFile.open(original)) {
+                    for (String n : f.names()) {
+                        byte[] raw = f.raw(n).clone();
+                        if (n.equals("conv_in.bias")) java.nio.ByteBuffer.wrap(raw).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(0, Float.NaN);
+                        tensors.add(new dev.spectune.checkpoint.safetensors.Tensor(n, f.info(n).dtype(), f.info(n).shape(), raw));
+                    }
+                    dev.spectune.checkpoint.safetensors.SafetensorsWriter.write(weights, tensors, f.metadata());
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        CheckpointCliTest.Run r = CheckpointCliTest.run("sample", "--model", pipe.toString(), "--prompt", "p", "--steps", "1", "--out", dir.resolve("x.png").toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("conv_in.bias").contains("NaN");
+        assertThat(Files.exists(dir.resolve("x.png"))).as("no black image written").isFalse();
+    }
+
+    @Test
+    void aKohyaAlphaOfZeroMeansTheRankAsInSdScripts() throws Exception {
+        Path zero = dir.resolve("zero.safetensors"), none = dir.resolve("none.safetensors");
+        String module = "lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_q";
+        float[] down = new float[2 * 32], up = new float[32 * 2];
+        for (int i = 0; i < down.length; i++) down[i] = (i % 7) * 0.01f;
+        for (int i = 0; i < up.length; i++) up[i] = (i % 5) * 0.02f;
+        var a = dev.spectune.checkpoint.safetensors.Tensor.ofFloats(module + ".lora_down.weight", down, 2, 32);
+        var b = dev.spectune.checkpoint.safetensors.Tensor.ofFloats(module + ".lora_up.weight", up, 32, 2);
+        dev.spectune.checkpoint.safetensors.SafetensorsWriter.write(zero, List.of(a, b,
+                dev.spectune.checkpoint.safetensors.Tensor.ofFloats(module + ".alpha", new float[] {0}, new long[0])), java.util.Map.of());
+        dev.spectune.checkpoint.safetensors.SafetensorsWriter.write(none, List.of(a, b), java.util.Map.of());
+        try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(TestFixtures.path("golden/pipeline_tiny"), null)) {
+            var fromZero = AdapterMerge.load(zero, pipe.component("unet"), pipe.component("vae"));
+            var fromNone = AdapterMerge.load(none, pipe.component("unet"), pipe.component("vae"));
+            String key = "down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q.weight";
+            assertThat(fromZero.get(key).amaxNumber().doubleValue()).as("not zeroed").isGreaterThan(0);
+            assertThat(fromZero.get(key)).isEqualTo(fromNone.get(key));
+        }
+    }
+
+    @Test
+    void anAdapterTensorHoldingNaNIsRefusedByName() throws Exception {
+        Path adapter = Files.createDirectories(dir.resolve("nan-adapter"));
+        Files.writeString(adapter.resolve(AdapterDirectory.CONFIG), "{\"peft_type\": \"LORA\", \"r\": 1, \"lora_alpha\": 1, \"target_modules\": [\"a\"]}");
+        dev.spectune.checkpoint.safetensors.SafetensorsWriter.write(adapter.resolve(AdapterDirectory.WEIGHTS), List.of(
+                dev.spectune.checkpoint.safetensors.Tensor.ofFloats("base_model.model.a.lora_A.weight", new float[] {Float.NaN}, 1, 1)), java.util.Map.of());
+        assertThatThrownBy(() -> AdapterDirectory.read(adapter)).isInstanceOf(CheckpointException.class)
+                .hasMessageContaining("base_model.model.a.lora_A.weight").hasMessageContaining("NaN");
+    }
 }

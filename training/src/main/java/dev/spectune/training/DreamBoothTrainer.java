@@ -124,8 +124,7 @@ public final class DreamBoothTrainer implements AutoCloseable {
     }
 
     private VaeConfig vaeConfig() {
-        java.nio.file.Path vaeConfig = config.model().resolve("vae/config.json");
-        return java.nio.file.Files.isRegularFile(vaeConfig) ? VaeConfig.fromJson(vaeConfig) : VaeConfig.detectFromWeights(pipe.component("vae").shapes());
+        return pipe.vaeConfig();                                                          // the pipeline's (a folder's config, or detected for a single file)
     }
 
     public StableDiffusionPipeline pipeline() {
@@ -189,6 +188,10 @@ public final class DreamBoothTrainer implements AutoCloseable {
         Accumulated acc = accumulate(step);
         Map<String, INDArray> grads = acc.grads();
         double lossValue = acc.loss();
+        if (!Double.isFinite(lossValue)) {                                                 // nothing is updated: the last checkpoint stays the last good one
+            throw new IllegalStateException("step " + (step + 1) + ": the training loss is " + lossValue + "; stopped before updating the adapter"
+                    + " (lower --lr, or check the model's weights and the images)");
+        }
         double norm = GradientClipping.clipByGlobalNorm(grads.values(), config.maxGradNorm());
         double m = schedule.multiplier(step, config.learningRate());
         adamw.setLearningRate(config.learningRate() * m);

@@ -44,6 +44,7 @@ public record TrainingConfig(Subject subject, AdapterSpec adapter, String target
             if (gradientAccumulation < 1) throw new IllegalArgumentException("gradient accumulation must be >= 1, got " + gradientAccumulation);
             if (maxGradNorm <= 0) throw new IllegalArgumentException("max grad norm must be positive");
             if (warmupSteps < 0) throw new IllegalArgumentException("warm-up steps must be >= 0, got " + warmupSteps);
+            dev.spectune.optim.LearningRateSchedule.of(lrSchedule, warmupSteps, steps);           // an unknown schedule is refused before anything loads
         }
     }
 
@@ -71,6 +72,7 @@ public record TrainingConfig(Subject subject, AdapterSpec adapter, String target
     /** What to write: the run folder, validation cadence and prompts, checkpoints (every N steps, keep K; 0: none / all) and resuming. */
     public record Outputs(Path out, int validationEvery, List<String> validationPrompts, int checkpointEvery, int keepCheckpoints, boolean resume) {
         public Outputs {
+            if (java.nio.file.Files.isRegularFile(out)) throw new IllegalArgumentException(out + " is a file; the run's output (--out) is a folder");
             if (checkpointEvery < 0) throw new IllegalArgumentException("checkpoint interval must be >= 0 (0: none), got " + checkpointEvery);
             if (keepCheckpoints < 0) throw new IllegalArgumentException("checkpoints to keep must be >= 0 (0: all), got " + keepCheckpoints);
             if (validationPrompts == null || validationPrompts.isEmpty() || validationPrompts.stream().anyMatch(v -> v == null || v.isBlank())) {
@@ -82,6 +84,8 @@ public record TrainingConfig(Subject subject, AdapterSpec adapter, String target
 
     public TrainingConfig {
         if (textTargets != null && textTargets.isBlank()) textTargets = null;
+        checkRegex("UNet targets (--targets)", targets);
+        if (textTargets != null) checkRegex("text-encoder targets (--text-targets)", textTargets);
         if (loss.dcoBeta() > 0 && adapter.config() instanceof dev.spectune.adapters.SodaSvd.Config soda && soda.initialDelta() != 0) {
             throw new IllegalArgumentException("DCO compares with the adapter at its initialisation, which is the base model only when it starts"
                     + " at the identity: use SODA's δ0 = 0 with DCO (got " + soda.initialDelta() + ")");
@@ -160,6 +164,14 @@ public record TrainingConfig(Subject subject, AdapterSpec adapter, String target
     public int checkpointEvery() { return outputs.checkpointEvery(); }
     public int keepCheckpoints() { return outputs.keepCheckpoints(); }
     public boolean resume() { return outputs.resume(); }
+
+    private static void checkRegex(String what, String regex) {
+        try {
+            java.util.regex.Pattern.compile(regex);
+        } catch (java.util.regex.PatternSyntaxException e) {
+            throw new IllegalArgumentException("the " + what + " regex '" + regex + "' is invalid: " + e.getDescription());
+        }
+    }
 
     /** True when the text encoder's layers matching {@link #textTargets} are adapted and trained too. */
     public boolean trainsTextEncoder() {

@@ -160,6 +160,7 @@ public final class AdapterDirectory {
             String key = n.startsWith(KEY_PREFIX) ? n.substring(KEY_PREFIX.length())
                     : n.startsWith(SHARED_PREFIX) && SHARED_BUFFERS.contains(n.substring(SHARED_PREFIX.length())) ? n.substring(SHARED_PREFIX.length()) : null;
             if (key == null) throw new CheckpointException(weightsSource + ": key '" + n + "' does not start with " + KEY_PREFIX);
+            if (!Double.isFinite(e.getValue().sumNumber().doubleValue())) throw new CheckpointException(weightsSource + ": tensor '" + n + "' holds NaN or ∞");
             tensors.put(key, e.getValue());
         }
         JsonNode s = c.path("spectune");

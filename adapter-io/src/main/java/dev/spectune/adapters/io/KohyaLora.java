@@ -51,8 +51,9 @@ public final class KohyaLora {
         approximate(textDeltas, Component.TEXT_ENCODER, names, layout, rank, tensors, report);
         Map<String, String> meta = new LinkedHashMap<>(metadata);
         meta.put("ss_network_module", "networks.lora");
-        meta.put("ss_network_dim", Integer.toString(rank));
-        meta.put("ss_network_alpha", Integer.toString(rank));
+        int used = report.stream().mapToInt(Layer::rank).max().orElse(rank);                // a layer narrower than --rank keeps its full rank
+        meta.put("ss_network_dim", Integer.toString(used));
+        meta.put("ss_network_alpha", Integer.toString(used));
         SafetensorsWriter.write(file, tensors, meta);
         return report;
     }
@@ -99,6 +100,7 @@ public final class KohyaLora {
                 INDArray down = f.read(n, DataType.FLOAT), up = f.read(module + ".lora_up.weight", DataType.FLOAT);
                 int r = (int) down.size(0);
                 double alpha = f.contains(module + ".alpha") ? f.read(module + ".alpha", DataType.FLOAT).getDouble(0) : r;
+                if (alpha == 0) alpha = r;                                                // sd-scripts' networks.lora reads alpha 0 as alpha = rank
                 long[] shape = shapes.get(key);
                 INDArray delta = up.reshape(shape[0], r).mmul(down.reshape(r, down.length() / r)).muli(alpha / r);
                 deltas.put(key, delta.reshape(shape));

@@ -88,10 +88,17 @@ public final class StableDiffusionPipeline implements AutoCloseable {
             ClipTokenizer tokenizer = ClipTokenizer.fromFolder(requireDir(configs.resolve("tokenizer")));
             TextEncoderConfig text = TextEncoderConfig.fromJson(configs.resolve("text_encoder/config.json"));
             boolean single = checkpoint.format() == ModelFormat.SINGLE_FILE;
-            UNetConfig unet = !single && Files.isRegularFile(configs.resolve("unet/config.json")) ? UNetConfig.fromJson(configs.resolve("unet/config.json"))
-                    : UNetConfig.detectFromWeights(checkpoint.component("unet").shapes());
-            VaeConfig vae = !single && Files.isRegularFile(configs.resolve("vae/config.json")) ? VaeConfig.fromJson(configs.resolve("vae/config.json"))
-                    : VaeConfig.detectFromWeights(checkpoint.component("vae").shapes());
+            // A pipeline folder carries each component's config (its absence is an error, not a guess: heads,
+            // for one, cannot be read off the shapes); a single file has none, and its configs are detected.
+            if (!single) {
+                for (String c : List.of("unet", "vae")) {
+                    if (!Files.isRegularFile(configs.resolve(c + "/config.json"))) {
+                        throw new CheckpointException(configs.resolve(c + "/config.json") + ": missing; a diffusers pipeline folder has one per component");
+                    }
+                }
+            }
+            UNetConfig unet = !single ? UNetConfig.fromJson(configs.resolve("unet/config.json")) : UNetConfig.detectFromWeights(checkpoint.component("unet").shapes());
+            VaeConfig vae = !single ? VaeConfig.fromJson(configs.resolve("vae/config.json")) : VaeConfig.detectFromWeights(checkpoint.component("vae").shapes());
             SchedulerConfig scheduler = SchedulerConfig.fromJson(configs.resolve("scheduler/scheduler_config.json"));
             return new StableDiffusionPipeline(model, checkpoint, tokenizer, text, unet, vae, scheduler);
         } catch (IOException e) {
@@ -118,6 +125,10 @@ public final class StableDiffusionPipeline implements AutoCloseable {
 
     public UNetConfig unetConfig() {
         return unetConfig;
+    }
+
+    public VaeConfig vaeConfig() {
+        return vaeConfig;
     }
 
     public ClipTokenizer tokenizer() {
