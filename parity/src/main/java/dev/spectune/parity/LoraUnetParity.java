@@ -10,7 +10,6 @@
 package dev.spectune.parity;
 
 import dev.spectune.checkpoint.Checkpoint;
-import dev.spectune.checkpoint.CheckpointException;
 import dev.spectune.checkpoint.WeightSource;
 import dev.spectune.checkpoint.config.UNetConfig;
 import dev.spectune.model.ModelGraph;

@@ -44,7 +44,7 @@ public final class TokenizerParity {
             ClipTokenizer full = ClipTokenizer.fromFolder(folder.resolve("clip_full"));
             ClipTokenizer tiny = Files.isDirectory(folder.resolve("clip_tiny1000")) ? ClipTokenizer.fromFolder(folder.resolve("clip_tiny1000")) : null;
             golden.fieldNames().forEachRemaining(k -> { if (!TOP_LEVEL.contains(k)) r.uninterpreted("tokenizer_golden.json: " + k); });
-            special(r, golden, "bos", full == null ? -1 : full.bosId());
+            special(r, golden, "bos", full.bosId());
             special(r, golden, "eos_pad", full.eosId() == full.padId() ? full.eosId() : -1);
             if (tiny != null) {
                 special(r, golden, "tiny_bos", tiny.bosId());
