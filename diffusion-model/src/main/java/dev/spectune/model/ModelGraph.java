@@ -2,11 +2,16 @@
  * ModelGraph: a built SameDiff graph with its named inputs (placeholders), its outputs, and the
  * intermediate activations worth looking at ("taps", named as diffusers' modules are, e.g.
  * "down_blocks.0" or "mid_block"), so parity tools can compare any of them. Built once per
- * (model, batch, resolution) and run many times.
+ * (model, batch, resolution) and run many times, each set of outputs by its own execution plan
+ * (dev.spectune.plan.ExecutionPlan), compiled on first use.
  */
 package dev.spectune.model;
 
+import dev.spectune.plan.ExecutionPlan;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -20,6 +25,7 @@ public final class ModelGraph {
     private final DataType type;
     private final Map<String, SDVariable> inputs = new LinkedHashMap<>();
     private final Map<String, SDVariable> taps = new LinkedHashMap<>();
+    private final Map<String, ExecutionPlan> plans = new HashMap<>();          // compiled on first use, per outputs and input shapes
 
     public ModelGraph(SameDiff sd, DataType type) {
         this.sd = sd;
@@ -74,12 +80,19 @@ public final class ModelGraph {
             }
             placeholders.put(e.getKey(), value.dataType() == e.getValue().dataType() ? value : value.castTo(e.getValue().dataType()));
         }
-        String[] names = new String[wanted.length];
-        for (int i = 0; i < wanted.length; i++) names[i] = get(wanted[i]).name();
-        Map<String, INDArray> raw = sd.output(placeholders, names);
+        List<String> names = new ArrayList<>();
+        for (String w : wanted) names.add(get(w).name());
+        Map<String, INDArray> raw = plans.computeIfAbsent(shapesAndNames(placeholders, names), k -> new ExecutionPlan(sd, sd, names)).run(placeholders);
         Map<String, INDArray> out = new LinkedHashMap<>();
-        for (int i = 0; i < wanted.length; i++) out.put(wanted[i], raw.get(names[i]));
+        for (int i = 0; i < wanted.length; i++) out.put(wanted[i], raw.get(names.get(i)));
         return out;
+    }
+
+    /** A plan serves one set of outputs at one set of input shapes. */
+    private static String shapesAndNames(Map<String, INDArray> feed, List<String> names) {
+        StringBuilder key = new StringBuilder(names.toString());
+        feed.forEach((k, v) -> key.append(' ').append(k).append(Arrays.toString(v.shape())));
+        return key.toString();
     }
 
     private static boolean matches(long[] expected, long[] actual) {

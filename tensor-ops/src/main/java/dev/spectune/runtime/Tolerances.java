@@ -16,6 +16,8 @@ public final class Tolerances {
     public static final double REARRANGED_F64 = 1e-14;
     /** An algebraic identity through several double matrix products (identity at init, merged = adapted, QᵀQ = I). */
     public static final double IDENTITY_F64 = 1e-12;
+    /** An execution plan (or a rewrite of its backward) against SameDiff's own session, float64, relative to the reference's norm (issue 14). */
+    public static final double PLAN_VS_SAMEDIFF_F64_REL = 1e-12;
     /** A float32 result recomputed another way (re-read from a file, merged instead of injected, resumed): relative. */
     public static final double RECOMPUTED_F32_REL = 1e-5;
     /** A float32 value exact up to float32 rounding (ln 2 at DCO's start, an energy share ≤ 1, a merge undone, ΔW vs its full-rank SVD): relative. */

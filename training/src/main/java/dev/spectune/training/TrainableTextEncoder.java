@@ -17,6 +17,7 @@ import dev.spectune.checkpoint.tokenizer.ClipTokenizer;
 import dev.spectune.model.ClipTextModel;
 import dev.spectune.model.ModelGraph;
 import dev.spectune.model.pipeline.StableDiffusionPipeline;
+import dev.spectune.plan.GradientPlan;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -33,6 +34,7 @@ public final class TrainableTextEncoder {
     private final ModelGraph graph;
     private final List<AdaptedWeight> adapted;
     private final List<String> parameterNames;
+    private GradientPlan plan;                                        // the backward, compiled on first use
 
     /**
      * @param graph          the text encoder, built for {@code batch} sequences of length {@code length}
@@ -72,7 +74,8 @@ public final class TrainableTextEncoder {
     public Map<String, INDArray> backward(INDArray ids, INDArray upstream) {
         Map<String, INDArray> feed = new HashMap<>(feed(ids));
         feed.put("upstream_grad", upstream);
-        return graph.sd().calculateGradients(feed, parameterNames);
+        if (plan == null) plan = new GradientPlan(graph.sd(), List.of(), parameterNames);
+        return plan.run(feed).gradients();
     }
 
     private Map<String, INDArray> feed(INDArray ids) {

@@ -11,12 +11,16 @@
  *   objective = softplus(β·(L − L_ref)) with DCO on (= −log σ(−β·(L − L_ref))), else L
  *   gradients of the objective for the trained UNet variables; with a trained text encoder the UNet
  *   graph also differentiates by h and the gradient continues into CLIP by the chain rule.
+ * The pass runs as an execution plan compiled on first use (dev.spectune.plan.GradientPlan): the
+ * graph's shapes are fixed, frozen weights get no gradient, buffers are reused step to step.
  */
 package dev.spectune.training;
 
 import dev.spectune.adapters.AdapterInjector;
 import dev.spectune.model.ModelGraph;
 import dev.spectune.model.scheduler.DdpmScheduler;
+import dev.spectune.plan.ExecutionPlan;
+import dev.spectune.plan.GradientPlan;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -48,6 +52,8 @@ public final class TrainingStep {
     private final List<String> wrt = new ArrayList<>();
     private final SDVariable loss, objective;
     private final double dcoBeta;
+    private GradientPlan plan;                                                 // the step's forward + backward, compiled on first use
+    private ExecutionPlan lossPlan;                                            // the forward to L alone
 
     /**
      * @param unet        the UNet graph, built for batch B
@@ -111,7 +117,8 @@ public final class TrainingStep {
 
     /** L of the batch under the current parameter values (no gradient). */
     public double loss(Batch batch) {
-        return unet.sd().output(feed(batch, hidden(batch)), loss.name()).get(loss.name()).getDouble(0);
+        if (lossPlan == null) lossPlan = new ExecutionPlan(unet.sd(), unet.sd(), List.of(loss.name()));
+        return lossPlan.run(feed(batch, hidden(batch))).get(loss.name()).getDouble(0);
     }
 
     /**
@@ -125,10 +132,11 @@ public final class TrainingStep {
         feed.put("dco_reference", Nd4j.createFromArray(new float[] {on ? (float) dcoReference : 0f}));
         feed.put("dco_on", Nd4j.createFromArray(new float[] {on ? 1f : 0f}));
         feed.put("mse_on", Nd4j.createFromArray(new float[] {on ? 0f : 1f}));
-        var result = unet.sd().calculateGradientsAndOutputs(feed, List.of(objective.name(), loss.name(), unet.get("out").name()), wrt);
-        Map<String, INDArray> grads = new LinkedHashMap<>(result.getGradients());
+        if (plan == null) plan = new GradientPlan(unet.sd(), List.of(objective.name(), loss.name(), unet.get("out").name()), wrt);
+        GradientPlan.Result result = plan.run(feed);
+        Map<String, INDArray> grads = new LinkedHashMap<>(result.gradients());
         if (text != null) grads.putAll(text.backward(batch.ids(), grads.remove(context.name())));     // chain rule into the text encoder
-        return new Result(result.getOutputs().get(objective.name()).getDouble(0), grads, feed.get("sample"), hidden,
-                result.getOutputs().get(unet.get("out").name()), result.getOutputs().get(loss.name()).getDouble(0));
+        return new Result(result.outputs().get(objective.name()).getDouble(0), grads, feed.get("sample"), hidden,
+                result.outputs().get(unet.get("out").name()), result.outputs().get(loss.name()).getDouble(0));
     }
 }

@@ -1,0 +1,50 @@
+/*
+ * BufferPool: the arrays an ExecutionPlan's intermediates live in, reused by shape. A buffer goes
+ * back after its value's last reader and is handed to the next op output of the same dtype and
+ * shape; a plan with fixed shapes therefore allocates during its first run only. The pool is
+ * bounded by the plan's peak of simultaneously live intermediates (it never holds more than the
+ * first run needed at once).
+ */
+package dev.spectune.plan;
+
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.LongShapeDescriptor;
+import org.nd4j.linalg.factory.Nd4j;
+
+final class BufferPool {
+
+    private record Key(DataType type, String shape) {
+        static Key of(DataType type, long[] shape) {
+            return new Key(type, Arrays.toString(shape));
+        }
+    }
+
+    private final Map<Key, ArrayDeque<INDArray>> free = new HashMap<>();
+    private long allocatedBytes;
+
+    /** A c-order array of the descriptor's dtype and shape: a free one of that shape, or a new one. */
+    INDArray take(LongShapeDescriptor d) {
+        if (d.isEmpty()) return Nd4j.empty(d.dataType());
+        ArrayDeque<INDArray> q = free.get(Key.of(d.dataType(), d.getShape()));
+        if (q != null && !q.isEmpty()) return q.pop();
+        INDArray a = Nd4j.createUninitialized(d.dataType(), d.getShape(), 'c');
+        allocatedBytes += a.length() * (long) d.dataType().width();
+        return a;
+    }
+
+    /** Returns an array taken from this pool. */
+    void release(INDArray a) {
+        if (a == null || a.isEmpty()) return;
+        free.computeIfAbsent(Key.of(a.dataType(), a.shape()), k -> new ArrayDeque<>()).push(a);
+    }
+
+    /** Bytes of every array this pool has allocated. */
+    long bytes() {
+        return allocatedBytes;
+    }
+}

@@ -1,0 +1,123 @@
+/*
+ * FrozenWeightGradients: the plan rewrite that makes frozen weights free in backward.
+ *
+ * SameDiff's conv2d_bp and matmul_bp compute the gradient of every input, wanted or not: with a
+ * frozen base model that is a weight-sized dW per layer, computed (as many FLOPs as the forward op)
+ * and allocated every step, then dropped. When a plan sees that nothing reads such an output, the
+ * op is replaced by one computing only what is read (the way torch's autograd skips
+ * needs_input_grad = False inputs):
+ *   conv2d_bp(x, W, [b,] dY) -> dX only:  deconv2d_tf(shape(x), W, dY), the transposed convolution
+ *                                         with the forward's kernel, padding and layout (libnd4j's
+ *                                         Conv2DBackpropInput); stride 1 only, as its shape check
+ *                                         cannot tell which x size a strided conv came from;
+ *   matmul_bp(A, B, dY) for Y = op(A)·op(B), op = optional transpose of the last two axes:
+ *       dA only: op(A) = A:  dA = dY·op(B)ᵀ      op(A) = Aᵀ:  dA = op(B)·dYᵀ
+ *       dB only: op(B) = B:  dB = op(A)ᵀ·dY      op(B) = Bᵀ:  dB = dYᵀ·op(A)
+ * The replacement no longer reads the activation x (conv) or the frozen operand, so liveness
+ * frees it after the forward pass. Results equal the original op's (tests: PlanTest).
+ */
+package dev.spectune.plan;
+
+import java.util.List;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2DDerivative;
+import org.nd4j.linalg.api.ops.impl.reduce.MmulBp;
+import org.nd4j.linalg.api.shape.LongShapeDescriptor;
+import org.nd4j.linalg.factory.Nd4j;
+
+final class FrozenWeightGradients {
+    private FrozenWeightGradients() {}
+
+    /** Installs input-gradient-only forms on the backward ops whose weight gradient nobody reads. */
+    static void rewrite(List<PlanOp> ops, int[] readers) {
+        for (PlanOp op : ops) {
+            int[] out = op.outputs();
+            if (op.function() instanceof Conv2DDerivative conv) {
+                boolean weightUnread = readers[out[1]] == 0 && (out.length < 3 || readers[out[2]] == 0);
+                long[] a = conv.iArgs();                                        // kH, kW, sH, sW, pH, pW, dH, dW, same, NHWC, weight format
+                boolean unitStride = a[2] == 1 && a[3] == 1;                    // deconv2d_tf infers x's size from dY, ambiguous under stride > 1
+                if (weightUnread && unitStride && readers[out[0]] > 0) op.specialize(new ConvInputGradient(conv, op.inputs()));
+            } else if (op.function() instanceof MmulBp mm && out.length == 2 && op.inputs().length == 3) {
+                boolean aRead = readers[out[0]] > 0, bRead = readers[out[1]] > 0;
+                if (aRead != bRead) op.specialize(new MatmulOneGradient(mm, op.inputs(), aRead));
+            }
+        }
+    }
+
+    /** dX of a convolution from W and dY alone. */
+    private static final class ConvInputGradient implements PlanOp.Specialization {
+        private final long[] iArgs;
+        private final int w, dy;
+        private INDArray inputShape;                  // [4] int64: x's shape, fixed on the first call
+        private LongShapeDescriptor shape;
+
+        ConvInputGradient(Conv2DDerivative conv, int[] inputs) {
+            this.iArgs = conv.iArgs().clone();
+            this.w = inputs[1];
+            this.dy = inputs[inputs.length - 1];
+        }
+
+        @Override
+        public int[] inputs() {
+            return new int[] {w, dy};
+        }
+
+        @Override
+        public void execute(INDArray[] values, int[] originalInputs, int[] outputs, BufferPool pool) {
+            if (inputShape == null) {
+                INDArray x = values[originalInputs[0]];
+                inputShape = Nd4j.createFromArray(x.shape());
+                shape = LongShapeDescriptor.fromShape(x.shape(), values[dy].dataType());
+            }
+            INDArray dx = pool.take(shape);
+            DynamicCustomOp op = DynamicCustomOp.builder("deconv2d_tf").addInputs(inputShape, values[w], values[dy]).addOutputs(dx).build();
+            op.addIArgument(iArgs);
+            Nd4j.getExecutioner().exec(op);
+            values[outputs[0]] = dx;
+        }
+    }
+
+    /** One operand's gradient of a (batched) matmul, as one matmul. */
+    private static final class MatmulOneGradient implements PlanOp.Specialization {
+        private final boolean transposeA, transposeB, wantA;
+        private final int a, b, dy;
+        private LongShapeDescriptor shape;
+
+        MatmulOneGradient(MmulBp mm, int[] inputs, boolean wantA) {
+            long[] t = mm.iArgs();
+            if (t.length >= 3 && t[2] != 0) throw new IllegalStateException("plan: matmul_bp with a transposed result is not rewritten");
+            this.transposeA = t.length > 0 && t[0] != 0;
+            this.transposeB = t.length > 1 && t[1] != 0;
+            this.a = inputs[0];
+            this.b = inputs[1];
+            this.dy = inputs[2];
+            this.wantA = wantA;
+        }
+
+        @Override
+        public int[] inputs() {
+            return wantA ? new int[] {b, dy} : new int[] {a, dy};
+        }
+
+        @Override
+        public void execute(INDArray[] values, int[] originalInputs, int[] outputs, BufferPool pool) {
+            INDArray x, y;
+            boolean tx, ty;
+            if (wantA) {
+                if (!transposeA) { x = values[dy]; y = values[b]; tx = false; ty = !transposeB; }
+                else { x = values[b]; y = values[dy]; tx = transposeB; ty = true; }
+            } else {
+                if (!transposeB) { x = values[a]; y = values[dy]; tx = !transposeA; ty = false; }
+                else { x = values[dy]; y = values[a]; tx = true; ty = transposeA; }
+            }
+            DynamicCustomOp op = DynamicCustomOp.builder("matmul").addInputs(x, y).build();
+            op.addIArgument(tx ? 1 : 0, ty ? 1 : 0, 0);
+            if (shape == null) shape = op.calculateOutputShape().get(0);
+            INDArray z = pool.take(shape);
+            op.addOutputArgument(z);
+            Nd4j.getExecutioner().exec(op);
+            values[outputs[wantA ? 0 : 1]] = z;
+        }
+    }
+}

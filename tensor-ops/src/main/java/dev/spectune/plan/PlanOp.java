@@ -1,0 +1,151 @@
+/*
+ * PlanOp: one op invocation of an ExecutionPlan — an ND4J op object (a libnd4j custom op, or a
+ * legacy transform/scalar/reduce op) with the slots its inputs are read from and its outputs
+ * written to. Output shapes are computed on the first call and kept: a plan's shapes are fixed.
+ * This mirrors the parameterisation SameDiff's InferenceSession performs on every call, done once.
+ */
+package dev.spectune.plan;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.ToIntFunction;
+import org.nd4j.autodiff.functions.DifferentialFunction;
+import org.nd4j.autodiff.samediff.internal.SameDiffOp;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.Op;
+import org.nd4j.linalg.api.ops.RandomOp;
+import org.nd4j.linalg.api.ops.ReduceOp;
+import org.nd4j.linalg.api.ops.ScalarOp;
+import org.nd4j.linalg.api.ops.impl.shape.Shape;
+import org.nd4j.linalg.api.shape.LongShapeDescriptor;
+import org.nd4j.linalg.factory.Nd4j;
+
+final class PlanOp {
+
+    private final DifferentialFunction function;
+    private final int[] originalInputs;
+    private int[] inputs;
+    private Specialization specialization;
+    private final int[] outputs;
+    private final String name;
+    private boolean isStatic;
+    private List<LongShapeDescriptor> shapes;     // output shapes, from the first call
+
+    private PlanOp(String name, DifferentialFunction function, int[] inputs, int[] outputs) {
+        this.name = name;
+        this.function = function;
+        this.inputs = inputs;
+        this.originalInputs = inputs;
+        this.outputs = outputs;
+    }
+
+    static PlanOp of(SameDiffOp op, ToIntFunction<String> slot) {
+        DifferentialFunction f = op.getOp();
+        if (!(f instanceof DynamicCustomOp) && !(f instanceof Op)) {
+            throw new IllegalArgumentException("plan: op '" + op.getName() + "' (" + f.getClass().getSimpleName() + ") is neither a custom nor a legacy op");
+        }
+        List<String> in = op.getInputsToOp() == null ? List.of() : op.getInputsToOp();
+        int[] inputs = in.stream().mapToInt(slot).toArray();
+        int[] outputs = op.getOutputsOfOp().stream().mapToInt(slot).toArray();
+        if (f instanceof Op legacy && !(f instanceof DynamicCustomOp)) {
+            boolean ok = (legacy instanceof RandomOp && inputs.length <= 1) || inputs.length == 1 || (inputs.length == 2 && !(legacy instanceof ReduceOp) && !(legacy instanceof ScalarOp));
+            if (!ok || outputs.length != 1) {
+                throw new IllegalArgumentException("plan: legacy op '" + op.getName() + "' (" + f.opName() + ") with " + inputs.length
+                        + " inputs and " + outputs.length + " outputs is not planned");
+            }
+        }
+        return new PlanOp(op.getName(), f, inputs, outputs);
+    }
+
+    /**
+     * A cheaper way to compute the outputs the plan reads (see {@link FrozenWeightGradients}). It
+     * runs in the op's place; after the first call the op reads only {@link #inputs()}, so
+     * liveness frees the inputs it no longer needs.
+     */
+    interface Specialization {
+        int[] inputs();
+
+        void execute(INDArray[] values, int[] originalInputs, int[] outputs, BufferPool pool);
+    }
+
+    void specialize(Specialization s) {
+        this.specialization = s;
+    }
+
+    boolean specialized() {
+        return specialization != null;
+    }
+
+    DifferentialFunction function() {
+        return function;
+    }
+
+    int[] inputs() {
+        return inputs;
+    }
+
+    int[] outputs() {
+        return outputs;
+    }
+
+    boolean readsShapeOnly() {
+        return function instanceof Shape;
+    }
+
+    /** A random op draws anew on every run: never folded, whatever its inputs. */
+    boolean isRandom() {
+        return function instanceof RandomOp || function.opName().startsWith("random") || function.opName().contains("dropout");
+    }
+
+    boolean isStatic() {
+        return isStatic;
+    }
+
+    void setStatic(boolean s) {
+        isStatic = s;
+    }
+
+    void execute(INDArray[] values, BufferPool pool) {
+        if (specialization != null) {
+            specialization.execute(values, originalInputs, outputs, pool);
+            inputs = specialization.inputs();
+        } else if (function instanceof DynamicCustomOp op) {
+            op.clearArrays();
+            for (int s : inputs) op.addInputArgument(values[s]);
+            if (shapes == null) shapes = op.calculateOutputShape();
+            if (shapes.size() < outputs.length) {
+                throw new IllegalStateException("plan: op '" + name + "' (" + op.opName() + ") computes " + shapes.size()
+                        + " outputs, the graph reads " + outputs.length);
+            }
+            for (int i = 0; i < outputs.length; i++) {
+                INDArray z = pool.take(shapes.get(i));
+                op.addOutputArgument(z);
+                values[outputs[i]] = z;
+            }
+            Nd4j.getExecutioner().exec(op);
+        } else {
+            Op op = (Op) function;
+            if (inputs.length > 0) op.setX(values[inputs[0]]);
+            if (inputs.length == 2) op.setY(values[inputs[1]]);
+            op.setZ(null);
+            if (shapes == null) shapes = function.calculateOutputShape();
+            INDArray z = pool.take(shapes.get(0));
+            op.setZ(z);
+            values[outputs[0]] = z;
+            if (op instanceof RandomOp random) Nd4j.getExecutioner().exec(random, Nd4j.getRandom());
+            else Nd4j.getExecutioner().exec(op);
+        }
+    }
+
+    String describe(List<String> slotNames) {
+        StringBuilder sb = new StringBuilder(function.opName()).append(specialization != null ? "*" : "").append(" [").append(name).append("] (");
+        for (int i = 0; i < inputs.length; i++) sb.append(i > 0 ? ", " : "").append(slotNames.get(inputs[i]));
+        sb.append(") -> (");
+        for (int i = 0; i < outputs.length; i++) {
+            sb.append(i > 0 ? ", " : "").append(slotNames.get(outputs[i]));
+            if (shapes != null && i < shapes.size()) sb.append(' ').append(Arrays.toString(shapes.get(i).getShape()));
+        }
+        return sb.append(')').append(isStatic ? " static" : "").toString();
+    }
+}
