@@ -107,6 +107,7 @@ public final class TrainBenchCommand implements Callable<Integer> {
                 names.add(p.name());
             }
         }
+        Nd4jRuntime.collectGarbage();
         AdamW adamw = new AdamW(euclidean, 1e-4, 0.9, 0.999, 1e-8, 1e-2);
         StiefelAdam stiefel = manifold.isEmpty() ? null : new StiefelAdam(manifold, 1e-4, 0.9, 0.999, 1e-5, StiefelOptions.soda());
         SDVariable target = sd.placeHolder("target", DataType.FLOAT, batch, config.inChannels(), latent, latent);
@@ -119,8 +120,10 @@ public final class TrainBenchCommand implements Callable<Integer> {
         feed.put("encoder_hidden_states", Nd4j.randn(DataType.FLOAT, batch, 77, config.crossAttentionDim()));
         feed.put("target", Nd4j.randn(DataType.FLOAT, batch, config.inChannels(), latent, latent));
         double gradientNanos = 0, optimizerNanos = 0;
+        double builtGib = UNetBenchCommand.rssGib(), firstGib = Double.NaN;
         GradientPlan plan = new GradientPlan(sd, List.of("bench_loss"), names);
         for (int i = 0; i < warmup + iterations; i++) {
+            if (i == warmup) plan.plan().startProfiling();
             long t0 = System.nanoTime();
             Map<String, INDArray> grads = plan.run(feed).gradients();
             long t1 = System.nanoTime();
@@ -128,11 +131,21 @@ public final class TrainBenchCommand implements Callable<Integer> {
             adamw.step(grads);
             if (stiefel != null) stiefel.step(grads);
             long t2 = System.nanoTime();
+            if (i == 0) firstGib = UNetBenchCommand.rssGib();
             if (i >= warmup) {
                 gradientNanos += t1 - t0;
                 optimizerNanos += t2 - t1;
             }
         }
+        var profile = plan.plan().profile();
+        double total = profile.values().stream().mapToLong(v -> v[0]).sum();
+        System.out.printf("    resident: %.2f GiB with the model built, %.2f GiB after the first step, %.2f GiB now (the plan's reused buffers %.2f GiB; Java heap in use %.2f GiB)%n",
+                builtGib, firstGib, UNetBenchCommand.rssGib(), plan.plan().pooledBytes() / (double) (1L << 30),
+                (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / (double) (1L << 30));
+        System.out.printf("    plan: %,d ops per step (%,d before folding); top ops:", plan.plan().opsPerRun(), plan.plan().totalOps());
+        profile.entrySet().stream().limit(8).forEach(e -> System.out.printf(" %s %.0f%% (%d, %.3f ms each)", e.getKey(), 100 * e.getValue()[0] / total,
+                e.getValue()[1] / iterations, e.getValue()[0] / 1e6 / e.getValue()[1]));
+        System.out.println();
         return new Row(method, parameters, gradientNanos / 1e6 / iterations, optimizerNanos / 1e6 / iterations, UNetBenchCommand.peakRssGib());
     }
 

@@ -107,9 +107,18 @@ public final class UNetBenchCommand implements Callable<Integer> {
     }
 
     static double peakRssGib() {
+        return statusGib("VmHWM:");
+    }
+
+    /** The resident set now. */
+    static double rssGib() {
+        return statusGib("VmRSS:");
+    }
+
+    private static double statusGib(String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("\\D", "")) / 1048576.0;
+                if (line.startsWith(field)) return Long.parseLong(line.replaceAll("\\D", "")) / 1048576.0;
             }
         } catch (IOException | NumberFormatException e) {
             // not Linux

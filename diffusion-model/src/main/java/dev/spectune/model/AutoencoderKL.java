@@ -20,6 +20,7 @@ import dev.spectune.checkpoint.config.VaeConfig;
 import dev.spectune.ops.Activations;
 import dev.spectune.ops.Attention;
 import dev.spectune.ops.Conv2d;
+import dev.spectune.ops.Graphs;
 import dev.spectune.ops.Linear;
 import dev.spectune.ops.Norms;
 import dev.spectune.ops.Padding;
@@ -44,7 +45,7 @@ public final class AutoencoderKL {
     public static ModelGraph encoder(VaeConfig config, WeightSource weights, DataType type, int batch, int height, int width) {
         int f = factor(config);
         if (height % f != 0 || width % f != 0) throw new IllegalArgumentException("image size " + height + "x" + width + " must be divisible by " + f);
-        SameDiff sd = SameDiff.create();
+        SameDiff sd = Graphs.create();
         ModelGraph g = new ModelGraph(sd, type);
         WeightBinder w = new WeightBinder(sd, weights, type, "");
         encoderInto(config, g, w, type, batch, height, width);
@@ -90,7 +91,7 @@ public final class AutoencoderKL {
     }
 
     public static ModelGraph decoder(VaeConfig config, WeightSource weights, DataType type, int batch, int latentHeight, int latentWidth) {
-        SameDiff sd = SameDiff.create();
+        SameDiff sd = Graphs.create();
         ModelGraph g = new ModelGraph(sd, type);
         WeightBinder w = new WeightBinder(sd, weights, type, "");
         decoderInto(config, g, w, type, batch, latentHeight, latentWidth);
@@ -131,11 +132,11 @@ public final class AutoencoderKL {
     public static java.util.Map<String, long[]> parameterShapes(VaeConfig config) {
         java.util.Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
         int f = factor(config);
-        SameDiff sd = SameDiff.create();
+        SameDiff sd = Graphs.create();
         WeightBinder w = WeightBinder.shapesOnly(sd, DataType.FLOAT);
         encoderInto(config, new ModelGraph(sd, DataType.FLOAT), w, DataType.FLOAT, 1, f, f);
         shapes.putAll(w.requested());
-        SameDiff sd2 = SameDiff.create();
+        SameDiff sd2 = Graphs.create();
         WeightBinder w2 = WeightBinder.shapesOnly(sd2, DataType.FLOAT);
         decoderInto(config, new ModelGraph(sd2, DataType.FLOAT), w2, DataType.FLOAT, 1, 1, 1);
         shapes.putAll(w2.requested());

@@ -18,6 +18,7 @@ import dev.spectune.checkpoint.config.TextEncoderConfig;
 import dev.spectune.ops.Activations;
 import dev.spectune.ops.Attention;
 import dev.spectune.ops.Embedding;
+import dev.spectune.ops.Graphs;
 import dev.spectune.ops.Linear;
 import dev.spectune.ops.Norms;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -39,7 +40,7 @@ public final class ClipTextModel {
         if (length > config.maxPositionEmbeddings()) {
             throw new IllegalArgumentException("sequence length " + length + " exceeds max_position_embeddings " + config.maxPositionEmbeddings());
         }
-        SameDiff sd = SameDiff.create();
+        SameDiff sd = Graphs.create();
         ModelGraph g = new ModelGraph(sd, type);
         WeightBinder w = new WeightBinder(sd, weights, type, "").trainable(trainable);
         graph(config, g, w, type, batch, length);
@@ -49,7 +50,7 @@ public final class ClipTextModel {
 
     /** The state dict this config implies, with PyTorch shapes. */
     public static java.util.Map<String, long[]> parameterShapes(TextEncoderConfig config) {
-        SameDiff sd = SameDiff.create();
+        SameDiff sd = Graphs.create();
         WeightBinder w = WeightBinder.shapesOnly(sd, DataType.FLOAT);
         graph(config, new ModelGraph(sd, DataType.FLOAT), w, DataType.FLOAT, 1, config.maxPositionEmbeddings());
         return w.requested();

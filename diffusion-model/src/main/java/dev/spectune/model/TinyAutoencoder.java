@@ -18,6 +18,7 @@ import dev.spectune.checkpoint.CheckpointException;
 import dev.spectune.checkpoint.WeightSource;
 import dev.spectune.ops.Activations;
 import dev.spectune.ops.Conv2d;
+import dev.spectune.ops.Graphs;
 import dev.spectune.ops.Norms;
 import dev.spectune.ops.Upsample;
 import java.util.TreeSet;
@@ -39,7 +40,7 @@ public final class TinyAutoencoder {
 
     /** Encoder: input "image" [B, 3, H, W] in [0, 1] → tap "latents" [B, L, H/8, W/8]; taps "encoder.N" per layer. */
     public static ModelGraph encoder(WeightSource weights, DataType type, int batch, int height, int width) {
-        SameDiff sd = SameDiff.create();
+        SameDiff sd = Graphs.create();
         ModelGraph g = new ModelGraph(sd, type);
         WeightBinder w = new WeightBinder(sd, weights, type, "");
         SDVariable h = g.input("image", type, batch, 3, height, width);
@@ -64,7 +65,7 @@ public final class TinyAutoencoder {
 
     /** Decoder: input "latents" [B, L, h, w] → tap "decoded" [B, 3, 8h, 8w] (unclamped) and "decoded_clamped" in [0, 1]. */
     public static ModelGraph decoder(WeightSource weights, DataType type, int batch, int latentHeight, int latentWidth) {
-        SameDiff sd = SameDiff.create();
+        SameDiff sd = Graphs.create();
         ModelGraph g = new ModelGraph(sd, type);
         WeightBinder w = new WeightBinder(sd, weights, type, "");
         SDVariable h = g.input("latents", type, batch, latentChannels(weights), latentHeight, latentWidth);

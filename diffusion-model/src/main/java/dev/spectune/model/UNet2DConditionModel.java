@@ -23,6 +23,7 @@ import dev.spectune.checkpoint.config.UNetConfig;
 import dev.spectune.ops.Activations;
 import dev.spectune.ops.Channels;
 import dev.spectune.ops.Conv2d;
+import dev.spectune.ops.Graphs;
 import dev.spectune.ops.Linear;
 import dev.spectune.ops.Norms;
 import dev.spectune.ops.TimestepEmbedding;
@@ -45,7 +46,7 @@ public final class UNet2DConditionModel {
     public static ModelGraph build(UNetConfig config, WeightSource weights, DataType type, int batch, int height, int width, int contextLength,
                                    boolean trainable) {
         if (height < 1 || width < 1) throw new IllegalArgumentException("latent size must be positive, got " + height + "x" + width);
-        SameDiff sd = SameDiff.create();
+        SameDiff sd = Graphs.create();
         ModelGraph g = new ModelGraph(sd, type);
         WeightBinder w = new WeightBinder(sd, weights, type, "").trainable(trainable);
         graph(config, g, w, type, batch, height, width, contextLength);
@@ -55,7 +56,7 @@ public final class UNet2DConditionModel {
 
     /** The state dict this config implies: every checkpoint key with its PyTorch shape, in module order. */
     public static java.util.Map<String, long[]> parameterShapes(UNetConfig config) {
-        SameDiff sd = SameDiff.create();
+        SameDiff sd = Graphs.create();
         WeightBinder w = WeightBinder.shapesOnly(sd, DataType.FLOAT);
         int f = 1 << (config.levels() - 1);
         graph(config, new ModelGraph(sd, DataType.FLOAT), w, DataType.FLOAT, 1, f, f, 1);

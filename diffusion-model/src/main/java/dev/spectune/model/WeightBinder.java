@@ -94,7 +94,9 @@ public final class WeightBinder {
             return sd.placeHolder(key, type, kernel, kernel, in, out);
         }
         INDArray oihw = load(key, out, in, kernel, kernel);
-        return bind(key, Conv2d.oihwToYxio(oihw));
+        INDArray yxio = Conv2d.oihwToYxio(oihw);
+        if (oihw.closeable()) oihw.close();                                    // the stored layout is not kept: each weight is held once
+        return bind(key, yxio);
     }
 
     private INDArray load(String key, long... shape) {

@@ -1,7 +1,7 @@
 /*
  * BufferPool: the arrays an ExecutionPlan's intermediates live in, reused by shape. A buffer goes
  * back after its value's last reader and is handed to the next op output of the same dtype and
- * shape; a plan with fixed shapes therefore allocates during its first run only. The pool is
+ * length (reshaped: every pooled array is c-contiguous); a plan with fixed shapes therefore allocates during its first run only. The pool is
  * bounded by the plan's peak of simultaneously live intermediates (it never holds more than the
  * first run needed at once).
  */
@@ -18,11 +18,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 final class BufferPool {
 
-    private record Key(DataType type, String shape) {
-        static Key of(DataType type, long[] shape) {
-            return new Key(type, Arrays.toString(shape));
-        }
-    }
+    private record Key(DataType type, long length) {}
 
     private final Map<Key, ArrayDeque<INDArray>> free = new HashMap<>();
     private long allocatedBytes;
@@ -30,9 +26,14 @@ final class BufferPool {
     /** A c-order array of the descriptor's dtype and shape: a free one of that shape, or a new one. */
     INDArray take(LongShapeDescriptor d) {
         if (d.isEmpty()) return Nd4j.empty(d.dataType());
-        ArrayDeque<INDArray> q = free.get(Key.of(d.dataType(), d.getShape()));
-        if (q != null && !q.isEmpty()) return q.pop();
-        INDArray a = Nd4j.createUninitialized(d.dataType(), d.getShape(), 'c');
+        long length = 1;
+        for (long n : d.getShape()) length *= n;
+        ArrayDeque<INDArray> q = free.get(new Key(d.dataType(), length));
+        if (q != null && !q.isEmpty()) {
+            INDArray a = q.pop();
+            return Arrays.equals(a.shape(), d.getShape()) ? a : a.reshape('c', d.getShape().clone());          // a view of the same buffer
+        }
+        INDArray a = Nd4j.createUninitialized(d.dataType(), d.getShape().clone(), 'c');
         allocatedBytes += a.length() * (long) d.dataType().width();
         return a;
     }
@@ -40,7 +41,7 @@ final class BufferPool {
     /** Returns an array taken from this pool. */
     void release(INDArray a) {
         if (a == null || a.isEmpty()) return;
-        free.computeIfAbsent(Key.of(a.dataType(), a.shape()), k -> new ArrayDeque<>()).push(a);
+        free.computeIfAbsent(new Key(a.dataType(), a.length()), k -> new ArrayDeque<>()).push(a);
     }
 
     /** Bytes of every array this pool has allocated. */

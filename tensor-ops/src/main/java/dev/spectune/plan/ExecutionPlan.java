@@ -62,6 +62,7 @@ public final class ExecutionPlan {
     private int[][] dying;                        // per op: slots whose last reader it is (their buffers return to the pool)
     private int[] steady;                         // after the first run: the ops that still run, in order
     private int runs;
+    private Map<String, long[]> profile;          // op name -> {nanoseconds, calls}, when profiling
 
     /**
      * @param graph   the graph to execute
@@ -227,7 +228,15 @@ public final class ExecutionPlan {
             dying = lastUses(steady);
         } else {
             for (int i : steady) {
-                ops.get(i).execute(values, pool);
+                if (profile == null) {
+                    ops.get(i).execute(values, pool);
+                } else {
+                    long t0 = System.nanoTime();
+                    ops.get(i).execute(values, pool);
+                    long[] p = profile.computeIfAbsent(ops.get(i).kind(), k -> new long[2]);
+                    p[0] += System.nanoTime() - t0;
+                    p[1]++;
+                }
                 release(i);
             }
         }
@@ -264,6 +273,20 @@ public final class ExecutionPlan {
             for (int in : op.inputs()) if (!kept[in] && !external[in]) needed[in] = true;
         }
         return run.reversed().stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** Times every op of the runs after the first, by op kind, from now on ({@link #profile()}). */
+    public void startProfiling() {
+        profile = new LinkedHashMap<>();
+    }
+
+    /** Per op kind: total nanoseconds and calls since {@link #startProfiling()}, the costliest first. */
+    public Map<String, long[]> profile() {
+        Map<String, long[]> sorted = new LinkedHashMap<>();
+        if (profile == null) return sorted;
+        profile.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0]))
+                .forEach(e -> sorted.put(e.getKey(), e.getValue().clone()));
+        return sorted;
     }
 
     /** Op invocations per run: every op on the first run, {@link #opsPerRun} after it. */

@@ -13,6 +13,8 @@
  *   matmul_bp(A, B, dY) for Y = op(A)·op(B), op = optional transpose of the last two axes:
  *       dA only: op(A) = A:  dA = dY·op(B)ᵀ      op(A) = Aᵀ:  dA = op(B)·dYᵀ
  *       dB only: op(B) = B:  dB = op(A)ᵀ·dY      op(B) = Bᵀ:  dB = dYᵀ·op(A)
+ *   multiply_bp(x, y, dZ) -> one factor's gradient (the other frozen): dZ ⊙ (other factor), summed
+ *                            over the axes the wanted factor was broadcast along.
  * The replacement no longer reads the activation x (conv) or the frozen operand, so liveness
  * frees it after the forward pass. Results equal the original op's (tests: PlanTest).
  */
@@ -23,6 +25,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2DDerivative;
 import org.nd4j.linalg.api.ops.impl.reduce.MmulBp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.bp.MulBpOp;
 import org.nd4j.linalg.api.shape.LongShapeDescriptor;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -38,6 +41,9 @@ final class FrozenWeightGradients {
                 long[] a = conv.iArgs();                                        // kH, kW, sH, sW, pH, pW, dH, dW, same, NHWC, weight format
                 boolean unitStride = a[2] == 1 && a[3] == 1;                    // deconv2d_tf infers x's size from dY, ambiguous under stride > 1
                 if (weightUnread && unitStride && readers[out[0]] > 0) op.specialize(new ConvInputGradient(conv, op.inputs()));
+            } else if (op.function() instanceof MulBpOp && out.length == 2 && op.inputs().length == 3) {
+                boolean xRead = readers[out[0]] > 0, yRead = readers[out[1]] > 0;
+                if (xRead != yRead) op.specialize(new ProductOneGradient(op.inputs(), xRead));
             } else if (op.function() instanceof MmulBp mm && out.length == 2 && op.inputs().length == 3) {
                 boolean aRead = readers[out[0]] > 0, bRead = readers[out[1]] > 0;
                 if (aRead != bRead) op.specialize(new MatmulOneGradient(mm, op.inputs(), aRead));
@@ -68,13 +74,77 @@ final class FrozenWeightGradients {
             if (inputShape == null) {
                 INDArray x = values[originalInputs[0]];
                 inputShape = Nd4j.createFromArray(x.shape());
-                shape = LongShapeDescriptor.fromShape(x.shape(), values[dy].dataType());
+                shape = LongShapeDescriptor.fromShape(x.shape().clone(), values[dy].dataType());
             }
             INDArray dx = pool.take(shape);
             DynamicCustomOp op = DynamicCustomOp.builder("deconv2d_tf").addInputs(inputShape, values[w], values[dy]).addOutputs(dx).build();
             op.addIArgument(iArgs);
-            Nd4j.getExecutioner().exec(op);
+            PlanOp.exec(op, ConvKernels.useOneDnn(values[w].length()));
             values[outputs[0]] = dx;
+        }
+    }
+
+    /**
+     * One factor's gradient of an elementwise product z = x ⊙ y with broadcasting (a norm's frozen
+     * scale, SODA's U·diag(σ + δ)): d = dz ⊙ (the other factor), summed over the axes along which
+     * the wanted factor was broadcast — without computing the frozen factor's gradient.
+     */
+    private static final class ProductOneGradient implements PlanOp.Specialization {
+        private final int x, y, dz;
+        private final boolean wantX;
+        private long[] sumAxes;                      // axes of dz the wanted factor was broadcast along (empty: none)
+
+        ProductOneGradient(int[] inputs, boolean wantX) {
+            this.x = inputs[0];
+            this.y = inputs[1];
+            this.dz = inputs[2];
+            this.wantX = wantX;
+        }
+
+        @Override
+        public int[] inputs() {
+            return wantX ? new int[] {y, dz} : new int[] {x, dz};
+        }
+
+        @Override
+        public boolean applies(INDArray[] values) {
+            INDArray wanted = values[wantX ? x : y], grad = values[dz];
+            if (wanted.dataType() != grad.dataType() || values[wantX ? y : x].dataType() != grad.dataType()) return false;
+            long[] w = wanted.shape().clone(), g = grad.shape().clone();
+            if (w.length > g.length) return false;
+            java.util.List<Long> axes = new java.util.ArrayList<>();
+            for (int i = 0; i < g.length; i++) {
+                int j = i - (g.length - w.length);
+                long wi = j < 0 ? 1 : w[j];
+                if (wi == g[i]) continue;
+                if (wi != 1) return false;
+                axes.add((long) i);
+            }
+            sumAxes = axes.stream().mapToLong(Long::longValue).toArray();
+            wantedShape = w;
+            return true;
+        }
+
+        private long[] wantedShape;
+
+        @Override
+        public void execute(INDArray[] values, int[] originalInputs, int[] outputs, BufferPool pool) {
+            INDArray grad = values[dz], other = values[wantX ? y : x];
+            INDArray product = pool.take(LongShapeDescriptor.fromShape(grad.shape().clone(), grad.dataType()));   // dz ⊙ other, dz's shape
+            Nd4j.getExecutioner().exec(DynamicCustomOp.builder("multiply").addInputs(grad, other).addOutputs(product).build());
+            INDArray d = product;
+            if (sumAxes.length > 0) {
+                long[] kept = grad.shape().clone();                             // shape() may be the array's own
+                for (long a : sumAxes) kept[(int) a] = 1;
+                INDArray sum = pool.take(LongShapeDescriptor.fromShape(kept, grad.dataType()));                // [.., 1, ..]
+                DynamicCustomOp reduce = DynamicCustomOp.builder("reduce_sum").addInputs(product).addOutputs(sum).build();
+                reduce.addIArgument(sumAxes);
+                reduce.addBArgument(true);
+                Nd4j.getExecutioner().exec(reduce);
+                pool.release(product);
+                d = java.util.Arrays.equals(kept, wantedShape) ? sum : sum.reshape('c', wantedShape);         // a view, same buffer
+            }
+            values[outputs[wantX ? 0 : 1]] = d;
         }
     }
 

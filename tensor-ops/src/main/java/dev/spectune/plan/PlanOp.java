@@ -14,6 +14,8 @@ import org.nd4j.autodiff.samediff.internal.SameDiffOp;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.Op;
+import org.nd4j.linalg.api.ops.OpContext;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2D;
 import org.nd4j.linalg.api.ops.RandomOp;
 import org.nd4j.linalg.api.ops.ReduceOp;
 import org.nd4j.linalg.api.ops.ScalarOp;
@@ -31,6 +33,7 @@ final class PlanOp {
     private final String name;
     private boolean isStatic;
     private List<LongShapeDescriptor> shapes;     // output shapes, from the first call
+    private boolean helpers = true;               // false: a convolution on libnd4j's own kernels (ConvKernels)
 
     private PlanOp(String name, DifferentialFunction function, int[] inputs, int[] outputs) {
         this.name = name;
@@ -66,6 +69,11 @@ final class PlanOp {
     interface Specialization {
         int[] inputs();
 
+        /** Decided on the first call, from the values' shapes: false keeps the original op. */
+        default boolean applies(INDArray[] values) {
+            return true;
+        }
+
         void execute(INDArray[] values, int[] originalInputs, int[] outputs, BufferPool pool);
     }
 
@@ -75,6 +83,11 @@ final class PlanOp {
 
     boolean specialized() {
         return specialization != null;
+    }
+
+    /** The op's kind for profiles: its libnd4j name, starred when specialized. */
+    String kind() {
+        return function.opName() + (specialization != null ? "*" : "");
     }
 
     DifferentialFunction function() {
@@ -107,13 +120,18 @@ final class PlanOp {
     }
 
     void execute(INDArray[] values, BufferPool pool) {
+        if (specialization != null && shapes == null && !specialization.applies(values)) specialization = null;
         if (specialization != null) {
+            shapes = List.of();
             specialization.execute(values, originalInputs, outputs, pool);
             inputs = specialization.inputs();
         } else if (function instanceof DynamicCustomOp op) {
             op.clearArrays();
             for (int s : inputs) op.addInputArgument(values[s]);
-            if (shapes == null) shapes = op.calculateOutputShape();
+            if (shapes == null) {
+                shapes = op.calculateOutputShape();
+                if (op instanceof Conv2D) helpers = ConvKernels.useOneDnn(values[inputs[1]].length());
+            }
             if (shapes.size() < outputs.length) {
                 throw new IllegalStateException("plan: op '" + name + "' (" + op.opName() + ") computes " + shapes.size()
                         + " outputs, the graph reads " + outputs.length);
@@ -123,7 +141,7 @@ final class PlanOp {
                 op.addOutputArgument(z);
                 values[outputs[i]] = z;
             }
-            Nd4j.getExecutioner().exec(op);
+            exec(op, helpers);
         } else {
             Op op = (Op) function;
             if (inputs.length > 0) op.setX(values[inputs[0]]);
@@ -135,6 +153,26 @@ final class PlanOp {
             values[outputs[0]] = z;
             if (op instanceof RandomOp random) Nd4j.getExecutioner().exec(random, Nd4j.getRandom());
             else Nd4j.getExecutioner().exec(op);
+        }
+    }
+
+    /** Runs a custom op, with oneDNN's kernels or (helpers false) libnd4j's own. */
+    static void exec(DynamicCustomOp op, boolean helpers) {
+        if (helpers) {
+            Nd4j.getExecutioner().exec(op);
+            return;
+        }
+        try (OpContext ctx = Nd4j.getExecutioner().buildContext()) {
+            ctx.setInputArrays(op.inputArguments());
+            ctx.setOutputArrays(op.outputArguments());
+            ctx.setIArguments(op.iArgs());
+            ctx.setTArguments(op.tArgs());
+            if (op.numBArguments() > 0) ctx.setBArguments(op.bArgs());
+            if (op.numDArguments() > 0) ctx.setDArguments(op.dArgs());
+            ctx.allowHelpers(false);
+            Nd4j.getExecutioner().exec(op, ctx);
+        } catch (Exception e) {
+            throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
         }
     }
 

@@ -21,6 +21,16 @@ public final class Nd4jRuntime {
     }
 
     /** Sets ND4J's default float type for arrays created without an explicit type. */
+    /**
+     * Frees the off-heap arrays nothing references any more. ND4J releases an array's memory when
+     * the Java collector finds it unreachable; building a model creates gigabytes of such garbage
+     * (decoded, permuted and decomposed weights) on a heap too quiet to trigger a collection, so it
+     * would stay resident. Called once a model and its adapters are built.
+     */
+    public static void collectGarbage() {
+        System.gc();
+    }
+
     public static void useDefaultDataType(DataType type) {
         init();
         Nd4j.setDefaultDataTypes(type, type);

@@ -105,7 +105,7 @@ class ExecutionPlanTest {
         GradientPlan plan = new GradientPlan(n.sd(), List.of(n.loss()), n.trained());
         plan.run(n.feed());
         String ops = plan.plan().describe();
-        assertThat(ops).contains("conv2d_bp*", "matmul_bp*");               // conv1 (stride 1) and the frozen linears: input gradient only
+        assertThat(ops).contains("conv2d_bp*", "matmul_bp*", "multiply_bp*"); // conv1 (stride 1), the frozen linears and norm scales: input gradient only
         assertThat(ops.lines().filter(l -> l.contains(" conv2d_bp [")).count()).as("the stride-2 conv keeps conv2d_bp").isEqualTo(1);
     }
 

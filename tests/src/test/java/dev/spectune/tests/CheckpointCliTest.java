@@ -114,4 +114,23 @@ class CheckpointCliTest {
         assertThat(bad.out().lines().filter(l -> l.endsWith("FAIL  expected [49406, 321, 49407] got [49406, 320, 49407]")))
                 .singleElement().asString().startsWith("row  1 \"a\" hf_full_ids ");
     }
+
+    @Test
+    void randomPipelineHasTheStateDictsOfItsConfigs() throws IOException {
+        Path golden = TestFixtures.path("golden/pipeline_tiny");
+        Path out = dir.resolve("random");
+        Run made = run("random-pipeline", "--config", golden.toString(), "--out", out.toString(), "--seed", "3");
+        assertThat(made.code()).as(made.err()).isZero();
+        Run mine = run("inspect", out.toString()), theirs = run("inspect", golden.toString());
+        assertThat(mine.code()).as(mine.err()).isZero();
+        for (String component : new String[] {"unet", "vae", "text_encoder"}) {                  // same keys, shapes, parameter counts
+            String line = theirs.out().lines().filter(l -> l.trim().startsWith(component + " ")).findFirst().orElseThrow();
+            assertThat(mine.out()).contains(line.substring(0, line.indexOf("dtypes")));
+        }
+        assertThat(out.resolve("tokenizer/vocab.json")).exists();
+        Run again = run("random-pipeline", "--config", golden.toString(), "--out", out.toString());
+        assertThat(again.code()).isEqualTo(2);
+        assertThat(again.err()).contains(out.toString(), "not an empty folder");
+        assertThat(out.resolve("unet/diffusion_pytorch_model.safetensors")).exists();             // nothing of the first run lost
+    }
 }

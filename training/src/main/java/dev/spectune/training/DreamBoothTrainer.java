@@ -24,6 +24,7 @@ import dev.spectune.model.pipeline.StableDiffusionPipeline;
 import dev.spectune.model.scheduler.DdpmScheduler;
 import dev.spectune.optim.AdamW;
 import dev.spectune.adapters.io.WeightSvdCache;
+import dev.spectune.runtime.Nd4jRuntime;
 import dev.spectune.training.data.ClassImages;
 import dev.spectune.training.io.TrainingCheckpoint;
 import dev.spectune.optim.GradientClipping;
@@ -104,6 +105,7 @@ public final class DreamBoothTrainer implements AutoCloseable {
         this.trainingStep = new TrainingStep(unet, noise, velocity, text, parameterNames, config.dcoBeta());
         for (AdaptedWeight w : allAdapted()) for (AdapterParameter p : w.parameters()) initialValues.put(p.name(), p.value().dup());
         this.schedule = LearningRateSchedule.of(config.lrSchedule(), config.warmupSteps(), config.steps());
+        Nd4jRuntime.collectGarbage();                                                     // what building the graphs and adapters left behind
     }
 
     /**

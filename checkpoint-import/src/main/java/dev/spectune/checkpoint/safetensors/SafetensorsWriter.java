@@ -19,10 +19,13 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 public final class SafetensorsWriter {
     private SafetensorsWriter() {}
@@ -30,6 +33,20 @@ public final class SafetensorsWriter {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public static void write(Path target, Collection<Tensor> tensors, Map<String, String> metadata) throws IOException {
+        List<Lazy> lazy = new ArrayList<>();
+        for (Tensor t : tensors) lazy.add(new Lazy(t.name(), t.dtype(), t.shape(), t::data));
+        writeLazily(target, lazy, metadata);
+    }
+
+    /** A tensor whose bytes are produced only when written (one at a time: a file larger than the Java heap). */
+    public record Lazy(String name, DType dtype, long[] shape, Supplier<byte[]> data) {
+        long byteLength() {
+            return Math.multiplyExact(TensorInfo.elementCount(shape), dtype.bytes());
+        }
+    }
+
+    /** As {@link #write}, asking each tensor for its bytes as it is written; a tensor of the wrong length fails by name. */
+    public static void writeLazily(Path target, List<Lazy> tensors, Map<String, String> metadata) throws IOException {
         ObjectNode header = JSON.createObjectNode();
         if (metadata != null && !metadata.isEmpty()) {
             ObjectNode meta = header.putObject(Header.METADATA_KEY);
@@ -37,7 +54,7 @@ public final class SafetensorsWriter {
         }
         Set<String> seen = new HashSet<>();
         long offset = 0;
-        for (Tensor t : tensors) {
+        for (Lazy t : tensors) {
             if (Header.METADATA_KEY.equals(t.name())) throw new IllegalArgumentException("a tensor cannot be named __metadata__");
             if (!seen.add(t.name())) throw new IllegalArgumentException("duplicate tensor name '" + t.name() + "'");
             ObjectNode entry = header.putObject(t.name());
@@ -46,8 +63,8 @@ public final class SafetensorsWriter {
             for (long d : t.shape()) shape.add(d);
             ArrayNode offsets = entry.putArray("data_offsets");
             offsets.add(offset);
-            offsets.add(offset + t.data().length);
-            offset += t.data().length;
+            offsets.add(offset + t.byteLength());
+            offset += t.byteLength();
         }
         byte[] json = JSON.writeValueAsBytes(header);
         int padded = (json.length + 7) / 8 * 8;
@@ -59,10 +76,17 @@ public final class SafetensorsWriter {
         Files.createDirectories(dir);
         Path temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
         try {
-            try (OutputStream out = Files.newOutputStream(temp)) {
+            try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(temp), 1 << 20)) {
                 out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
                 out.write(headerBytes);
-                for (Tensor t : tensors) out.write(t.data());
+                for (Lazy t : tensors) {
+                    byte[] data = t.data().get();
+                    if (data.length != t.byteLength()) {
+                        throw new IllegalArgumentException("tensor '" + t.name() + "' " + t.dtype() + " " + java.util.Arrays.toString(t.shape())
+                                + " needs " + t.byteLength() + " bytes, got " + data.length);
+                    }
+                    out.write(data);
+                }
             }
             moveIntoPlace(temp, target);
         } finally {
