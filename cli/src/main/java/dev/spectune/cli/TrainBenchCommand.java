@@ -1,11 +1,13 @@
 /*
  * TrainBenchCommand: `spectune bench train` — milliseconds per training step and peak resident
  * memory of adapter training on a UNet, per method, at equal targets (the UNet attention
- * projections by default). A step is what DreamBoothTrainer does: forward, backward to the adapter
- * parameters, global-norm clipping, AdamW on Euclidean parameters and Stiefel Adam on SODA's
- * rotation factors. Latents, timesteps and text embeddings are random (the text encoder and VAE are
- * outside the step when latents and embeddings are cached). The peak is reset between methods
- * (Linux /proc/self/clear_refs), so each method's figure is its own.
+ * projections by default). The forward and backward are the trainer's own (TrainingStep, the unit
+ * DreamBoothTrainer repeats: SD's noise schedule, t = 500, the ε-MSE objective, its compiled
+ * execution plan); then global-norm clipping, AdamW on Euclidean parameters and Stiefel Adam on
+ * SODA's rotation factors, as DreamBoothTrainer.step does. Latents, noise and text embeddings are
+ * random (the text encoder and VAE are outside the step when latents and embeddings are cached).
+ * The peak is reset between methods (Linux /proc/self/clear_refs), so each method's figure is its
+ * own; the plan's op count and costliest op kinds are printed per method.
  */
 package dev.spectune.cli;
 
@@ -24,20 +26,20 @@ import dev.spectune.optim.GradientClipping;
 import dev.spectune.optim.ParamKind;
 import dev.spectune.optim.StiefelAdam;
 import dev.spectune.optim.StiefelOptions;
-import dev.spectune.plan.GradientPlan;
+import dev.spectune.checkpoint.config.SchedulerConfig;
+import dev.spectune.model.scheduler.DdpmScheduler;
+import dev.spectune.training.TrainingStep;
 import dev.spectune.runtime.Fixtures;
 import dev.spectune.runtime.Nd4jRuntime;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
-import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -74,6 +76,7 @@ public final class TrainBenchCommand implements Callable<Integer> {
                 folder, hasWeights ? "checkpoint weights" : "random weights", batch, resolution, latent, latent, pattern.pattern(), iterations, warmup);
         List<Row> rows = new ArrayList<>();
         for (String method : methods) {
+            Nd4jRuntime.collectGarbage();                                                  // the previous method's model
             resetPeak();
             try (Checkpoint cp = hasWeights ? Checkpoint.open(folder) : null) {
                 WeightSource weights = hasWeights ? cp.components().values().iterator().next() : new RandomWeights(UNet2DConditionModel.parameterShapes(config), 0);
@@ -110,22 +113,19 @@ public final class TrainBenchCommand implements Callable<Integer> {
         Nd4jRuntime.collectGarbage();
         AdamW adamw = new AdamW(euclidean, 1e-4, 0.9, 0.999, 1e-8, 1e-2);
         StiefelAdam stiefel = manifold.isEmpty() ? null : new StiefelAdam(manifold, 1e-4, 0.9, 0.999, 1e-5, StiefelOptions.soda());
-        SDVariable target = sd.placeHolder("target", DataType.FLOAT, batch, config.inChannels(), latent, latent);
-        SDVariable diff = g.get("out").sub(target);
-        sd.setLossVariables(diff.mul(diff).mean().rename("bench_loss"));
         Nd4j.getRandom().setSeed(1);
-        Map<String, INDArray> feed = new HashMap<>();
-        feed.put("sample", Nd4j.randn(DataType.FLOAT, batch, config.inChannels(), latent, latent));
-        feed.put("timestep", Nd4j.createFromArray(new float[batch]).addi(500));
-        feed.put("encoder_hidden_states", Nd4j.randn(DataType.FLOAT, batch, 77, config.crossAttentionDim()));
-        feed.put("target", Nd4j.randn(DataType.FLOAT, batch, config.inChannels(), latent, latent));
+        int c = config.inChannels();
+        int[] t = new int[batch];
+        java.util.Arrays.fill(t, 500);
+        TrainingStep.Batch data = new TrainingStep.Batch(Nd4j.randn(DataType.FLOAT, batch, c, latent, latent), Nd4j.randn(DataType.FLOAT, batch, c, latent, latent),
+                t, Nd4j.randn(DataType.FLOAT, batch, 77, config.crossAttentionDim()), null, Nd4j.ones(DataType.FLOAT, batch, 1, 1, 1));
+        TrainingStep step = new TrainingStep(g, new DdpmScheduler(SchedulerConfig.STABLE_DIFFUSION_TRAINING), false, null, names, 0);   // the trainer's step
         double gradientNanos = 0, optimizerNanos = 0;
         double builtGib = UNetBenchCommand.rssGib(), firstGib = Double.NaN;
-        GradientPlan plan = new GradientPlan(sd, List.of("bench_loss"), names);
         for (int i = 0; i < warmup + iterations; i++) {
-            if (i == warmup) plan.plan().startProfiling();
+            if (i == Math.max(warmup, 1)) step.plan().startProfiling();           // runs after the first (which compiles the plan)
             long t0 = System.nanoTime();
-            Map<String, INDArray> grads = plan.run(feed).gradients();
+            Map<String, INDArray> grads = step.forwardBackward(data, false, 0).gradients();
             long t1 = System.nanoTime();
             GradientClipping.clipByGlobalNorm(grads.values(), 1.0);
             adamw.step(grads);
@@ -137,12 +137,12 @@ public final class TrainBenchCommand implements Callable<Integer> {
                 optimizerNanos += t2 - t1;
             }
         }
-        var profile = plan.plan().profile();
+        var profile = step.plan().profile();
         double total = profile.values().stream().mapToLong(v -> v[0]).sum();
         System.out.printf("    resident: %.2f GiB with the model built, %.2f GiB after the first step, %.2f GiB now (the plan's reused buffers %.2f GiB; Java heap in use %.2f GiB)%n",
-                builtGib, firstGib, UNetBenchCommand.rssGib(), plan.plan().pooledBytes() / (double) (1L << 30),
+                builtGib, firstGib, UNetBenchCommand.rssGib(), step.plan().pooledBytes() / (double) (1L << 30),
                 (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / (double) (1L << 30));
-        System.out.printf("    plan: %,d ops per step (%,d before folding); top ops:", plan.plan().opsPerRun(), plan.plan().totalOps());
+        System.out.printf("    plan: %,d ops per step (%,d before folding); top ops:", step.plan().opsPerRun(), step.plan().totalOps());
         profile.entrySet().stream().limit(8).forEach(e -> System.out.printf(" %s %.0f%% (%d, %.3f ms each)", e.getKey(), 100 * e.getValue()[0] / total,
                 e.getValue()[1] / iterations, e.getValue()[0] / 1e6 / e.getValue()[1]));
         System.out.println();

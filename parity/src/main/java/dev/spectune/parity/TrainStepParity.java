@@ -42,9 +42,7 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class TrainStepParity {
     private TrainStepParity() {}
 
-    /** SD's training schedule (scaled_linear 0.00085–0.012, 1000 steps), as diffusers' training scripts load it. */
-    static final SchedulerConfig SD_SCHEDULE = new SchedulerConfig("DDPMScheduler", 1000, 0.00085, 0.012, "scaled_linear",
-            "epsilon", false, 1, false, false, "leading");
+    static final SchedulerConfig SD_SCHEDULE = SchedulerConfig.STABLE_DIFFUSION_TRAINING;
 
     public static ParityReport run(Path folder) {
         ParityReport r = new ParityReport("train-step");

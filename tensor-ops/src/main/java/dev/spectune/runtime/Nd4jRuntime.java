@@ -29,6 +29,11 @@ public final class Nd4jRuntime {
      */
     public static void collectGarbage() {
         System.gc();
+        try {
+            Thread.sleep(200);                                                              // ND4J's deallocator threads free what the collection found
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     public static void useDefaultDataType(DataType type) {

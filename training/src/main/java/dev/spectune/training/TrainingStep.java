@@ -94,6 +94,12 @@ public final class TrainingStep {
         sd.setLossVariables(objective);
     }
 
+    /** The compiled forward + backward (after the first {@link #forwardBackward}), for profiles and op counts. */
+    public ExecutionPlan plan() {
+        if (plan == null) throw new IllegalStateException("the step has not run yet");
+        return plan.plan();
+    }
+
     /** The UNet feed of a batch: z_t, t, h and the target; DCO off. */
     private Map<String, INDArray> feed(Batch batch, INDArray hidden) {
         Map<String, INDArray> feed = new HashMap<>();

@@ -22,6 +22,10 @@ public record SchedulerConfig(String className, int numTrainTimesteps, double be
         if (!(betaStart > 0 && betaEnd > betaStart)) throw new ConfigException("scheduler: need 0 < beta_start < beta_end");
     }
 
+    /** Stable Diffusion's training schedule (scaled_linear 0.00085–0.012, 1000 steps, ε), as diffusers' training scripts load it. */
+    public static final SchedulerConfig STABLE_DIFFUSION_TRAINING = new SchedulerConfig("DDPMScheduler", 1000, 0.00085, 0.012, "scaled_linear",
+            "epsilon", false, 1, false, false, "leading");
+
     public static SchedulerConfig fromJson(Path file) {
         return from(Json.read(file), "DDPMScheduler");
     }
