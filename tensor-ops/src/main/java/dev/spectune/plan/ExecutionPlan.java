@@ -218,14 +218,17 @@ public final class ExecutionPlan {
             values[s] = v;
         }
         if (runs == 0) {
+            boolean trace = Boolean.getBoolean("spectune.plan.trace");                       // each op of the first run on stderr, before it runs
             for (int i = 0; i < ops.size(); i++) {
                 PlanOp op = ops.get(i);
+                if (trace) System.err.println("plan op " + i + " " + op.describe(slotNames));
                 op.execute(values, pool);
                 if (op.isStatic()) for (int o : op.outputs()) kept[o] = values[o] != null && values[o].length() <= STATIC_LIMIT;
                 release(i);
             }
             steady = steadyOps();
             dying = lastUses(steady);
+            if (trace) System.err.printf("plan: %d ops, %d per later run, %.1f MiB of buffers%n", ops.size(), steady.length, pool.bytes() / 1048576.0);
         } else {
             for (int i : steady) {
                 if (profile == null) {
