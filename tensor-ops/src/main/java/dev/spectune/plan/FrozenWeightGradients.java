@@ -93,6 +93,7 @@ final class FrozenWeightGradients {
         private final int x, y, dz;
         private final boolean wantX;
         private long[] sumAxes;                      // axes of dz the wanted factor was broadcast along (empty: none)
+        private long[] wantedShape;                  // the wanted factor's shape
 
         ProductOneGradient(int[] inputs, boolean wantX) {
             this.x = inputs[0];
@@ -124,8 +125,6 @@ final class FrozenWeightGradients {
             wantedShape = w;
             return true;
         }
-
-        private long[] wantedShape;
 
         @Override
         public void execute(INDArray[] values, int[] originalInputs, int[] outputs, BufferPool pool) {

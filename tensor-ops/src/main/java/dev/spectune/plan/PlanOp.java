@@ -33,6 +33,7 @@ final class PlanOp {
     private final String name;
     private boolean isStatic;
     private List<LongShapeDescriptor> shapes;     // output shapes, from the first call
+    private boolean called;                       // executed at least once
     private boolean helpers = true;               // false: a convolution on libnd4j's own kernels (ConvKernels)
 
     private PlanOp(String name, DifferentialFunction function, int[] inputs, int[] outputs) {
@@ -81,10 +82,6 @@ final class PlanOp {
         this.specialization = s;
     }
 
-    boolean specialized() {
-        return specialization != null;
-    }
-
     /** The op's kind for profiles: its libnd4j name, starred when specialized. */
     String kind() {
         return function.opName() + (specialization != null ? "*" : "");
@@ -120,9 +117,11 @@ final class PlanOp {
     }
 
     void execute(INDArray[] values, BufferPool pool) {
-        if (specialization != null && shapes == null && !specialization.applies(values)) specialization = null;
+        if (!called) {                                                         // the first call decides whether the specialization applies
+            called = true;
+            if (specialization != null && !specialization.applies(values)) specialization = null;
+        }
         if (specialization != null) {
-            shapes = List.of();
             specialization.execute(values, originalInputs, outputs, pool);
             inputs = specialization.inputs();
         } else if (function instanceof DynamicCustomOp op) {

@@ -19,7 +19,6 @@ import dev.spectune.checkpoint.safetensors.DType;
 import dev.spectune.checkpoint.safetensors.SafetensorsFile;
 import dev.spectune.checkpoint.safetensors.SafetensorsWriter;
 import dev.spectune.checkpoint.safetensors.Tensor;
-import dev.spectune.linalg.Svd;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,8 +28,6 @@ import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 public final class KohyaLora {
     private KohyaLora() {}
