@@ -8,7 +8,6 @@
  */
 package dev.spectune.ops;
 
-import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 
@@ -50,8 +49,10 @@ public final class Activations {
 
     /**
      * diffusers' GEGLU: a linear projection to 2·D, split into hidden and gate halves,
-     * hidden · gelu(gate). The halves are taken from the weight (rows [0,D) and [D,2D)), so the
-     * checkpoint's single "proj" weight stays one graph variable.
+     * hidden · gelu(gate). As diffusers does, the projection's output is split (columns [0,D) and
+     * [D,2D)), not the weight: slicing the weight copied it every step (SD-1.5: 396 MB of copies,
+     * held until backward). The halves are unstacked from [N, 2, D]: ND4J M2.1's strided_slice_bp
+     * crashes on a [1, 2D] input (SD-1.5's mid block at 64 px).
      *
      * @param x      [..., in]
      * @param weight [2·D, in]
@@ -61,12 +62,12 @@ public final class Activations {
     public static SDVariable geglu(SameDiff sd, SDVariable x, SDVariable weight, SDVariable bias) {
         long d = weight.getShape()[0] / 2;
         long in = weight.getShape()[1];
-        SDVariable wHidden = weight.get(SDIndex.interval(0L, d), SDIndex.all());          // [D, in]
-        SDVariable wGate = weight.get(SDIndex.interval(d, 2 * d), SDIndex.all());        // [D, in]
-        SDVariable bHidden = bias == null ? null : bias.get(SDIndex.interval(0L, d));     // [D]
-        SDVariable bGate = bias == null ? null : bias.get(SDIndex.interval(d, 2 * d));   // [D]
-        SDVariable hidden = Linear.apply(sd, x, wHidden, bHidden, in, d);                       // [..., D]
-        SDVariable gate = Linear.apply(sd, x, wGate, bGate, in, d);                             // [..., D]
-        return hidden.mul(gelu(sd, gate));
+        SDVariable flat = Shapes.reshape(sd, x, Shapes.fixed(sd, -1, in));                     // [N, in]
+        SDVariable proj = sd.mmul(flat, weight, false, true, false);                            // [N, 2D]
+        if (bias != null) proj = proj.add(bias);                                                // [N, 2D]
+        SDVariable[] halves = sd.unstack(Shapes.reshape(sd, proj, Shapes.fixed(sd, -1, 2, d)), 1, 2); // 2 x [N, D]
+        SDVariable hidden = halves[0], gate = halves[1];                                         // [N, D] each
+        SDVariable out = hidden.mul(gelu(sd, gate));                                            // [N, D]
+        return Shapes.reshape(sd, out, Shapes.dims(sd, x, 0, -1), Shapes.fixed(sd, d));         // [..., D]
     }
 }

@@ -21,6 +21,7 @@ final class BufferPool {
     private record Key(DataType type, long length) {}
 
     private final Map<Key, ArrayDeque<INDArray>> free = new HashMap<>();
+    private final Map<Key, Integer> allocated = new HashMap<>();
     private long allocatedBytes;
 
     /** A c-order array of the descriptor's dtype and shape: a free one of that shape, or a new one. */
@@ -35,6 +36,7 @@ final class BufferPool {
         }
         INDArray a = Nd4j.createUninitialized(d.dataType(), d.getShape().clone(), 'c');
         allocatedBytes += a.length() * (long) d.dataType().width();
+        allocated.merge(new Key(d.dataType(), length), 1, Integer::sum);
         return a;
     }
 
@@ -42,6 +44,18 @@ final class BufferPool {
     void release(INDArray a) {
         if (a == null || a.isEmpty()) return;
         free.computeIfAbsent(new Key(a.dataType(), a.length()), k -> new ArrayDeque<>()).push(a);
+    }
+
+    /** The {@code top} buffer lengths holding the most bytes: "count x length dtype = MiB" each. */
+    String largest(int top) {
+        return allocated.entrySet().stream()
+                .sorted((x, y) -> Long.compare(bytes(y), bytes(x))).limit(top)
+                .map(e -> String.format("%d x %,d %s = %.1f MiB", e.getValue(), e.getKey().length(), e.getKey().type(), bytes(e) / 1048576.0))
+                .collect(java.util.stream.Collectors.joining("; "));
+    }
+
+    private static long bytes(Map.Entry<Key, Integer> e) {
+        return e.getValue() * e.getKey().length() * e.getKey().type().width();
     }
 
     /** Bytes of every array this pool has allocated. */

@@ -222,12 +222,14 @@ public final class ExecutionPlan {
                 PlanOp op = ops.get(i);
                 if (trace) System.err.println("plan op " + i + " " + op.describe(slotNames));
                 op.execute(values, pool);
+                if (trace) for (int o : op.outputs()) if (values[o] != null) System.err.println("  = " + slotNames.get(o) + " " + Arrays.toString(values[o].shape()));
                 if (op.isStatic()) for (int o : op.outputs()) kept[o] = values[o] != null && values[o].length() <= STATIC_LIMIT;
                 release(i);
             }
             steady = steadyOps();
             dying = lastUses(steady);
-            if (trace) System.err.printf("plan: %d ops, %d per later run, %.1f MiB of buffers%n", ops.size(), steady.length, pool.bytes() / 1048576.0);
+            if (trace) System.err.printf("plan: %d ops, %d per later run, %.1f MiB of buffers; largest: %s%n", ops.size(), steady.length,
+                    pool.bytes() / 1048576.0, pool.largest(12));
         } else {
             for (int i : steady) {
                 if (profile == null) {

@@ -8,8 +8,12 @@
  * needs_input_grad = False inputs):
  *   conv2d_bp(x, W, [b,] dY) -> dX only:  deconv2d_tf(shape(x), W, dY), the transposed convolution
  *                                         with the forward's kernel, padding and layout (libnd4j's
- *                                         Conv2DBackpropInput); stride 1 only, as its shape check
- *                                         cannot tell which x size a strided conv came from;
+ *                                         Conv2DBackpropInput). Under stride > 1 its shape check
+ *                                         wants x = (oH−1)·s + k − 2p, which a strided conv's x
+ *                                         need not be (SD's 8 → 4 downsampler: 7); there the
+ *                                         transposed convolution runs unpadded onto the padded
+ *                                         extent (oH−1)·s + k and dX is its window [p, p + H)
+ *                                         (rows beyond the extent, never read, get 0);
  *   matmul_bp(A, B, dY) for Y = op(A)·op(B), op = optional transpose of the last two axes:
  *       dA only: op(A) = A:  dA = dY·op(B)ᵀ      op(A) = Aᵀ:  dA = op(B)·dYᵀ
  *       dB only: op(B) = B:  dB = op(A)ᵀ·dY      op(B) = Bᵀ:  dB = dYᵀ·op(A)
@@ -28,6 +32,7 @@ import org.nd4j.linalg.api.ops.impl.reduce.MmulBp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.bp.MulBpOp;
 import org.nd4j.linalg.api.shape.LongShapeDescriptor;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 final class FrozenWeightGradients {
     private FrozenWeightGradients() {}
@@ -39,8 +44,9 @@ final class FrozenWeightGradients {
             if (op.function() instanceof Conv2DDerivative conv) {
                 boolean weightUnread = readers[out[1]] == 0 && (out.length < 3 || readers[out[2]] == 0);
                 long[] a = conv.iArgs();                                        // kH, kW, sH, sW, pH, pW, dH, dW, same, NHWC, weight format
-                boolean unitStride = a[2] == 1 && a[3] == 1;                    // deconv2d_tf infers x's size from dY, ambiguous under stride > 1
-                if (weightUnread && unitStride && readers[out[0]] > 0) op.specialize(new ConvInputGradient(conv, op.inputs()));
+                boolean unitStride = a[2] == 1 && a[3] == 1;
+                boolean explicitNchw = a[6] == 1 && a[7] == 1 && a[8] == 0 && a[9] == 0;   // undilated, explicit padding, NCHW
+                if (weightUnread && (unitStride || explicitNchw) && readers[out[0]] > 0) op.specialize(new ConvInputGradient(conv, op.inputs()));
             } else if (op.function() instanceof MulBpOp && out.length == 2 && op.inputs().length == 3) {
                 boolean xRead = readers[out[0]] > 0, yRead = readers[out[1]] > 0;
                 if (xRead != yRead) op.specialize(new ProductOneGradient(op.inputs(), xRead));
@@ -55,7 +61,8 @@ final class FrozenWeightGradients {
     private static final class ConvInputGradient implements PlanOp.Specialization {
         private final long[] iArgs;
         private final int w, dy;
-        private INDArray inputShape;                  // [4] int64: x's shape, fixed on the first call
+        private INDArray inputShape;                  // [4] int64: the shape deconv2d_tf produces, fixed on the first call
+        private long[] padded;                        // under stride > 1: the unpadded transposed conv's [B, C, (oH−1)s+k, (oW−1)s+k]
         private LongShapeDescriptor shape;
 
         ConvInputGradient(Conv2DDerivative conv, int[] inputs) {
@@ -72,15 +79,39 @@ final class FrozenWeightGradients {
         @Override
         public void execute(INDArray[] values, int[] originalInputs, int[] outputs, BufferPool pool) {
             if (inputShape == null) {
-                INDArray x = values[originalInputs[0]];
-                inputShape = Nd4j.createFromArray(x.shape());
-                shape = LongShapeDescriptor.fromShape(x.shape().clone(), values[dy].dataType());
+                long[] x = values[originalInputs[0]].shape().clone();                  // [B, C, H, W]
+                shape = LongShapeDescriptor.fromShape(x, values[dy].dataType());
+                if (iArgs[2] == 1 && iArgs[3] == 1) {
+                    inputShape = Nd4j.createFromArray(x);
+                } else {
+                    long[] dyShape = values[dy].shape();                              // [B, O, oH, oW]
+                    padded = new long[] {x[0], x[1], (dyShape[2] - 1) * iArgs[2] + iArgs[0], (dyShape[3] - 1) * iArgs[3] + iArgs[1]};
+                    inputShape = Nd4j.createFromArray(padded);
+                }
             }
-            INDArray dx = pool.take(shape);
-            DynamicCustomOp op = DynamicCustomOp.builder("deconv2d_tf").addInputs(inputShape, values[w], values[dy]).addOutputs(dx).build();
-            op.addIArgument(iArgs);
-            PlanOp.exec(op, ConvKernels.useOneDnn(values[w].length()));
+            INDArray dx = pool.take(shape);                                              // [B, C, H, W]
+            if (padded == null) {
+                deconvolve(values, dx, iArgs);
+            } else {
+                INDArray full = pool.take(LongShapeDescriptor.fromShape(padded.clone(), dx.dataType()));   // [B, C, (oH−1)s+k, (oW−1)s+k]
+                long[] unpadded = iArgs.clone();
+                unpadded[4] = 0;
+                unpadded[5] = 0;
+                deconvolve(values, full, unpadded);
+                long h = Math.min(dx.size(2), padded[2] - iArgs[4]), w = Math.min(dx.size(3), padded[3] - iArgs[5]);
+                if (h < dx.size(2) || w < dx.size(3)) dx.assign(0);
+                dx.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, h), NDArrayIndex.interval(0, w))
+                        .assign(full.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(iArgs[4], iArgs[4] + h),
+                                NDArrayIndex.interval(iArgs[5], iArgs[5] + w)));
+                pool.release(full);
+            }
             values[outputs[0]] = dx;
+        }
+
+        private void deconvolve(INDArray[] values, INDArray into, long[] args) {
+            DynamicCustomOp op = DynamicCustomOp.builder("deconv2d_tf").addInputs(inputShape, values[w], values[dy]).addOutputs(into).build();
+            op.addIArgument(args);
+            PlanOp.exec(op, ConvKernels.useOneDnn(values[w].length()));
         }
     }
 

@@ -105,8 +105,31 @@ class ExecutionPlanTest {
         GradientPlan plan = new GradientPlan(n.sd(), List.of(n.loss()), n.trained());
         plan.run(n.feed());
         String ops = plan.plan().describe();
-        assertThat(ops).contains("conv2d_bp*", "matmul_bp*", "multiply_bp*"); // conv1 (stride 1), the frozen linears and norm scales: input gradient only
-        assertThat(ops.lines().filter(l -> l.contains(" conv2d_bp [")).count()).as("the stride-2 conv keeps conv2d_bp").isEqualTo(1);
+        assertThat(ops).contains("conv2d_bp*", "matmul_bp*", "multiply_bp*"); // the convs, the frozen linears and norm scales: input gradient only
+        assertThat(ops.lines().filter(l -> l.contains(" conv2d_bp [")).count()).as("no conv computes its frozen weight's gradient").isZero();
+    }
+
+    /** Strided convs whose x is not the transposed conv's natural size: even, odd, and with rows no output reads (k 3, s 2, p 0 on 8). */
+    @Test
+    void stridedConvInputGradientMatchesSameDiffForEverySizeAndPadding() {
+        long[][] cases = {{6, 3, 2, 1}, {7, 3, 2, 1}, {8, 3, 2, 0}, {9, 3, 3, 1}, {8, 1, 2, 0}};   // H = W, k, s, p
+        for (long[] c : cases) {
+            Nd4j.getRandom().setSeed(11);
+            SameDiff sd = SameDiff.create();
+            SDVariable x = sd.placeHolder("x", F64, 2, 3, c[0], c[0]);                                           // [B, C, H, W]
+            SDVariable gain = sd.var("gain", Nd4j.rand(F64, 1, 3, 1, 1).addi(0.5));                            // [1, C, 1, 1]
+            SDVariable y = Conv2d.apply(sd, x.mul(gain), sd.constant("w", Nd4j.randn(F64, c[1], c[1], 3, 4)), null,
+                    (int) c[2], (int) c[3], 1);                                                                  // [B, 4, oH, oW]
+            SDVariable loss = y.mul(y).mean().rename("loss");
+            sd.setLossVariables(loss);
+            Map<String, INDArray> feed = Map.of("x", Nd4j.randn(F64, 2, 3, c[0], c[0]));
+            INDArray expected = sd.calculateGradients(feed, List.of("gain")).get("gain");
+            GradientPlan plan = new GradientPlan(sd, List.of(loss.name()), List.of("gain"));
+            INDArray actual = plan.run(feed).gradients().get("gain");
+            assertThat(plan.plan().describe()).as(java.util.Arrays.toString(c)).contains("conv2d_bp*");
+            assertThat(rel(expected, actual)).as("gain gradient through conv " + java.util.Arrays.toString(c))
+                    .isLessThanOrEqualTo(Tolerances.PLAN_VS_SAMEDIFF_F64_REL);
+        }
     }
 
     @Test

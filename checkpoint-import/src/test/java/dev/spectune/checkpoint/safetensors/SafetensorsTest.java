@@ -36,6 +36,21 @@ class SafetensorsTest {
     }
 
     @Test
+    void tensorsReadAfterOpeningAndRefusedByNameOnceClosed() throws IOException {
+        Path file = dir.resolve("two.safetensors");
+        Random r = new Random(5);
+        SafetensorsWriter.write(file, List.of(new Tensor("a", DType.F32, new long[] {4}, randomBytes(r, 16)),
+                new Tensor("b", DType.F16, new long[] {2, 2}, randomBytes(r, 8))), Map.of());
+        SafetensorsFile f = SafetensorsFile.open(file);
+        byte[] first = f.raw("a");
+        assertThat(f.raw("a")).isEqualTo(first);                                     // each read maps and unmaps its bytes
+        assertThat(f.floats("b")).hasSize(4);
+        f.close();
+        assertThatThrownBy(() -> f.raw("b")).isInstanceOf(SafetensorsException.class)
+                .hasMessageContaining("two.safetensors").hasMessageContaining("'b'");
+    }
+
+    @Test
     void everyDtypeRoundTripsBitExactWithMetadata() throws IOException {
         Random r = new Random(3);
         List<Tensor> tensors = new ArrayList<>();
