@@ -10,16 +10,28 @@
  * the weight's PyTorch shape — [out, in], or [out, in, kh, kw] for a conv adapted as its flattened
  * [out, in·kh·kw] — so files can store conv factors the way peft does. bias is the layer's bias
  * as the method rewrote it (only IA3 scales a bias), or null.
+ *
+ * inputForm, when a method has one, computes the adapted layer's output from its input without
+ * forming W(θ) (peft's LoraLayer.forward: base_layer(x) + s·lora_B(lora_A(x))); the injector then
+ * keeps the layer's frozen matmul x·W0ᵀ and adds the method's term, so no weight-sized array is made
+ * or differentiated each step. weight stays in the graph for merged() and the adapter file.
  */
 package dev.spectune.adapters;
 
 import java.util.List;
 import java.util.Map;
 import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 public record AdaptedWeight(String key, String method, SDVariable weight, List<AdapterParameter> parameters, INDArray base,
-                            Map<String, INDArray> buffers, Runnable constraint, long[] sourceShape, BiasUpdate bias) {
+                            Map<String, INDArray> buffers, Runnable constraint, long[] sourceShape, BiasUpdate bias, InputForm inputForm) {
+
+    /** The adapted linear layer applied to its input: x [N, in] and the frozen layer's x·W0ᵀ [N, out] give x·W(θ)ᵀ [N, out]. */
+    @FunctionalInterface
+    public interface InputForm {
+        SDVariable apply(SameDiff sd, SDVariable x, SDVariable baseOutput);
+    }
 
     /** A bias the method rewrote: its checkpoint key, the new value in the graph, and the original. */
     public record BiasUpdate(String key, SDVariable value, INDArray base) {
@@ -37,17 +49,22 @@ public record AdaptedWeight(String key, String method, SDVariable weight, List<A
     /** A linear layer's method with buffers or a constraint. */
     public AdaptedWeight(String key, String method, SDVariable weight, List<AdapterParameter> parameters, INDArray base,
                          Map<String, INDArray> buffers, Runnable constraint) {
-        this(key, method, weight, parameters, base, buffers, constraint, null, null);
+        this(key, method, weight, parameters, base, buffers, constraint, null, null, null);
     }
 
     /** A linear layer's method with no buffers and no constraint. */
     public AdaptedWeight(String key, String method, SDVariable weight, List<AdapterParameter> parameters, INDArray base) {
-        this(key, method, weight, parameters, base, Map.of(), null, null, null);
+        this(key, method, weight, parameters, base, Map.of(), null, null, null, null);
     }
 
     /** The same adapter, recorded as adapting a weight of PyTorch shape {@code shape} (a conv's [out, in, kh, kw]). */
     public AdaptedWeight withSourceShape(long[] shape) {
-        return new AdaptedWeight(key, method, weight, parameters, base, buffers, constraint, shape, bias);
+        return new AdaptedWeight(key, method, weight, parameters, base, buffers, constraint, shape, bias, inputForm);
+    }
+
+    /** The same adapter, applied to the layer's input by {@code form} where the layer is a plain linear one. */
+    public AdaptedWeight withInputForm(InputForm form) {
+        return new AdaptedWeight(key, method, weight, parameters, base, buffers, constraint, sourceShape, bias, form);
     }
 
     public INDArray merged() {

@@ -8,6 +8,10 @@
  * Conv weights are adapted too when the pattern selects them: a constant [kH, kW, in, out] (the
  * layout tensor-ops convolves with) is handed to the method as PyTorch's flattened
  * [out, in·kH·kW] — the matrix peft, SVDiff and OFT adapt for a Conv2d — and W(θ) is folded back.
+ *
+ * A method with an input form (AdaptedWeight.inputForm, e.g. LoRA) is applied to the layer's input
+ * instead where every reader of W0 is a linear layer's matmul x·W0ᵀ: that matmul stays (frozen, so
+ * its backward is the input gradient alone) and its readers take the method's output instead.
  */
 package dev.spectune.adapters;
 
@@ -19,6 +23,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
 
 public final class AdapterInjector {
     private AdapterInjector() {}
@@ -65,19 +70,44 @@ public final class AdapterInjector {
             AdaptedWeight a = method.build(sd, w0.name(), matrices.get(i));
             long[] shape = w0.getArr().shape();
             if (shape.length == 4) a = a.withSourceShape(new long[] {shape[3], shape[2], shape[0], shape[1]});           // [out, in, kh, kw]
+            adapted.add(a);
+            if (a.inputForm() != null && shape.length == 2 && applyToInputs(sd, w0.name(), a)) continue;
             SDVariable replacement = shape.length == 2 ? a.weight()
                     : sd.permute(sd.reshape(a.weight(), shape[3], shape[2], shape[0], shape[1]), 2, 3, 1, 0);   // [kH, kW, in, out]
             rewire(sd, w0.name(), replacement);
-            adapted.add(a);
         }
         return adapted;
     }
 
-    /** A linear weight [out, in] as is; a conv weight [kH, kW, in, out] as PyTorch's flattened [out, in·kH·kW]. */
+    /** A linear weight [out, in] as is (the same array); a conv weight [kH, kW, in, out] as PyTorch's flattened [out, in·kH·kW]. */
     public static INDArray asMatrix(INDArray weight) {
-        if (weight.rank() == 2) return weight.dup('c');
+        if (weight.rank() == 2) return weight.isView() || weight.ordering() != 'c' ? weight.dup('c') : weight;   // shared, not copied: nothing writes a base
         long[] s = weight.shape();
         return weight.permute(3, 2, 0, 1).dup('c').reshape(s[3], s[2] * s[0] * s[1]);
+    }
+
+    /**
+     * Applies {@code a}'s input form at every reader of W0 when each is a matmul x·W0ᵀ (x [N, in], as
+     * tensor-ops' Linear multiplies); false, with the graph untouched, when any reader is another op.
+     */
+    private static boolean applyToInputs(SameDiff sd, String name, AdaptedWeight a) {
+        List<String> consumers = sd.getVariables().get(name).getInputsForOp();
+        if (consumers == null || consumers.isEmpty()) return false;
+        List<Mmul> matmuls = new ArrayList<>();
+        for (String opName : consumers) {
+            if (!(sd.getOps().get(opName).getOp() instanceof Mmul mm)) return false;
+            long[] t = mm.iArgs();                                               // transpose x, W, result
+            boolean linear = t.length >= 2 && t[0] == 0 && t[1] != 0 && (t.length < 3 || t[2] == 0);
+            String[] args = mm.argNames();
+            if (!linear || args.length != 2 || !args[1].equals(name) || args[0].equals(name)) return false;
+            matmuls.add(mm);
+        }
+        for (Mmul mm : matmuls) {
+            SDVariable y0 = mm.outputVariable();                                 // [N, out] = x·W0ᵀ
+            SDVariable y = a.inputForm().apply(sd, sd.getVariable(mm.argNames()[0]), y0);   // [N, out] = x·W(θ)ᵀ
+            rewire(sd, y0.name(), y);
+        }
+        return true;
     }
 
     /** Every op that takes {@code name} as an input takes {@code replacement} instead. */

@@ -34,7 +34,7 @@ public final class Ia3 {
         INDArray biasBase = b0.getArr().dup();
         SDVariable b = sd.constant(Names.param(key, "ia3_bias_base"), biasBase).mul(sd.reshape(l, out));                             // [out]
         AdapterInjector.rewire(sd, biasKey, b);
-        return new AdaptedWeight(key, "ia3", w, params, w0, Map.of(), null, null, new AdaptedWeight.BiasUpdate(biasKey, b, biasBase));
+        return new AdaptedWeight(key, "ia3", w, params, w0, Map.of(), null, null, new AdaptedWeight.BiasUpdate(biasKey, b, biasBase), null);
     }
 
     /** IA3's settings: a regex of the weight keys that are feed-forward layers (their input is scaled), or null for none. */

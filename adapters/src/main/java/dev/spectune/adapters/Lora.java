@@ -31,7 +31,8 @@ public final class Lora {
     public static AdaptedWeight build(SameDiff sd, String key, INDArray w0, Options o) {
         LoraFactors f = LoraFactors.create(sd, key, w0, o);
         SDVariable w = sd.constant(Names.param(key, "lora_base"), w0).add(f.product());          // [out, in]
-        return new AdaptedWeight(key, "lora", w, List.of(f.a(), f.b()), w0);
+        return new AdaptedWeight(key, "lora", w, List.of(f.a(), f.b()), w0).withInputForm((g, x, y0) ->
+                y0.add(g.mmul(g.mmul(x, f.a().variable(), false, true, false), f.b().variable(), false, true, false).mul(o.scale()))); // [N, out] = x·W0ᵀ + s·(x·Aᵀ)·Bᵀ
     }
 
     /** LoRA's settings: rank r, α (peft's lora_alpha; default r), rsLoRA's α/√r scaling. */

@@ -134,6 +134,32 @@ class AdapterContractTest {
         GradCheck.Worst worst = GradCheck.check(sd, y, names, 30, 5);
         System.out.printf("%-18s gradient %s%n", method, worst);
         assertThat(worst.relativeError()).as(method + " gradient " + worst).isLessThan(Tolerances.GRADIENT_FD_F64_REL);
+        // 7. a method applied to the layer's input computes x·W(θ)ᵀ from x and x·W0ᵀ, with the same gradients
+        if (a.inputForm() != null) {
+            SDVariable xIn = sd.var("x_input_form", x.dup());                                            // [N, in]
+            SDVariable y0 = sd.mmul(xIn, sd.constant("w0_input_form", w0), false, true, false);           // [N, out]
+            SDVariable yIn = a.inputForm().apply(sd, xIn, y0);                                             // [N, out]
+            assertThat(Matrices.relativeError(x.mmul(merged.transpose()), yIn.eval())).as(method + " input form = x·W(θ)ᵀ")
+                    .isLessThan(Tolerances.IDENTITY_F64);
+            GradCheck.Worst viaInput = GradCheck.check(sd, yIn, names, 30, 6);
+            assertThat(viaInput.relativeError()).as(method + " input-form gradient " + viaInput).isLessThan(Tolerances.GRADIENT_FD_F64_REL);
+        }
+    }
+
+    /** The injector applies an input form at a linear layer's matmul: same output as the merged weight, W0's matmul kept. */
+    @org.junit.jupiter.api.Test
+    void injectorAppliesAnInputFormAtTheLayersMatmul() {
+        SameDiff sd = SameDiff.create();
+        SDVariable in = sd.var("x", x.dup());                                                              // [N, in]
+        SDVariable y = Linear.apply(sd, in, sd.constant("block.to_q.weight", w0), null);                   // [N, out]
+        List<AdaptedWeight> adapted = AdapterInjector.inject(sd, java.util.regex.Pattern.compile(".*to_q\\.weight"),
+                Lora.METHOD.builder(new Lora.Config(4, 8, false), new AdapterMethod.Context(1, Map.of(), Decompositions.FRESH)));
+        AdaptedWeight a = adapted.getFirst();
+        assertThat(a.inputForm()).isNotNull();
+        assertThat(sd.getVariables().get("block.to_q.weight").getInputsForOp()).as("the frozen matmul still reads W0").hasSize(1);
+        perturb(a, 5);
+        assertThat(Matrices.relativeError(x.mmul(a.merged().transpose()), y.eval())).isLessThan(Tolerances.IDENTITY_F64);
+        assertThat(Matrices.relativeError(a.merged(), w0)).isGreaterThan(1e-4);
     }
 
     @ParameterizedTest
