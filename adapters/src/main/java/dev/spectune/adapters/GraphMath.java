@@ -15,7 +15,7 @@ final class GraphMath {
     private GraphMath() {}
 
     /**
-     * @param w       [rows, Π ki] (static shape)
+     * @param w       [rows, Π ki] (rows −1: taken from w)
      * @param factors Qi [ki, ki]
      * @return [rows, Π ki] = W·Rᵀ, each row w ↦ R·w
      */
@@ -41,6 +41,16 @@ final class GraphMath {
             t = sd.permute(back, inverse);
         }
         return sd.reshape(t, rows, product(sizes));
+    }
+
+    /**
+     * @param x       [N, Π ki] (N may be dynamic)
+     * @return [N, Π ki] = x·R, R = Q1 ⊗ … ⊗ Qm: (x·R)ᵀ = Rᵀ·xᵀ and Rᵀ = Q1ᵀ ⊗ … ⊗ Qmᵀ
+     */
+    static SDVariable timesKronecker(SameDiff sd, SDVariable x, SDVariable[] factors, int[] sizes) {
+        SDVariable[] transposed = new SDVariable[factors.length];
+        for (int i = 0; i < factors.length; i++) transposed[i] = sd.permute(factors[i], 1, 0);        // Qiᵀ [ki, ki]
+        return timesKroneckerTranspose(sd, x, -1, transposed, sizes);
     }
 
     private static long product(int[] sizes) {

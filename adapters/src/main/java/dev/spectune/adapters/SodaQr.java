@@ -5,7 +5,8 @@
  *   W   = (T + diag(δ))ᵀ·Qᵀ·Rᵀ,  δ0 = 0 (exact identity at init), R as in SodaSvd (input side)
  * For out > in (e.g. SD's cross-attention keys from a 768-wide text encoder into 1280 channels),
  * where the authors' code stops, the QR is taken of W0 itself: W0 = Q·T, W = Q·(T + diag(δ))·Rᵀ.
- * Parameters: min(out, in) + Σ ki².
+ * Parameters: min(out, in) + Σ ki². Applied to a layer's input, W is never formed: x·R, then the
+ * two triangular-and-orthogonal factors.
  */
 package dev.spectune.adapters;
 
@@ -34,9 +35,13 @@ public final class SodaQr {
         params.add(new AdapterParameter(delta.name(), delta, ParamKind.EUCLIDEAN));
         SDVariable q = sd.constant(Names.param(key, "soda_Qw"), qr.q());                                    // [out, in]
         SDVariable t = sd.constant(Names.param(key, "soda_T"), qr.r());                                     // [in, in]
-        SDVariable w = q.mmul(t.add(sd.math().diag(delta)));                                                 // [out, in]
-        w = GraphMath.timesKroneckerTranspose(sd, w, out, SodaSvd.factors(sd, key, "soda_Q", inputFactors, w0, params), inputFactors);
-        return new AdaptedWeight(key, "soda-qr", w, List.copyOf(params), w0);
+        SDVariable tEff = t.add(sd.math().diag(delta));                                                     // T + diag(δ) [in, in]
+        SDVariable[] factors = SodaSvd.factors(sd, key, "soda_Q", inputFactors, w0, params);
+        SDVariable w = GraphMath.timesKroneckerTranspose(sd, q.mmul(tEff), out, factors, inputFactors);     // [out, in]
+        return new AdaptedWeight(key, "soda-qr", w, List.copyOf(params), w0).withInputForm((g, x, y0) -> {
+            SDVariable h = GraphMath.timesKronecker(g, x, factors, inputFactors);                            // [N, in] = x·R
+            return g.mmul(g.mmul(h, tEff, false, true, false), q, false, true, false);                        // [N, out] = x·R·(T+Δ)ᵀ·Qᵀ
+        });
     }
 
     /** The graph variable holding T + diag(δ) (the authors' R + diag(δ)) of the adapter on {@code key}. */
@@ -54,8 +59,12 @@ public final class SodaQr {
         SDVariable q = sd.constant(Names.param(key, "soda_Qw"), qr.q());                                    // [in, out]
         SDVariable tEff = t.add(sd.math().diag(delta)).rename(effectiveFactorName(key));                    // T + diag(δ) [out, out]
         SDVariable w = sd.permute(q.mmul(tEff), 1, 0);                                                      // (T+Δ)ᵀQᵀ [out, in]
-        w = GraphMath.timesKroneckerTranspose(sd, w, out, SodaSvd.factors(sd, key, "soda_Q", inputFactors, w0, params), inputFactors);
-        return new AdaptedWeight(key, "soda-qr", w, List.copyOf(params), w0);
+        SDVariable[] factors = SodaSvd.factors(sd, key, "soda_Q", inputFactors, w0, params);
+        w = GraphMath.timesKroneckerTranspose(sd, w, out, factors, inputFactors);
+        return new AdaptedWeight(key, "soda-qr", w, List.copyOf(params), w0).withInputForm((g, x, y0) -> {
+            SDVariable h = GraphMath.timesKronecker(g, x, factors, inputFactors);                            // [N, in] = x·R
+            return g.mmul(g.mmul(h, q), tEff);                                                                // [N, out] = x·R·Q·(T+Δ)
+        });
     }
 
     /** SODA-QR's settings: how the Kronecker factor table of the input side is planned. */

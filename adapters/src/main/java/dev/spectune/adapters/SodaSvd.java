@@ -7,6 +7,8 @@
  *   W  = U·diag(ReLU(σ + δ))·Vᵀ·Rᵀ,   R = Q1 ⊗ Q2 ⊗ … ⊗ Qm ∈ O(in)   (input side; output side: R·W)
  * δ ∈ R^k starts at 0 (exact identity) or at the authors' 1e-3; each Qi starts at I and lives on
  * the Stiefel manifold (ParamKind.STIEFEL). ReLU can be switched off. Parameters: k + Σ ki².
+ * Applied to a layer's input (the input-centric form of OFTv2, peft PR 2575) W is never formed:
+ * y = ((x·R)·V·diag(ReLU(σ + δ)))·Uᵀ, x·R by Kronecker mode products.
  */
 package dev.spectune.adapters;
 
@@ -46,15 +48,21 @@ public final class SodaSvd {
         SDVariable u = sd.constant(Names.param(key, "soda_U"), svd.u());                                     // [out, k]
         SDVariable vt = sd.constant(Names.param(key, "soda_Vh"), svd.vt());                                  // [k, in]
         SDVariable w = u.mul(sd.reshape(sigma, 1, k)).mmul(vt);                                              // [out, in]
-        if (o.side() != RotationSide.OUTPUT) {
-            w = GraphMath.timesKroneckerTranspose(sd, w, out, factors(sd, key, "soda_Q", o.inputFactors(), w0, params), o.inputFactors());
-        }
-        if (o.side() != RotationSide.INPUT) {
+        SDVariable[] qIn = o.side() == RotationSide.OUTPUT ? null : factors(sd, key, "soda_Q", o.inputFactors(), w0, params);
+        SDVariable[] qOut = o.side() == RotationSide.INPUT ? null : factors(sd, key, "soda_Qout", o.outputFactors(), w0, params);
+        if (qIn != null) w = GraphMath.timesKroneckerTranspose(sd, w, out, qIn, o.inputFactors());         // W·Rᵀ
+        if (qOut != null) {
             SDVariable wt = sd.permute(w, 1, 0);                                                             // [in, out]
-            wt = GraphMath.timesKroneckerTranspose(sd, wt, in, factors(sd, key, "soda_Qout", o.outputFactors(), w0, params), o.outputFactors());
+            wt = GraphMath.timesKroneckerTranspose(sd, wt, in, qOut, o.outputFactors());
             w = sd.permute(wt, 1, 0);                                                                        // R·W
         }
-        return new AdaptedWeight(key, "soda-svd", w, List.copyOf(params), w0);
+        SDVariable spectrum = sigma;
+        return new AdaptedWeight(key, "soda-svd", w, List.copyOf(params), w0).withInputForm((g, x, y0) -> {
+            SDVariable h = qIn == null ? x : GraphMath.timesKronecker(g, x, qIn, o.inputFactors());           // [N, in] = x·R
+            SDVariable z = g.mmul(h, vt, false, true, false).mul(g.reshape(spectrum, 1, k));                  // [N, k] = x·R·V·diag
+            SDVariable y = g.mmul(z, u, false, true, false);                                                   // [N, out]
+            return qOut == null ? y : GraphMath.timesKroneckerTranspose(g, y, -1, qOut, o.outputFactors());   // [N, out] (·R_outᵀ)
+        });
     }
 
     /** The graph variable holding the kept spectrum ReLU(σ + δ) [k] of the adapter on {@code key}. */

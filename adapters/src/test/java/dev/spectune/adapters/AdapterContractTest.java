@@ -193,9 +193,14 @@ class AdapterContractTest {
         assertThat(Matrices.relativeError(a.merged(), tall)).isLessThan(Tolerances.IDENTITY_F64);
         assertThat(a.parameterCount()).isEqualTo(16 + 16 + 16);
         perturb(a, 9);
-        SDVariable y = Linear.apply(sd, sd.var("x16", Nd4j.randn(DataType.DOUBLE, 3, 16)), a.weight(), null, 16, 24);
+        SDVariable x16 = sd.var("x16", Nd4j.randn(DataType.DOUBLE, 3, 16));                    // [3, 16]
+        SDVariable y = Linear.apply(sd, x16, a.weight(), null, 16, 24);
         GradCheck.Worst worst = GradCheck.check(sd, y, a.parameters().stream().map(AdapterParameter::name).toList(), 30, 6);
         assertThat(worst.relativeError()).as(worst.toString()).isLessThan(Tolerances.GRADIENT_FD_F64_REL);
+        SDVariable yIn = a.inputForm().apply(sd, x16, sd.mmul(x16, sd.constant("tall0", tall), false, true, false));   // [3, 24]
+        assertThat(Matrices.relativeError(y.eval(), yIn.eval())).as("tall input form").isLessThan(Tolerances.IDENTITY_F64);
+        GradCheck.Worst viaInput = GradCheck.check(sd, yIn, a.parameters().stream().map(AdapterParameter::name).toList(), 30, 7);
+        assertThat(viaInput.relativeError()).as(viaInput.toString()).isLessThan(Tolerances.GRADIENT_FD_F64_REL);
     }
 
     @org.junit.jupiter.api.Test

@@ -6,13 +6,15 @@
  * re-derives the schedule, the op parameters and the output shapes on every call and copies the
  * variable table per requested output (measured: ~80% of a small UNet's step in Java bookkeeping).
  * Compilation (the way llm.c lays out a step, and what a CUDA backend executes):
- *   1. the ops the wanted outputs need, in dependency order (Kahn);
+ *   1. the ops the wanted outputs need, in dependency order (Kahn, depth first: an op's readers
+ *      run as soon as they can, so intermediates die early);
  *   2. static folding — everything computed from tensor shapes and integer constants (the graph's
  *      reshape arithmetic: shape_of, strided_slice, concat, cast) is evaluated once, on the first
  *      run, and kept (small results only); values derived from float constants (weights, which
  *      merging may edit in place) are computed on every run;
  *   3. rewrites that drop outputs nobody reads ({@link FrozenWeightGradients}: a frozen conv or
- *      matmul weight gets no gradient computed or allocated);
+ *      matmul weight gets no gradient computed or allocated) and fusions ({@link AttentionFusion}:
+ *      attention whose scores nothing else reads runs over blocks of query rows);
  *   4. buffers assigned by liveness: an intermediate goes back to the {@link BufferPool} after its
  *      last reader, and the next op of that shape takes it; from the second run on a step
  *      allocates nothing.
@@ -100,6 +102,9 @@ public final class ExecutionPlan {
         }
         for (int s : placeholders.values()) this.external[s] = true;
         FrozenWeightGradients.rewrite(ops, readerCounts());
+        List<PlanOp> fused = AttentionFusion.fuse(ops, readerCounts());
+        ops.clear();
+        ops.addAll(fused);
         for (PlanOp op : ops) {                                        // static: shape_of, or every input static (random ops never)
             boolean st = !op.isRandom() && (op.readsShapeOnly() || Arrays.stream(op.inputs()).allMatch(i -> isStatic[i]));
             op.setStatic(st);
@@ -154,8 +159,9 @@ public final class ExecutionPlan {
         while (!ready.isEmpty()) {
             String name = ready.pop();
             order.add(sd.getOps().get(name));
-            for (String c : consumers.getOrDefault(name, List.of())) {
-                if (pending.merge(c, -1, Integer::sum) == 0) ready.add(c);
+            List<String> readers = consumers.getOrDefault(name, List.of());
+            for (int i = readers.size() - 1; i >= 0; i--) {                // depth first, the graph's order among siblings
+                if (pending.merge(readers.get(i), -1, Integer::sum) == 0) ready.push(readers.get(i));
             }
         }
         if (order.size() != needed.size()) throw new IllegalStateException("plan: the graph has a cycle");

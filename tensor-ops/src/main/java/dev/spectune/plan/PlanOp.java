@@ -82,6 +82,13 @@ final class PlanOp {
         this.specialization = s;
     }
 
+    /** Replaces the op by {@code s} from the start (a fusion decided without shapes): it reads s.inputs() from the first run. */
+    void fuse(Specialization s) {
+        this.specialization = s;
+        this.inputs = s.inputs();
+        this.called = true;
+    }
+
     /** The op's kind for profiles: its libnd4j name, starred when specialized. */
     String kind() {
         return function.opName() + (specialization != null ? "*" : "");
