@@ -4,6 +4,11 @@
  * length (reshaped: every pooled array is c-contiguous); a plan with fixed shapes therefore allocates during its first run only. The pool is
  * bounded by the plan's peak of simultaneously live intermediates (it never holds more than the
  * first run needed at once).
+ *
+ * The free lists hold the arrays as allocated; a reshaped view handed out is traced back to its
+ * allocation when it returns. (Reshaping whatever came back made a view of a view of a view, run
+ * after run: ND4J resolves a view's pointer through every level, and after some hundred steps a
+ * training run spent its time there.)
  */
 package dev.spectune.plan;
 
@@ -21,6 +26,7 @@ final class BufferPool {
     private record Key(DataType type, long length) {}
 
     private final Map<Key, ArrayDeque<INDArray>> free = new HashMap<>();
+    private final Map<INDArray, INDArray> allocationOf = new java.util.IdentityHashMap<>();   // a view handed out -> its allocation
     private final Map<Key, Integer> allocated = new HashMap<>();
     private long allocatedBytes;
 
@@ -32,7 +38,7 @@ final class BufferPool {
         ArrayDeque<INDArray> q = free.get(new Key(d.dataType(), length));
         if (q != null && !q.isEmpty()) {
             INDArray a = q.pop();
-            return Arrays.equals(a.shape(), d.getShape()) ? a : a.reshape('c', d.getShape().clone());          // a view of the same buffer
+            return reshape(a, d.getShape());                                                                    // a view of the same buffer
         }
         INDArray a = Nd4j.createUninitialized(d.dataType(), d.getShape().clone(), 'c');
         allocatedBytes += a.length() * (long) d.dataType().width();
@@ -40,9 +46,21 @@ final class BufferPool {
         return a;
     }
 
+    /** {@code taken} (an array from this pool) as {@code shape}: a view the pool takes back in its place. */
+    INDArray reshape(INDArray taken, long[] shape) {
+        if (Arrays.equals(taken.shape(), shape)) return taken;
+        INDArray allocation = allocationOf.remove(taken);
+        if (allocation == null) allocation = taken;
+        INDArray view = allocation.reshape('c', shape.clone());
+        allocationOf.put(view, allocation);
+        return view;
+    }
+
     /** Returns an array taken from this pool. */
     void release(INDArray a) {
         if (a == null || a.isEmpty()) return;
+        INDArray allocation = allocationOf.remove(a);
+        if (allocation != null) a = allocation;
         free.computeIfAbsent(new Key(a.dataType(), a.length()), k -> new ArrayDeque<>()).push(a);
     }
 

@@ -172,7 +172,7 @@ final class FrozenWeightGradients {
                 reduce.addBArgument(true);
                 Nd4j.getExecutioner().exec(reduce);
                 pool.release(product);
-                d = java.util.Arrays.equals(kept, wantedShape) ? sum : sum.reshape('c', wantedShape);         // a view, same buffer
+                d = pool.reshape(sum, wantedShape);                                                               // a view, same buffer
             }
             values[outputs[wantX ? 0 : 1]] = d;
         }
