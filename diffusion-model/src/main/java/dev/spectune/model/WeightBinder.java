@@ -8,12 +8,18 @@
  * then reports those and every key of the source that no module asked for, all at once.
  * Inference graphs hold weights as constants; adapters later turn chosen ones into trainable
  * reparameterisations.
+ *
+ * Constants are shared: a second graph of the same weight source (the validation sampler's UNet
+ * beside the trainer's, a sampling graph per resolution) binds the arrays the first one bound,
+ * while that graph lives (weak references), instead of reading and holding a second copy. Nothing
+ * writes into a bound constant (merging replaces the array); trainable weights are never shared.
  */
 package dev.spectune.model;
 
 import dev.spectune.checkpoint.CheckpointException;
 import dev.spectune.checkpoint.WeightSource;
 import dev.spectune.ops.Conv2d;
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -21,6 +27,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.WeakHashMap;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -38,6 +45,9 @@ public final class WeightBinder {
     private final List<String> misshaped = new ArrayList<>();
     private final List<String> nonFinite = new ArrayList<>();
     private boolean trainable;
+
+    /** Per weight source: the constant arrays bound from it, by key and layout, while some graph holds them. */
+    private static final Map<WeightSource, Map<String, WeakReference<INDArray>>> BOUND = new WeakHashMap<>();
 
     /** @param prefix prepended to every key when reading the source (e.g. "" or "decoder.") */
     public WeightBinder(SameDiff sd, WeightSource source, DataType type, String prefix) {
@@ -84,7 +94,9 @@ public final class WeightBinder {
             requested.put(prefix + key, shape.clone());
             return sd.placeHolder(key, type, shape);
         }
-        return bind(key, load(key, shape));
+        INDArray shared = shared(key, "", shape);
+        if (shared != null) return bind(key, shared);
+        return bind(key, remember(key, "", shape, load(key, shape)));
     }
 
     /** A conv weight, stored OIHW [out, in, k, k], bound as SameDiff's YXIO [k, k, in, out]. */
@@ -93,10 +105,39 @@ public final class WeightBinder {
             requested.put(prefix + key, new long[] {out, in, kernel, kernel});
             return sd.placeHolder(key, type, kernel, kernel, in, out);
         }
-        INDArray oihw = load(key, out, in, kernel, kernel);
+        long[] stored = {out, in, kernel, kernel};
+        INDArray shared = shared(key, "yxio", stored);
+        if (shared != null) return bind(key, shared);
+        INDArray oihw = load(key, stored);
         INDArray yxio = Conv2d.oihwToYxio(oihw);
         if (oihw.closeable()) oihw.close();                                    // the stored layout is not kept: each weight is held once
-        return bind(key, yxio);
+        return bind(key, remember(key, "yxio", stored, yxio));
+    }
+
+    /** The array another graph bound for this source, key, layout and type, if it is still held; the key counts as requested. */
+    private INDArray shared(String key, String layout, long[] storedShape) {
+        if (trainable) return null;
+        String full = prefix + key;
+        WeakReference<INDArray> ref;
+        synchronized (BOUND) {
+            Map<String, WeakReference<INDArray>> bySource = BOUND.get(source);
+            ref = bySource == null ? null : bySource.get(full + "|" + layout + "|" + type);
+        }
+        INDArray a = ref == null ? null : ref.get();
+        if (a == null || a.wasClosed()) return null;
+        requested.put(full, storedShape.clone());
+        return a;
+    }
+
+    /** Records a constant read from the source (not a zero stand-in for a missing or mis-shaped key) for other graphs to share. */
+    private INDArray remember(String key, String layout, long[] storedShape, INDArray value) {
+        String full = prefix + key;
+        if (trainable || !source.keys().contains(full) || !Arrays.equals(source.shape(full), storedShape)) return value;
+        if (nonFinite.stream().anyMatch(n -> n.startsWith(full + " "))) return value;
+        synchronized (BOUND) {
+            BOUND.computeIfAbsent(source, s -> new java.util.HashMap<>()).put(full + "|" + layout + "|" + type, new WeakReference<>(value));
+        }
+        return value;
     }
 
     private INDArray load(String key, long... shape) {

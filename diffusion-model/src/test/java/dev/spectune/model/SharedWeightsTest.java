@@ -1,0 +1,36 @@
+/*
+ * SharedWeightsTest: two graphs of one weight source hold each constant once (the second binds the
+ * first's arrays, conv layouts included); a trainable graph gets arrays of its own; a graph of
+ * another source (even with equal values) shares nothing.
+ */
+package dev.spectune.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spectune.checkpoint.config.UNetConfig;
+import dev.spectune.runtime.Fixtures;
+import dev.spectune.runtime.Nd4jRuntime;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+
+class SharedWeightsTest {
+
+    @Test
+    void graphsOfOneSourceShareTheirConstants() {
+        Nd4jRuntime.init();
+        Path dir = Fixtures.locate().orElseThrow().resolve("golden/unet_tiny");
+        UNetConfig config = UNetConfig.fromJson(dir.resolve("config.json"));
+        RandomWeights source = new RandomWeights(UNet2DConditionModel.parameterShapes(config), 3);
+        ModelGraph first = UNet2DConditionModel.build(config, source, DataType.FLOAT, 1, 8, 8, 77);
+        ModelGraph second = UNet2DConditionModel.build(config, source, DataType.FLOAT, 2, 8, 8, 77);
+        ModelGraph trainable = UNet2DConditionModel.build(config, source, DataType.FLOAT, 1, 8, 8, 77, true);
+        ModelGraph other = UNet2DConditionModel.build(config, new RandomWeights(UNet2DConditionModel.parameterShapes(config), 3), DataType.FLOAT, 1, 8, 8, 77);
+        for (String key : new String[] {"conv_in.weight", "time_embedding.linear_1.weight", "conv_out.bias"}) {
+            assertThat(second.sd().getArrForVarName(key)).as(key).isSameAs(first.sd().getArrForVarName(key));
+            assertThat(trainable.sd().getArrForVarName(key)).as(key + " trainable").isNotSameAs(first.sd().getArrForVarName(key))
+                    .isEqualTo(first.sd().getArrForVarName(key));
+            assertThat(other.sd().getArrForVarName(key)).as(key + " another source").isNotSameAs(first.sd().getArrForVarName(key));
+        }
+    }
+}
