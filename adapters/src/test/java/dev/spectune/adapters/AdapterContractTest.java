@@ -146,20 +146,25 @@ class AdapterContractTest {
         }
     }
 
-    /** The injector applies an input form at a linear layer's matmul: same output as the merged weight, W0's matmul kept. */
+    /** The injector applies an input form at a linear layer's matmul (from the given size up): same output as the merged weight, W0's matmul kept. */
     @org.junit.jupiter.api.Test
     void injectorAppliesAnInputFormAtTheLayersMatmul() {
         SameDiff sd = SameDiff.create();
         SDVariable in = sd.var("x", x.dup());                                                              // [N, in]
         SDVariable y = Linear.apply(sd, in, sd.constant("block.to_q.weight", w0), null);                   // [N, out]
         List<AdaptedWeight> adapted = AdapterInjector.inject(sd, java.util.regex.Pattern.compile(".*to_q\\.weight"),
-                Lora.METHOD.builder(new Lora.Config(4, 8, false), new AdapterMethod.Context(1, Map.of(), Decompositions.FRESH)));
+                Lora.METHOD.builder(new Lora.Config(4, 8, false), new AdapterMethod.Context(1, Map.of(), Decompositions.FRESH)), 0);
         AdaptedWeight a = adapted.getFirst();
         assertThat(a.inputForm()).isNotNull();
         assertThat(sd.getVariables().get("block.to_q.weight").getInputsForOp()).as("the frozen matmul still reads W0").hasSize(1);
         perturb(a, 5);
         assertThat(Matrices.relativeError(x.mmul(a.merged().transpose()), y.eval())).isLessThan(Tolerances.IDENTITY_F64);
         assertThat(Matrices.relativeError(a.merged(), w0)).isGreaterThan(1e-4);
+        SameDiff small = SameDiff.create();
+        Linear.apply(small, small.var("x", x.dup()), small.constant("block.to_q.weight", w0), null);
+        AdapterInjector.inject(small, java.util.regex.Pattern.compile(".*to_q\\.weight"),
+                Lora.METHOD.builder(new Lora.Config(4, 8, false), new AdapterMethod.Context(1, Map.of(), Decompositions.FRESH)));
+        assertThat(small.getVariables().get("block.to_q.weight").getInputsForOp()).as("a small weight: the weight form, W0 rewired").isNullOrEmpty();
     }
 
     @ParameterizedTest
