@@ -20,6 +20,7 @@ import dev.spectune.checkpoint.safetensors.Tensor;
 import dev.spectune.linalg.Svd;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.ref.WeakReference;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -88,16 +89,45 @@ public final class WeightSvdCache implements Decompositions {
         }
     }
 
+    /** The factors last handed out for a key, while the weight array they decompose and the factors are still held. */
+    private record Handed(WeakReference<INDArray> weight, WeakReference<INDArray> u, WeakReference<INDArray> s, WeakReference<INDArray> vt) {
+        Svd svdOf(INDArray w0) {
+            INDArray uu = u.get(), ss = s.get(), vv = vt.get();
+            return weight.get() == w0 && uu != null && ss != null && vv != null ? new Svd(uu, ss, vv) : null;
+        }
+    }
+
+    private static final Map<String, Handed> HANDED = new java.util.HashMap<>();      // by key, across caches (a sampler opens its own)
+
+    /**
+     * The SVD of W0: the factors already handed out for this very weight array when a graph still
+     * holds them (the validation sampler's adapter beside the trainer's shares them: SD-1.5
+     * SODA, 0.75 GB), else the kept file, else gesdd (then kept). Nothing writes into factors.
+     */
     @Override
     public synchronized Svd svd(String key, INDArray w0) {
+        Svd shared;
+        synchronized (HANDED) {
+            Handed h = HANDED.get(key);
+            shared = h == null ? null : h.svdOf(w0);
+        }
+        if (shared != null) {
+            hits++;
+            return shared;
+        }
         var kept = lookup(key, w0);
+        Svd svd;
         if (kept.isPresent()) {
             hits++;
-            return kept.get();
+            svd = kept.get();
+        } else {
+            misses++;
+            svd = Svd.of(w0);
+            store(key, w0, svd);
         }
-        misses++;
-        Svd svd = Svd.of(w0);
-        store(key, w0, svd);
+        synchronized (HANDED) {
+            HANDED.put(key, new Handed(new WeakReference<>(w0), new WeakReference<>(svd.u()), new WeakReference<>(svd.s()), new WeakReference<>(svd.vt())));
+        }
         return svd;
     }
 

@@ -72,4 +72,18 @@ class WeightSvdCacheTest {
         assertThat(inject(readOnly, DataType.FLOAT)).hasSize(3);
         assertThat(readOnly.misses()).isEqualTo(3);
     }
+
+    @Test
+    void aWeightArrayStillHeldSharesItsFactors(@TempDir Path dir) {
+        Nd4jRuntime.init();
+        INDArray w0 = Nd4j.randn(DataType.FLOAT, 24, 16);
+        Svd first = new WeightSvdCache(dir).svd("blocks.0.to_k.weight", w0);
+        WeightSvdCache sampler = new WeightSvdCache(dir);                                     // another cache, as a sampler opens
+        Svd again = sampler.svd("blocks.0.to_k.weight", w0);
+        assertThat(again.u()).isSameAs(first.u());
+        assertThat(again.vt()).isSameAs(first.vt());
+        assertThat(sampler.hits()).isEqualTo(1);
+        Svd copy = sampler.svd("blocks.0.to_k.weight", w0.dup());                            // equal values, another array: read from the file
+        assertThat(copy.u()).isNotSameAs(first.u()).isEqualTo(first.u());
+    }
 }
