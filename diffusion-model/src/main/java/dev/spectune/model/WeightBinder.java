@@ -44,6 +44,7 @@ public final class WeightBinder {
     private final List<String> missing = new ArrayList<>();
     private final List<String> misshaped = new ArrayList<>();
     private final List<String> nonFinite = new ArrayList<>();
+    private final Set<String> unshared = new java.util.HashSet<>();         // keys never shared: missing or mis-shaped (bound as zeros) or non-finite
     private boolean trainable;
 
     /** Per weight source: the constant arrays bound from it, by key and layout, while some graph holds them. */
@@ -96,7 +97,7 @@ public final class WeightBinder {
         }
         INDArray shared = shared(key, "", shape);
         if (shared != null) return bind(key, shared);
-        return bind(key, remember(key, "", shape, load(key, shape)));
+        return bind(key, remember(key, "", load(key, shape)));
     }
 
     /** A conv weight, stored OIHW [out, in, k, k], bound as SameDiff's YXIO [k, k, in, out]. */
@@ -111,7 +112,7 @@ public final class WeightBinder {
         INDArray oihw = load(key, stored);
         INDArray yxio = Conv2d.oihwToYxio(oihw);
         if (oihw.closeable()) oihw.close();                                    // the stored layout is not kept: each weight is held once
-        return bind(key, remember(key, "yxio", stored, yxio));
+        return bind(key, remember(key, "yxio", yxio));
     }
 
     /** The array another graph bound for this source, key, layout and type, if it is still held; the key counts as requested. */
@@ -121,7 +122,7 @@ public final class WeightBinder {
         WeakReference<INDArray> ref;
         synchronized (BOUND) {
             Map<String, WeakReference<INDArray>> bySource = BOUND.get(source);
-            ref = bySource == null ? null : bySource.get(full + "|" + layout + "|" + type);
+            ref = bySource == null ? null : bySource.get(sharedKey(full, layout));
         }
         INDArray a = ref == null ? null : ref.get();
         if (a == null || a.wasClosed()) return null;
@@ -129,15 +130,18 @@ public final class WeightBinder {
         return a;
     }
 
-    /** Records a constant read from the source (not a zero stand-in for a missing or mis-shaped key) for other graphs to share. */
-    private INDArray remember(String key, String layout, long[] storedShape, INDArray value) {
+    /** Records a constant read from the source (none of {@link #load}'s problems) for other graphs to share. */
+    private INDArray remember(String key, String layout, INDArray value) {
         String full = prefix + key;
-        if (trainable || !source.keys().contains(full) || !Arrays.equals(source.shape(full), storedShape)) return value;
-        if (nonFinite.stream().anyMatch(n -> n.startsWith(full + " "))) return value;
+        if (trainable || unshared.contains(full)) return value;
         synchronized (BOUND) {
-            BOUND.computeIfAbsent(source, s -> new java.util.HashMap<>()).put(full + "|" + layout + "|" + type, new WeakReference<>(value));
+            BOUND.computeIfAbsent(source, s -> new java.util.HashMap<>()).put(sharedKey(full, layout), new WeakReference<>(value));
         }
         return value;
+    }
+
+    private String sharedKey(String full, String layout) {
+        return full + "|" + layout + "|" + type;
     }
 
     private INDArray load(String key, long... shape) {
@@ -145,15 +149,20 @@ public final class WeightBinder {
         requested.put(full, shape.clone());
         if (!source.keys().contains(full)) {
             missing.add(full + " " + Arrays.toString(shape));
+            unshared.add(full);
             return Nd4j.zeros(type, shape);
         }
         long[] found = source.shape(full);
         if (!Arrays.equals(found, shape)) {
             misshaped.add(full + ": expected " + Arrays.toString(shape) + ", found " + Arrays.toString(found));
+            unshared.add(full);
             return Nd4j.zeros(type, shape);
         }
         INDArray value = source.read(full, type);
-        if (!Double.isFinite(value.sumNumber().doubleValue())) nonFinite.add(full + " (NaN or ∞ among its values)");
+        if (!Double.isFinite(value.sumNumber().doubleValue())) {
+            nonFinite.add(full + " (NaN or ∞ among its values)");
+            unshared.add(full);
+        }
         return value;
     }
 

@@ -42,8 +42,6 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class TrainStepParity {
     private TrainStepParity() {}
 
-    static final SchedulerConfig SD_SCHEDULE = SchedulerConfig.STABLE_DIFFUSION_TRAINING;
-
     public static ParityReport run(Path folder) {
         ParityReport r = new ParityReport("train-step");
         try (GoldenFile golden = r.openIo(folder)) {
@@ -77,7 +75,7 @@ public final class TrainStepParity {
                 INDArray timesteps = golden.get("timesteps", DataType.LONG);
                 int[] t = new int[batch];
                 for (int i = 0; i < batch; i++) t[i] = (int) timesteps.getLong(timesteps.length() == 1 ? 0 : i);
-                TrainingStep step = new TrainingStep(unet, new DdpmScheduler(SD_SCHEDULE), false, text, unetParams, 0);
+                TrainingStep step = new TrainingStep(unet, new DdpmScheduler(SchedulerConfig.STABLE_DIFFUSION_TRAINING), false, text, unetParams, 0);
                 TrainingStep.Result result = step.forwardBackward(new TrainingStep.Batch(golden.get("latents", DataType.FLOAT), noise, t, null, ids,
                         Nd4j.ones(DataType.FLOAT, batch, 1, 1, 1)), false, 0);
                 r.compare("noisy_latents", result.noisy(), golden.get("noisy_latents", DataType.FLOAT), Tolerances.OP_FORWARD_F64_REL * 10);

@@ -38,26 +38,25 @@ final class AttentionFusion {
         boolean[] removed = new boolean[ops.size()];
         for (PlanOp out : ops) {
             if (!(out.function() instanceof Mmul mmOut) || out.inputs().length != 2 || transposes(mmOut) != 0) continue;
-            PlanOp soft = at(ops, producer, out.inputs()[0], readers);
-            if (soft == null || !(soft.function() instanceof SoftMax sm) || soft.inputs().length != 1 || !lastAxis(sm)) continue;
-            PlanOp scale = at(ops, producer, soft.inputs()[0], readers);
-            if (scale == null || !(scale.function() instanceof ScalarOp so) || !so.opName().equals("mul_scalar") || scale.inputs().length != 1) continue;
-            PlanOp scores = at(ops, producer, scale.inputs()[0], readers);
-            if (scores == null || !(scores.function() instanceof Mmul mmS) || scores.inputs().length != 2 || transposes(mmS) != 0b010) continue;
-            double c = so.scalar().getDouble(0);
-            out.fuse(new ChunkedAttention(scores.inputs()[0], scores.inputs()[1], out.inputs()[1], c, BLOCK_BYTES));
-            removed[ops.indexOf(scores)] = removed[ops.indexOf(scale)] = removed[ops.indexOf(soft)] = true;
+            int soft = at(ops, producer, out.inputs()[0], readers);
+            if (soft < 0 || !(ops.get(soft).function() instanceof SoftMax sm) || ops.get(soft).inputs().length != 1 || !lastAxis(sm)) continue;
+            int scale = at(ops, producer, ops.get(soft).inputs()[0], readers);
+            if (scale < 0 || !(ops.get(scale).function() instanceof ScalarOp so) || !so.opName().equals("mul_scalar") || ops.get(scale).inputs().length != 1) continue;
+            int scores = at(ops, producer, ops.get(scale).inputs()[0], readers);
+            if (scores < 0 || !(ops.get(scores).function() instanceof Mmul mmS) || ops.get(scores).inputs().length != 2 || transposes(mmS) != 0b010) continue;
+            int[] qk = ops.get(scores).inputs();
+            out.fuse(new ChunkedAttention(qk[0], qk[1], out.inputs()[1], so.scalar().getDouble(0), BLOCK_BYTES));
+            removed[scores] = removed[scale] = removed[soft] = true;
         }
         List<PlanOp> kept = new java.util.ArrayList<>();
         for (int i = 0; i < ops.size(); i++) if (!removed[i]) kept.add(ops.get(i));
         return kept;
     }
 
-    /** The op producing {@code slot} when the slot has exactly one reader, else null. */
-    private static PlanOp at(List<PlanOp> ops, java.util.Map<Integer, Integer> producer, int slot, int[] readers) {
+    /** The index of the op producing {@code slot} when the slot has exactly one reader and the op one output, else −1. */
+    private static int at(List<PlanOp> ops, java.util.Map<Integer, Integer> producer, int slot, int[] readers) {
         Integer i = producer.get(slot);
-        if (i == null || readers[slot] != 1 || ops.get(i).outputs().length != 1) return null;
-        return ops.get(i);
+        return i == null || readers[slot] != 1 || ops.get(i).outputs().length != 1 ? -1 : i;
     }
 
     /** Transpose flags as bits: 4 = x, 2 = y, 1 = result. */
@@ -100,7 +99,11 @@ final class AttentionFusion {
             INDArray o = pool.take(LongShapeDescriptor.fromShape(new long[] {bh, tq, dv}, vs.dataType()));        // [BH, Tq, dv]
             for (long r0 = 0; r0 < tq; r0 += rows) {
                 long n = Math.min(rows, tq - r0);
-                INDArray qBlock = n == tq ? qs : qs.get(NDArrayIndex.all(), NDArrayIndex.interval(r0, r0 + n), NDArrayIndex.all()).dup('c'); // [BH, n, d]
+                INDArray qBlock = qs;                                                                             // [BH, n, d]
+                if (n < tq) {
+                    qBlock = pool.take(LongShapeDescriptor.fromShape(new long[] {bh, n, qs.size(2)}, qs.dataType()));
+                    qBlock.assign(qs.get(NDArrayIndex.all(), NDArrayIndex.interval(r0, r0 + n), NDArrayIndex.all()));
+                }
                 INDArray s = pool.take(LongShapeDescriptor.fromShape(new long[] {bh, n, tk}, qs.dataType()));      // [BH, n, Tk]
                 matmul(qBlock, ks, s, 1);                                                                         // Q·Kᵀ
                 INDArray p = pool.take(LongShapeDescriptor.fromShape(new long[] {bh, n, tk}, qs.dataType()));      // [BH, n, Tk]
@@ -116,6 +119,7 @@ final class AttentionFusion {
                 }
                 pool.release(s);
                 pool.release(p);
+                if (qBlock != qs) pool.release(qBlock);
             }
             values[outputs[0]] = o;
         }

@@ -63,6 +63,7 @@ final class FrozenWeightGradients {
         private final int w, dy;
         private INDArray inputShape;                  // [4] int64: the shape deconv2d_tf produces, fixed on the first call
         private long[] padded;                        // under stride > 1: the unpadded transposed conv's [B, C, (oH−1)s+k, (oW−1)s+k]
+        private long[] deconvArgs;                    // the forward's iArgs, with padding 0 under stride > 1
         private LongShapeDescriptor shape;
 
         ConvInputGradient(Conv2DDerivative conv, int[] inputs) {
@@ -81,23 +82,24 @@ final class FrozenWeightGradients {
             if (inputShape == null) {
                 long[] x = values[originalInputs[0]].shape().clone();                  // [B, C, H, W]
                 shape = LongShapeDescriptor.fromShape(x, values[dy].dataType());
+                deconvArgs = iArgs;
                 if (iArgs[2] == 1 && iArgs[3] == 1) {
                     inputShape = Nd4j.createFromArray(x);
                 } else {
                     long[] dyShape = values[dy].shape();                              // [B, O, oH, oW]
                     padded = new long[] {x[0], x[1], (dyShape[2] - 1) * iArgs[2] + iArgs[0], (dyShape[3] - 1) * iArgs[3] + iArgs[1]};
                     inputShape = Nd4j.createFromArray(padded);
+                    deconvArgs = iArgs.clone();
+                    deconvArgs[4] = 0;
+                    deconvArgs[5] = 0;
                 }
             }
             INDArray dx = pool.take(shape);                                              // [B, C, H, W]
             if (padded == null) {
-                deconvolve(values, dx, iArgs);
+                deconvolve(values, dx);
             } else {
                 INDArray full = pool.take(LongShapeDescriptor.fromShape(padded.clone(), dx.dataType()));   // [B, C, (oH−1)s+k, (oW−1)s+k]
-                long[] unpadded = iArgs.clone();
-                unpadded[4] = 0;
-                unpadded[5] = 0;
-                deconvolve(values, full, unpadded);
+                deconvolve(values, full);
                 long h = Math.min(dx.size(2), padded[2] - iArgs[4]), w = Math.min(dx.size(3), padded[3] - iArgs[5]);
                 if (h < dx.size(2) || w < dx.size(3)) dx.assign(0);
                 dx.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, h), NDArrayIndex.interval(0, w))
@@ -108,9 +110,9 @@ final class FrozenWeightGradients {
             values[outputs[0]] = dx;
         }
 
-        private void deconvolve(INDArray[] values, INDArray into, long[] args) {
+        private void deconvolve(INDArray[] values, INDArray into) {
             DynamicCustomOp op = DynamicCustomOp.builder("deconv2d_tf").addInputs(inputShape, values[w], values[dy]).addOutputs(into).build();
-            op.addIArgument(args);
+            op.addIArgument(deconvArgs);
             PlanOp.exec(op, ConvKernels.useOneDnn(values[w].length()));
         }
     }
