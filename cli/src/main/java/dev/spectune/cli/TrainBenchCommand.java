@@ -7,7 +7,8 @@
  * SODA's rotation factors, as DreamBoothTrainer.step does. Latents, noise and text embeddings are
  * random (the text encoder and VAE are outside the step when latents and embeddings are cached).
  * The peak is reset between methods (Linux /proc/self/clear_refs), so each method's figure is its
- * own; the plan's op count and costliest op kinds are printed per method.
+ * own; the plan's op count, costliest op kinds, FLOPs and achieved GFLOP/s against the CPU's FMA
+ * peak are printed per method. --gradient-checkpointing recomputes the UNet's blocks in backward.
  */
 package dev.spectune.cli;
 
@@ -60,6 +61,7 @@ public final class TrainBenchCommand implements Callable<Integer> {
     @Option(names = "--resolution", defaultValue = "64", description = "Image size in pixels (latents are 1/8; default ${DEFAULT-VALUE}).") int resolution;
     @Option(names = "--iters", defaultValue = "5") int iterations;
     @Option(names = "--warmup", defaultValue = "2") int warmup;
+    @Option(names = "--gradient-checkpointing", description = "Recompute block activations in backward (train --gradient-checkpointing).") boolean checkpointing;
 
     record Row(String method, long parameters, double gradientMs, double optimizerMs, double peakGib) {}
 
@@ -72,8 +74,9 @@ public final class TrainBenchCommand implements Callable<Integer> {
         boolean hasWeights = Files.exists(folder.resolve("diffusion_pytorch_model.safetensors"));
         Pattern pattern = Pattern.compile(targets != null ? targets : AdapterInjector.UNET_ATTENTION.pattern());
         int latent = resolution / 8;
-        System.out.printf("bench train: %s (%s), batch %d, %d px (latents %dx%d), targets /%s/, %d iterations after %d warm-up%n",
-                folder, hasWeights ? "checkpoint weights" : "random weights", batch, resolution, latent, latent, pattern.pattern(), iterations, warmup);
+        System.out.printf("bench train: %s (%s), batch %d, %d px (latents %dx%d), targets /%s/, %d iterations after %d warm-up%s%n",
+                folder, hasWeights ? "checkpoint weights" : "random weights", batch, resolution, latent, latent, pattern.pattern(), iterations, warmup,
+                checkpointing ? ", gradient checkpointing" : "");
         List<Row> rows = new ArrayList<>();
         for (String method : methods) {
             Nd4jRuntime.collectGarbage();                                                  // the previous method's model
@@ -119,7 +122,7 @@ public final class TrainBenchCommand implements Callable<Integer> {
         java.util.Arrays.fill(t, 500);
         TrainingStep.Batch data = new TrainingStep.Batch(Nd4j.randn(DataType.FLOAT, batch, c, latent, latent), Nd4j.randn(DataType.FLOAT, batch, c, latent, latent),
                 t, Nd4j.randn(DataType.FLOAT, batch, 77, config.crossAttentionDim()), null, Nd4j.ones(DataType.FLOAT, batch, 1, 1, 1));
-        TrainingStep step = new TrainingStep(g, new DdpmScheduler(SchedulerConfig.STABLE_DIFFUSION_TRAINING), false, null, names, 0);   // the trainer's step
+        TrainingStep step = new TrainingStep(g, new DdpmScheduler(SchedulerConfig.STABLE_DIFFUSION_TRAINING), false, null, names, 0, checkpointing);   // the trainer's step
         double gradientNanos = 0, optimizerNanos = 0;
         double builtGib = UNetBenchCommand.rssGib(), firstGib = Double.NaN;
         for (int i = 0; i < warmup + iterations; i++) {
@@ -146,6 +149,10 @@ public final class TrainBenchCommand implements Callable<Integer> {
         profile.entrySet().stream().limit(8).forEach(e -> System.out.printf(" %s %.0f%% (%d, %.3f ms each)", e.getKey(), 100 * e.getValue()[0] / total,
                 e.getValue()[1] / iterations, e.getValue()[0] / 1e6 / e.getValue()[1]));
         System.out.println();
+        double flops = step.plan().flopsPerRun(), achieved = flops / (gradientNanos / iterations);      // FLOP per ns = GFLOP/s
+        CpuPeak peak = CpuPeak.detect();
+        System.out.printf("    compute: %.1f GFLOP per forward+backward (matmuls and convolutions), %.1f GFLOP/s achieved%s%n", flops / 1e9, achieved,
+                peak == null ? "" : String.format(" = %.1f%% of the FMA peak %s", 100 * achieved / peak.gflops(), peak.describe()));
         return new Row(method, parameters, gradientNanos / 1e6 / iterations, optimizerNanos / 1e6 / iterations, UNetBenchCommand.peakRssGib());
     }
 

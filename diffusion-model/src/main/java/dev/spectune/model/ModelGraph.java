@@ -3,7 +3,8 @@
  * intermediate activations worth looking at ("taps", named as diffusers' modules are, e.g.
  * "down_blocks.0" or "mid_block"), so parity tools can compare any of them. Built once per
  * (model, batch, resolution) and run many times, each set of outputs by its own execution plan
- * (dev.spectune.plan.ExecutionPlan), compiled on first use.
+ * (dev.spectune.plan.ExecutionPlan), compiled on first use. Block outputs are marked as
+ * gradient-checkpointing boundaries ({@link #checkpoint}).
  */
 package dev.spectune.model;
 
@@ -25,6 +26,7 @@ public final class ModelGraph {
     private final DataType type;
     private final Map<String, SDVariable> inputs = new LinkedHashMap<>();
     private final Map<String, SDVariable> taps = new LinkedHashMap<>();
+    private final java.util.Set<String> checkpoints = new java.util.LinkedHashSet<>();   // segment boundaries for gradient checkpointing
     private final Map<String, ExecutionPlan> plans = new HashMap<>();          // compiled on first use, per outputs and input shapes
 
     public ModelGraph(SameDiff sd, DataType type) {
@@ -51,6 +53,20 @@ public final class ModelGraph {
     public SDVariable tap(String name, SDVariable v) {
         taps.put(name, v);
         return v;
+    }
+
+    /**
+     * Marks a value as a gradient-checkpointing boundary — the output of a block diffusers wraps
+     * in torch.utils.checkpoint (each ResNet block, each transformer block); returns it unchanged.
+     */
+    public SDVariable checkpoint(SDVariable v) {
+        checkpoints.add(v.name());
+        return v;
+    }
+
+    /** Names of the values marked by {@link #checkpoint}, in graph order. */
+    public java.util.Set<String> checkpoints() {
+        return java.util.Collections.unmodifiableSet(checkpoints);
     }
 
     public Map<String, SDVariable> taps() {

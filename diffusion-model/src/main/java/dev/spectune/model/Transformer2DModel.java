@@ -38,19 +38,19 @@ final class Transformer2DModel {
         for (int b = 0; b < depth; b++) {
             String t = p + "transformer_blocks." + b + ".";
             SDVariable n1 = Norms.layerNorm(sd, h, c, 1e-5, w.param(t + "norm1.weight", c), w.param(t + "norm1.bias", c));
-            h = h.add(g.tap(t + "attn1", attention(w, t + "attn1.", n1, n1, c, c, heads)));
+            h = g.checkpoint(h.add(g.tap(t + "attn1", attention(w, t + "attn1.", n1, n1, c, c, heads))));   // finer than diffusers' one segment per block
             SDVariable n2 = Norms.layerNorm(sd, h, c, 1e-5, w.param(t + "norm2.weight", c), w.param(t + "norm2.bias", c));
-            h = h.add(g.tap(t + "attn2", attention(w, t + "attn2.", n2, context, c, crossDim, heads)));
+            h = g.checkpoint(h.add(g.tap(t + "attn2", attention(w, t + "attn2.", n2, context, c, crossDim, heads))));
             SDVariable n3 = Norms.layerNorm(sd, h, c, 1e-5, w.param(t + "norm3.weight", c), w.param(t + "norm3.bias", c));
             SDVariable ff = Activations.geglu(sd, n3, w.param(t + "ff.net.0.proj.weight", 8L * c, c), w.param(t + "ff.net.0.proj.bias", 8L * c)); // [B, HW, 4C]
-            h = h.add(Linear.apply(sd, ff, w.param(t + "ff.net.2.weight", c, 4L * c), w.param(t + "ff.net.2.bias", c)));
+            h = g.checkpoint(h.add(Linear.apply(sd, ff, w.param(t + "ff.net.2.weight", c, 4L * c), w.param(t + "ff.net.2.bias", c))));
         }
 
         if (linearProjection) h = Linear.apply(sd, h, w.param(p + "proj_out.weight", c, c), w.param(p + "proj_out.bias", c));
         h = Shapes.reshape(sd, h, Shapes.dims(sd, x, 0, 1), Shapes.dims(sd, x, 2, 4), Shapes.fixed(sd, c));     // [B, H, W, C]
         h = sd.permute(h, 0, 3, 1, 2);                                                                            // [B, C, H, W]
         if (!linearProjection) h = Conv2d.apply(sd, h, w.conv(p + "proj_out.weight", c, c, 1), w.param(p + "proj_out.bias", c), 1, 0, 1);
-        return h.add(x);
+        return g.checkpoint(h.add(x));
     }
 
     /** diffusers' Attention: q from x, k and v from context, multi-head SDPA, to_out.0. */

@@ -77,10 +77,10 @@ public final class UNet2DConditionModel {
         SDVariable tproj = g.tap("time_proj", TimestepEmbedding.sinusoidal(sd, timestep, c0, config.flipSinToCos(),
                 config.freqShift(), 1.0, TimestepEmbedding.MAX_PERIOD, type));                               // [B, C0]
         SDVariable temb = Linear.apply(sd, tproj, w.param("time_embedding.linear_1.weight", tembDim, c0), w.param("time_embedding.linear_1.bias", tembDim));
-        temb = g.tap("time_embedding", Linear.apply(sd, Activations.silu(sd, temb),
-                w.param("time_embedding.linear_2.weight", tembDim, tembDim), w.param("time_embedding.linear_2.bias", tembDim))); // [B, 4·C0]
+        temb = g.tap("time_embedding", g.checkpoint(Linear.apply(sd, Activations.silu(sd, temb),
+                w.param("time_embedding.linear_2.weight", tembDim, tembDim), w.param("time_embedding.linear_2.bias", tembDim)))); // [B, 4·C0]
 
-        SDVariable h = g.tap("conv_in", Conv2d.apply(sd, sample, w.conv("conv_in.weight", c0, config.inChannels(), 3), w.param("conv_in.bias", c0), 1, 1, 1));
+        SDVariable h = g.tap("conv_in", g.checkpoint(Conv2d.apply(sd, sample, w.conv("conv_in.weight", c0, config.inChannels(), 3), w.param("conv_in.bias", c0), 1, 1, 1)));
         Deque<SDVariable> skips = new ArrayDeque<>();
         Deque<Integer> skipChannels = new ArrayDeque<>();
         Deque<int[]> skipSizes = new ArrayDeque<>();
@@ -94,7 +94,7 @@ public final class UNet2DConditionModel {
             String p = "down_blocks." + i + ".";
             int out = ch.get(i);
             for (int j = 0; j < config.layersPerBlock(); j++) {
-                h = g.tap(p + "resnets." + j, ResnetBlock2D.apply(w, p + "resnets." + j + ".", h, temb, channels, out, groups, eps, tembDim));
+                h = g.tap(p + "resnets." + j, g.checkpoint(ResnetBlock2D.apply(w, p + "resnets." + j + ".", h, temb, channels, out, groups, eps, tembDim)));
                 channels = out;
                 if (config.downHasAttention(i)) {
                     h = g.tap(p + "attentions." + j, Transformer2DModel.apply(g, w, p + "attentions." + j + ".", h, context, out,
@@ -106,8 +106,8 @@ public final class UNet2DConditionModel {
             }
             if (i < levels - 1) {
                 int pad = config.downsamplePadding();
-                h = Conv2d.apply(sd, h, w.conv(p + "downsamplers.0.conv.weight", out, out, 3), w.param(p + "downsamplers.0.conv.bias", out),
-                        2, pad, 1);
+                h = g.checkpoint(Conv2d.apply(sd, h, w.conv(p + "downsamplers.0.conv.weight", out, out, 3), w.param(p + "downsamplers.0.conv.bias", out),
+                        2, pad, 1));
                 hh = (hh + 2 * pad - 3) / 2 + 1;
                 ww = (ww + 2 * pad - 3) / 2 + 1;
                 skips.push(h);
@@ -118,10 +118,10 @@ public final class UNet2DConditionModel {
         }
 
         int cLast = ch.get(levels - 1);
-        h = ResnetBlock2D.apply(w, "mid_block.resnets.0.", h, temb, cLast, cLast, groups, eps, tembDim);
+        h = g.checkpoint(ResnetBlock2D.apply(w, "mid_block.resnets.0.", h, temb, cLast, cLast, groups, eps, tembDim));
         h = Transformer2DModel.apply(g, w, "mid_block.attentions.0.", h, context, cLast, config.attentionHeads().get(levels - 1),
                 config.crossAttentionDim(), groups, config.useLinearProjection(), config.transformerLayersPerBlock());
-        h = g.tap("mid_block", ResnetBlock2D.apply(w, "mid_block.resnets.1.", h, temb, cLast, cLast, groups, eps, tembDim));
+        h = g.tap("mid_block", g.checkpoint(ResnetBlock2D.apply(w, "mid_block.resnets.1.", h, temb, cLast, cLast, groups, eps, tembDim)));
 
         for (int i = 0; i < levels; i++) {
             String p = "up_blocks." + i + ".";
@@ -133,7 +133,7 @@ public final class UNet2DConditionModel {
                 int skipC = skipChannels.pop();
                 skipSizes.pop();
                 int in = channels + skipC;
-                h = ResnetBlock2D.apply(w, p + "resnets." + j + ".", Channels.concat(sd, h, skip), temb, in, out, groups, eps, tembDim);
+                h = g.checkpoint(ResnetBlock2D.apply(w, p + "resnets." + j + ".", Channels.concat(sd, h, skip), temb, in, out, groups, eps, tembDim));
                 channels = out;
                 if (attention) {
                     h = Transformer2DModel.apply(g, w, p + "attentions." + j + ".", h, context, out, config.attentionHeads().get(level),
@@ -146,7 +146,7 @@ public final class UNet2DConditionModel {
                 h = Upsample.nearest(sd, h, hh, ww, target[0], target[1], type);
                 hh = target[0];
                 ww = target[1];
-                h = Conv2d.apply(sd, h, w.conv(p + "upsamplers.0.conv.weight", out, out, 3), w.param(p + "upsamplers.0.conv.bias", out), 1, 1, 1);
+                h = g.checkpoint(Conv2d.apply(sd, h, w.conv(p + "upsamplers.0.conv.weight", out, out, 3), w.param(p + "upsamplers.0.conv.bias", out), 1, 1, 1));
             }
             g.tap("up_blocks." + i, h);
         }

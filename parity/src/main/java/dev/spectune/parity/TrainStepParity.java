@@ -75,7 +75,7 @@ public final class TrainStepParity {
                 INDArray timesteps = golden.get("timesteps", DataType.LONG);
                 int[] t = new int[batch];
                 for (int i = 0; i < batch; i++) t[i] = (int) timesteps.getLong(timesteps.length() == 1 ? 0 : i);
-                TrainingStep step = new TrainingStep(unet, new DdpmScheduler(SchedulerConfig.STABLE_DIFFUSION_TRAINING), false, text, unetParams, 0);
+                TrainingStep step = new TrainingStep(unet, new DdpmScheduler(SchedulerConfig.STABLE_DIFFUSION_TRAINING), false, text, unetParams, 0, false);
                 TrainingStep.Result result = step.forwardBackward(new TrainingStep.Batch(golden.get("latents", DataType.FLOAT), noise, t, null, ids,
                         Nd4j.ones(DataType.FLOAT, batch, 1, 1, 1)), false, 0);
                 r.compare("noisy_latents", result.noisy(), golden.get("noisy_latents", DataType.FLOAT), Tolerances.OP_FORWARD_F64_REL * 10);

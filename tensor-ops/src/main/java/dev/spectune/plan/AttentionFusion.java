@@ -92,7 +92,7 @@ final class AttentionFusion {
         }
 
         @Override
-        public void execute(INDArray[] values, int[] originalInputs, int[] outputs, BufferPool pool) {
+        public void execute(INDArray[] values, long[][] shapes, int[] originalInputs, int[] outputs, BufferPool pool) {
             INDArray qs = values[q], ks = values[k], vs = values[v];
             long bh = qs.size(0), tq = qs.size(1), tk = ks.size(1), dv = vs.size(2);
             long rows = Math.max(1, Math.min(tq, blockBytes / (bh * tk * qs.dataType().width())));

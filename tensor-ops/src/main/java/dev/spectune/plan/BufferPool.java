@@ -1,21 +1,25 @@
 /*
- * BufferPool: the arrays an ExecutionPlan's intermediates live in, reused by shape. A buffer goes
- * back after its value's last reader and is handed to the next op output of the same dtype and
- * length (reshaped: every pooled array is c-contiguous); a plan with fixed shapes therefore allocates during its first run only. The pool is
- * bounded by the plan's peak of simultaneously live intermediates (it never holds more than the
- * first run needed at once).
+ * BufferPool: the arrays an ExecutionPlan's intermediates live in, reused across sizes. A buffer
+ * goes back after its value's last reader; a request takes the smallest free buffer of its dtype
+ * that holds it, when that buffer is at most twice the request (a c-contiguous view of its first
+ * elements), else a new buffer of exactly the request. A plan with fixed shapes therefore
+ * allocates during its first run only, and the pool stays close to the plan's peak of
+ * simultaneously live intermediates (keyed by exact length, SD-1.5's 512 px step held 2.9 GiB of
+ * buffers for 1.9 GiB ever live at once).
  *
- * The free lists hold the arrays as allocated; a reshaped view handed out is traced back to its
- * allocation when it returns. (Reshaping whatever came back made a view of a view of a view, run
- * after run: ND4J resolves a view's pointer through every level, and after some hundred steps a
- * training run spent its time there.)
+ * The free lists hold the arrays as allocated; a view handed out is traced back to its
+ * allocation when it returns. (Reshaping whatever came back made a view of a view of a view,
+ * run after run: ND4J resolves a view's pointer through every level, and after some hundred steps
+ * a training run spent its time there.)
  */
 package dev.spectune.plan;
 
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.shape.LongShapeDescriptor;
@@ -23,37 +27,50 @@ import org.nd4j.linalg.factory.Nd4j;
 
 final class BufferPool {
 
+    /** A free buffer serves requests down to 1/SLACK of its size (larger ones would sit mostly unused). */
+    static final long SLACK = 2;
+
     private record Key(DataType type, long length) {}
 
-    private final Map<Key, ArrayDeque<INDArray>> free = new HashMap<>();
-    private final Map<INDArray, INDArray> allocationOf = new java.util.IdentityHashMap<>();   // a view handed out -> its allocation
+    private final Map<DataType, TreeMap<Long, ArrayDeque<INDArray>>> free = new HashMap<>();   // dtype -> capacity -> free allocations
+    private final Map<INDArray, INDArray> allocationOf = new IdentityHashMap<>();           // a view handed out -> its allocation
     private final Map<Key, Integer> allocated = new HashMap<>();
     private long allocatedBytes;
+    private long inUseBytes, peakInUseBytes;                                                // handed out and not yet back
 
-    /** A c-order array of the descriptor's dtype and shape: a free one of that shape, or a new one. */
+    /** A c-order array of the descriptor's dtype and shape: a view of a free buffer that holds it, or a new one. */
     INDArray take(LongShapeDescriptor d) {
         if (d.isEmpty()) return Nd4j.empty(d.dataType());
         long length = 1;
         for (long n : d.getShape()) length *= n;
-        ArrayDeque<INDArray> q = free.get(new Key(d.dataType(), length));
-        if (q != null && !q.isEmpty()) {
-            INDArray a = q.pop();
-            return reshape(a, d.getShape());                                                                    // a view of the same buffer
+        TreeMap<Long, ArrayDeque<INDArray>> byCapacity = free.computeIfAbsent(d.dataType(), t -> new TreeMap<>());
+        Map.Entry<Long, ArrayDeque<INDArray>> fit = byCapacity.ceilingEntry(length);
+        INDArray a;
+        if (fit != null && fit.getKey() <= SLACK * length) {
+            a = fit.getValue().pop();
+            if (fit.getValue().isEmpty()) byCapacity.remove(fit.getKey());
+        } else {
+            a = Nd4j.createUninitialized(d.dataType(), new long[] {length}, 'c');
+            allocatedBytes += length * d.dataType().width();
+            allocated.merge(new Key(d.dataType(), length), 1, Integer::sum);
         }
-        INDArray a = Nd4j.createUninitialized(d.dataType(), d.getShape().clone(), 'c');
-        allocatedBytes += a.length() * (long) d.dataType().width();
-        allocated.merge(new Key(d.dataType(), length), 1, Integer::sum);
-        return a;
+        inUseBytes += a.length() * d.dataType().width();
+        peakInUseBytes = Math.max(peakInUseBytes, inUseBytes);
+        return view(a, d.getShape());
     }
 
     /** {@code taken} (an array from this pool) as {@code shape}: a view the pool takes back in its place. */
     INDArray reshape(INDArray taken, long[] shape) {
         if (Arrays.equals(taken.shape(), shape)) return taken;
         INDArray allocation = allocationOf.remove(taken);
-        if (allocation == null) allocation = taken;
-        INDArray view = allocation.reshape('c', shape.clone());
-        allocationOf.put(view, allocation);
-        return view;
+        return view(allocation == null ? taken : allocation, shape);
+    }
+
+    /** The first elements of {@code allocation} as a c-order array of {@code shape}, remembered as a view of it. */
+    private INDArray view(INDArray allocation, long[] shape) {
+        INDArray v = Nd4j.create(allocation.data(), shape.clone(), Nd4j.getStrides(shape, 'c'), 0, 'c', allocation.dataType());
+        allocationOf.put(v, allocation);
+        return v;
     }
 
     /** Returns an array taken from this pool. */
@@ -61,7 +78,8 @@ final class BufferPool {
         if (a == null || a.isEmpty()) return;
         INDArray allocation = allocationOf.remove(a);
         if (allocation != null) a = allocation;
-        free.computeIfAbsent(new Key(a.dataType(), a.length()), k -> new ArrayDeque<>()).push(a);
+        inUseBytes -= a.length() * (long) a.dataType().width();
+        free.computeIfAbsent(a.dataType(), t -> new TreeMap<>()).computeIfAbsent(a.length(), k -> new ArrayDeque<>()).push(a);
     }
 
     /** The {@code top} buffer lengths holding the most bytes: "count x length dtype = MiB" each. */
@@ -74,6 +92,11 @@ final class BufferPool {
 
     private static long bytes(Map.Entry<Key, Integer> e) {
         return e.getValue() * e.getKey().length() * e.getKey().type().width();
+    }
+
+    /** The most bytes of buffers handed out at once. */
+    long peakInUseBytes() {
+        return peakInUseBytes;
     }
 
     /** Bytes of every array this pool has allocated. */

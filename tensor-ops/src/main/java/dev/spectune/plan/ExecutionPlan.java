@@ -60,8 +60,10 @@ public final class ExecutionPlan {
     private final boolean[] kept;                 // static and small: computed on the first run, kept
     private final BufferPool pool = new BufferPool();
     private final INDArray[] values;
-    private int[][] dying;                        // per op: slots whose last reader it is (their buffers return to the pool)
-    private int[] steady;                         // after the first run: the ops that still run, in order
+    private final long[][] shapes;                // per slot: the shape of its value when last written (the first run's; shapes are fixed)
+    private final int[] sequence;                 // run order: op indices (an op recomputed for backward appears twice)
+    private int[][] dying;                        // per position of the sequence: slots whose last reader it is (their buffers return to the pool)
+    private int[] steady;                         // after the first run: the positions that still run, in order
     private int runs;
     private Map<String, long[]> profile;          // op name -> {nanoseconds, calls}, when profiling
 
@@ -71,6 +73,20 @@ public final class ExecutionPlan {
      * @param outputs names of the values to compute
      */
     public ExecutionPlan(SameDiff graph, SameDiff arrays, List<String> outputs) {
+        this(graph, arrays, outputs, Set.of(), Set.of());
+    }
+
+    /**
+     * A plan whose backward recomputes activations ({@link Rematerialization}): {@code checkpoints}
+     * names the forward values kept for backward, the outputs of the segments (empty: every value
+     * backward reads is kept, no recomputation).
+     *
+     * @param graph       a gradient function
+     * @param arrays      the model it was derived from (its ops are the forward pass)
+     * @param checkpoints the segment boundaries: names of forward values
+     * @param lossGradients names of the loss variables' gradients in {@code graph} (where backward starts)
+     */
+    public ExecutionPlan(SameDiff graph, SameDiff arrays, List<String> outputs, Set<String> checkpoints, Set<String> lossGradients) {
         this.graph = graph;
         this.arrays = arrays;
         List<SameDiffOp> order = schedule(graph, outputs);
@@ -92,6 +108,7 @@ public final class ExecutionPlan {
         this.wanted = outputs.stream().mapToInt(slots::get).toArray();
         int n = slotNames.size();
         this.values = new INDArray[n];
+        this.shapes = new long[n][];
         this.external = new boolean[n];
         this.isStatic = new boolean[n];
         this.kept = new boolean[n];
@@ -110,8 +127,22 @@ public final class ExecutionPlan {
             op.setStatic(st);
             for (int o : op.outputs()) isStatic[o] = st;
         }
-        int[] all = new int[ops.size()];
-        for (int i = 0; i < all.length; i++) all[i] = i;
+        int[] runOrder = new int[ops.size()];
+        for (int i = 0; i < runOrder.length; i++) runOrder[i] = i;
+        if (!checkpoints.isEmpty()) {
+            boolean[] forward = new boolean[ops.size()];
+            for (int i = 0; i < forward.length; i++) forward[i] = arrays.getOps().containsKey(ops.get(i).name());
+            Set<Integer> boundaries = new HashSet<>();
+            for (String c : checkpoints) if (slots.containsKey(c)) boundaries.add(slots.get(c));
+            boolean[] keptSlots = this.external.clone();
+            for (int s : wanted) keptSlots[s] = true;
+            Set<Integer> seeds = new HashSet<>();
+            for (String g : lossGradients) if (slots.containsKey(g)) seeds.add(slots.get(g));
+            runOrder = Rematerialization.sequence(ops, forward, boundaries, keptSlots, seeds);
+        }
+        this.sequence = runOrder;
+        int[] all = new int[sequence.length];
+        for (int p = 0; p < all.length; p++) all[p] = p;
         this.dying = lastUses(all);
     }
 
@@ -180,22 +211,36 @@ public final class ExecutionPlan {
         return readers;
     }
 
-    /** For the given ops (indices, in run order): per op, the pooled slots whose last reader it is, outputs nobody reads included. */
+    /**
+     * For the given positions of the sequence (in run order): per position, the pooled slots whose
+     * value dies there — after its last reader, or where it is written when nobody reads it. A slot
+     * written twice (a recomputed value) has two lifetimes.
+     */
     private int[][] lastUses(int[] run) {
-        int[] last = new int[slotNames.size()];
-        Arrays.fill(last, -1);
-        for (int i : run) for (int s : ops.get(i).inputs()) last[s] = i;
-        for (int s : wanted) last[s] = Integer.MAX_VALUE;                // released after the copy run() returns
+        int n = slotNames.size();
+        int[] defined = new int[n], lastRead = new int[n];
+        Arrays.fill(defined, -1);
+        Arrays.fill(lastRead, -1);
+        boolean[] isWanted = new boolean[n];
+        for (int s : wanted) isWanted[s] = true;                                   // released after the copy run() returns
         List<List<Integer>> dies = new ArrayList<>();
-        for (int i = 0; i < ops.size(); i++) dies.add(new ArrayList<>());
-        for (int i : run) {
-            for (int o : ops.get(i).outputs()) if (last[o] < 0) dies.get(i).add(o);   // written, never read
+        for (int p = 0; p < sequence.length; p++) dies.add(new ArrayList<>());
+        java.util.function.IntConsumer end = s -> {
+            if (defined[s] < 0 || external[s] || isWanted[s]) return;
+            dies.get(Math.max(lastRead[s], defined[s])).add(s);
+        };
+        for (int p : run) {
+            PlanOp op = ops.get(sequence[p]);
+            if (!op.readsShapeOnly()) for (int s : op.inputs()) lastRead[s] = p;
+            for (int o : op.outputs()) {
+                end.accept(o);
+                defined[o] = p;
+                lastRead[o] = -1;
+            }
         }
-        for (int s = 0; s < last.length; s++) {
-            if (last[s] >= 0 && last[s] != Integer.MAX_VALUE && !external[s]) dies.get(last[s]).add(s);
-        }
-        int[][] out = new int[ops.size()][];
-        for (int i = 0; i < out.length; i++) out[i] = dies.get(i).stream().distinct().mapToInt(Integer::intValue).toArray();
+        for (int s = 0; s < n; s++) end.accept(s);
+        int[][] out = new int[sequence.length][];
+        for (int p = 0; p < out.length; p++) out[p] = dies.get(p).stream().distinct().mapToInt(Integer::intValue).toArray();
         return out;
     }
 
@@ -215,35 +260,39 @@ public final class ExecutionPlan {
                         + ", the plan was compiled on its first run with " + Arrays.toString(previous.shape()));
             }
             values[e.getValue()] = value;
+            shapes[e.getValue()] = value.shape().clone();
         }
         for (int s : leaves) {
             String name = slotNames.get(s);
             INDArray v = arrays.getVariables().containsKey(name) ? arrays.getArrForVarName(name) : graph.getArrForVarName(name);
             if (v == null) throw new IllegalStateException("plan: variable '" + name + "' has no value");
             values[s] = v;
+            if (runs == 0) shapes[s] = v.shape().clone();
         }
         if (runs == 0) {
             boolean trace = Boolean.getBoolean("spectune.plan.trace");                       // each op of the first run on stderr, before it runs
-            for (int i = 0; i < ops.size(); i++) {
-                PlanOp op = ops.get(i);
-                if (trace) System.err.println("plan op " + i + " " + op.describe(slotNames));
-                op.execute(values, pool);
+            for (int i = 0; i < sequence.length; i++) {
+                PlanOp op = ops.get(sequence[i]);
+                if (trace) System.err.println("plan op " + sequence[i] + " " + op.describe(slotNames));
+                op.execute(values, shapes, pool);
+                for (int o : op.outputs()) if (values[o] != null) shapes[o] = values[o].shape().clone();
                 if (trace) for (int o : op.outputs()) if (values[o] != null) System.err.println("  = " + slotNames.get(o) + " " + Arrays.toString(values[o].shape()));
                 if (op.isStatic()) for (int o : op.outputs()) kept[o] = values[o] != null && values[o].length() <= STATIC_LIMIT;
                 release(i);
             }
             steady = steadyOps();
             dying = lastUses(steady);
-            if (trace) System.err.printf("plan: %d ops, %d per later run, %.1f MiB of buffers; largest: %s%n", ops.size(), steady.length,
-                    pool.bytes() / 1048576.0, pool.largest(12));
+            if (trace) System.err.printf("plan: %d ops (%d recomputed), %d per later run, %.1f MiB of buffers (at most %.1f MiB in use at once); largest: %s%n",
+                    ops.size(), sequence.length - ops.size(), steady.length, pool.bytes() / 1048576.0, pool.peakInUseBytes() / 1048576.0, pool.largest(12));
         } else {
             for (int i : steady) {
+                PlanOp op = ops.get(sequence[i]);
                 if (profile == null) {
-                    ops.get(i).execute(values, pool);
+                    op.execute(values, shapes, pool);
                 } else {
                     long t0 = System.nanoTime();
-                    ops.get(i).execute(values, pool);
-                    long[] p = profile.computeIfAbsent(ops.get(i).kind(), k -> new long[2]);
+                    op.execute(values, shapes, pool);
+                    long[] p = profile.computeIfAbsent(op.kind(), k -> new long[2]);
                     p[0] += System.nanoTime() - t0;
                     p[1]++;
                 }
@@ -270,16 +319,17 @@ public final class ExecutionPlan {
         }
     }
 
-    /** The ops a run after the first executes: those not folded whose results a wanted output still needs. */
+    /** The positions a run after the first executes: ops not folded whose results a wanted output still needs. */
     private int[] steadyOps() {
         boolean[] needed = new boolean[slotNames.size()];
         for (int s : wanted) needed[s] = !kept[s] && !external[s];
         List<Integer> run = new ArrayList<>();
-        for (int i = ops.size() - 1; i >= 0; i--) {
-            PlanOp op = ops.get(i);
+        for (int p = sequence.length - 1; p >= 0; p--) {
+            PlanOp op = ops.get(sequence[p]);
             boolean folded = op.isStatic() && Arrays.stream(op.outputs()).allMatch(o -> kept[o]);
             if (folded || Arrays.stream(op.outputs()).noneMatch(o -> needed[o])) continue;
-            run.add(i);
+            run.add(p);
+            for (int o : op.outputs()) needed[o] = false;                             // readers before p read an earlier write, if any
             for (int in : op.inputs()) if (!kept[in] && !external[in]) needed[in] = true;
         }
         return run.reversed().stream().mapToInt(Integer::intValue).toArray();
@@ -299,14 +349,22 @@ public final class ExecutionPlan {
         return sorted;
     }
 
-    /** Op invocations per run: every op on the first run, {@link #opsPerRun} after it. */
+    /** Op invocations of the first run (recomputed ops counted each time), {@link #opsPerRun} after it. */
     public int totalOps() {
-        return ops.size();
+        return sequence.length;
     }
 
     /** Op invocations of a run after the first (static results folded); the total before the first run. */
     public int opsPerRun() {
-        return steady == null ? ops.size() : steady.length;
+        return steady == null ? sequence.length : steady.length;
+    }
+
+    /** FLOPs of a run after the first: its matrix products and convolutions ({@link PlanFlops}); known after the first run. */
+    public double flopsPerRun() {
+        if (steady == null) throw new IllegalStateException("plan: FLOPs are counted from the first run's shapes; run it first");
+        double total = 0;
+        for (int p : steady) total += PlanFlops.of(ops.get(sequence[p]), shapes);
+        return total;
     }
 
     /** Bytes of intermediate buffers the plan holds (allocated on the first run, reused after). */
@@ -317,8 +375,8 @@ public final class ExecutionPlan {
     /** The op list of a run: index, op, input and output slots. */
     public String describe() {
         StringBuilder sb = new StringBuilder();
-        int[] run = steady != null ? steady : java.util.stream.IntStream.range(0, ops.size()).toArray();
-        for (int i : run) sb.append(i).append(' ').append(ops.get(i).describe(slotNames)).append('\n');
+        int[] run = steady != null ? steady : java.util.stream.IntStream.range(0, sequence.length).toArray();
+        for (int p : run) sb.append(sequence[p]).append(' ').append(ops.get(sequence[p]).describe(slotNames)).append('\n');
         return sb.toString();
     }
 }

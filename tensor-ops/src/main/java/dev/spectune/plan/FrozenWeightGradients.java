@@ -46,13 +46,13 @@ final class FrozenWeightGradients {
                 long[] a = conv.iArgs();                                        // kH, kW, sH, sW, pH, pW, dH, dW, same, NHWC, weight format
                 boolean unitStride = a[2] == 1 && a[3] == 1;
                 boolean explicitNchw = a[6] == 1 && a[7] == 1 && a[8] == 0 && a[9] == 0;   // undilated, explicit padding, NCHW
-                if (weightUnread && (unitStride || explicitNchw) && readers[out[0]] > 0) op.specialize(new ConvInputGradient(conv, op.inputs()));
+                if (weightUnread && (unitStride || explicitNchw) && readers[out[0]] > 0) op.fuse(new ConvInputGradient(conv, op.inputs()));
             } else if (op.function() instanceof MulBpOp && out.length == 2 && op.inputs().length == 3) {
                 boolean xRead = readers[out[0]] > 0, yRead = readers[out[1]] > 0;
                 if (xRead != yRead) op.specialize(new ProductOneGradient(op.inputs(), xRead));
             } else if (op.function() instanceof MmulBp mm && out.length == 2 && op.inputs().length == 3) {
                 boolean aRead = readers[out[0]] > 0, bRead = readers[out[1]] > 0;
-                if (aRead != bRead) op.specialize(new MatmulOneGradient(mm, op.inputs(), aRead));
+                if (aRead != bRead) op.fuse(new MatmulOneGradient(mm, op.inputs(), aRead));
             }
         }
     }
@@ -78,9 +78,9 @@ final class FrozenWeightGradients {
         }
 
         @Override
-        public void execute(INDArray[] values, int[] originalInputs, int[] outputs, BufferPool pool) {
+        public void execute(INDArray[] values, long[][] shapes, int[] originalInputs, int[] outputs, BufferPool pool) {
             if (inputShape == null) {
-                long[] x = values[originalInputs[0]].shape().clone();                  // [B, C, H, W]
+                long[] x = shapes[originalInputs[0]].clone();                            // [B, C, H, W], recorded when x was computed (x itself is not read)
                 shape = LongShapeDescriptor.fromShape(x, values[dy].dataType());
                 deconvArgs = iArgs;
                 if (iArgs[2] == 1 && iArgs[3] == 1) {
@@ -160,7 +160,7 @@ final class FrozenWeightGradients {
         }
 
         @Override
-        public void execute(INDArray[] values, int[] originalInputs, int[] outputs, BufferPool pool) {
+        public void execute(INDArray[] values, long[][] shapes, int[] originalInputs, int[] outputs, BufferPool pool) {
             INDArray grad = values[dz], other = values[wantX ? y : x];
             INDArray product = pool.take(LongShapeDescriptor.fromShape(grad.shape().clone(), grad.dataType()));   // dz ⊙ other, dz's shape
             Nd4j.getExecutioner().exec(DynamicCustomOp.builder("multiply").addInputs(grad, other).addOutputs(product).build());
@@ -203,7 +203,7 @@ final class FrozenWeightGradients {
         }
 
         @Override
-        public void execute(INDArray[] values, int[] originalInputs, int[] outputs, BufferPool pool) {
+        public void execute(INDArray[] values, long[][] shapes, int[] originalInputs, int[] outputs, BufferPool pool) {
             INDArray x, y;
             boolean tx, ty;
             if (wantA) {

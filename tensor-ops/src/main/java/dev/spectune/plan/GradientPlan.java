@@ -3,7 +3,8 @@
  * gradients of its loss variables with respect to chosen variables, as SameDiff's
  * calculateGradientsAndOutputs returns them, computed by the plan. Only the gradient ops the
  * wanted gradients need are scheduled, so variables not asked for cost nothing, and frozen conv and
- * matmul weights get no gradient at all (FrozenWeightGradients).
+ * matmul weights get no gradient at all (FrozenWeightGradients). With checkpoints named, activations
+ * inside segments are recomputed in backward instead of kept (Rematerialization).
  */
 package dev.spectune.plan;
 
@@ -30,6 +31,15 @@ public final class GradientPlan {
      * @param wrt     the variables whose gradients are wanted
      */
     public GradientPlan(SameDiff sd, List<String> outputs, List<String> wrt) {
+        this(sd, outputs, wrt, java.util.Set.of());
+    }
+
+    /**
+     * A plan with gradient checkpointing: only the forward values named in {@code checkpoints}
+     * (and what more than one segment reads) are kept for backward; the rest are recomputed
+     * segment by segment ({@link Rematerialization}). Empty: no recomputation.
+     */
+    public GradientPlan(SameDiff sd, List<String> outputs, List<String> wrt, java.util.Set<String> checkpoints) {
         if (sd.getLossVariables() == null || sd.getLossVariables().isEmpty()) {
             throw new IllegalArgumentException("plan: the graph has no loss variable to differentiate");
         }
@@ -43,7 +53,12 @@ public final class GradientPlan {
         }
         List<String> all = new ArrayList<>(outputs);
         all.addAll(gradientNames.values());
-        this.plan = new ExecutionPlan(gradients, sd, all);
+        java.util.Set<String> seeds = new java.util.HashSet<>();
+        for (String loss : sd.getLossVariables()) {
+            SDVariable g = gradients.getGradForVariable(loss);
+            if (g != null) seeds.add(g.name());
+        }
+        this.plan = new ExecutionPlan(gradients, sd, all, checkpoints, seeds);
     }
 
     public Result run(Map<String, INDArray> feed) {

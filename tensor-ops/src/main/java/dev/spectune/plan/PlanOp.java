@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.function.ToIntFunction;
 import org.nd4j.autodiff.functions.DifferentialFunction;
 import org.nd4j.autodiff.samediff.internal.SameDiffOp;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.Op;
@@ -75,14 +76,19 @@ final class PlanOp {
             return true;
         }
 
-        void execute(INDArray[] values, int[] originalInputs, int[] outputs, BufferPool pool);
+        /** @param shapes every slot's shape, as recorded when the slot was last written (readable after the value is freed) */
+        void execute(INDArray[] values, long[][] shapes, int[] originalInputs, int[] outputs, BufferPool pool);
     }
 
     void specialize(Specialization s) {
         this.specialization = s;
     }
 
-    /** Replaces the op by {@code s} from the start (a fusion decided without shapes): it reads s.inputs() from the first run. */
+    /**
+     * Replaces the op by {@code s} from the start (a fusion, or a specialization that always
+     * applies): it reads s.inputs() from the first run, so the first run's liveness (which sizes
+     * the buffer pool) already frees what s does not read.
+     */
     void fuse(Specialization s) {
         this.specialization = s;
         this.inputs = s.inputs();
@@ -102,10 +108,28 @@ final class PlanOp {
         return inputs;
     }
 
+    String name() {
+        return name;
+    }
+
+    /** The inputs the graph gave the op (a specialization may read fewer). */
+    int[] originalInputs() {
+        return originalInputs;
+    }
+
+    boolean isSpecialized() {
+        return specialization != null;
+    }
+
+    boolean isFusedAttention() {
+        return specialization instanceof AttentionFusion.ChunkedAttention;
+    }
+
     int[] outputs() {
         return outputs;
     }
 
+    /** shape_of: reads its input's shape alone (from the plan's recorded shapes), so it does not keep the value alive. */
     boolean readsShapeOnly() {
         return function instanceof Shape;
     }
@@ -123,13 +147,16 @@ final class PlanOp {
         isStatic = s;
     }
 
-    void execute(INDArray[] values, BufferPool pool) {
+    void execute(INDArray[] values, long[][] slotShapes, BufferPool pool) {
         if (!called) {                                                         // the first call decides whether the specialization applies
             called = true;
             if (specialization != null && !specialization.applies(values)) specialization = null;
         }
-        if (specialization != null) {
-            specialization.execute(values, originalInputs, outputs, pool);
+        if (specialization == null && readsShapeOnly()) {                     // from the recorded shape: the value may be freed, or not yet recomputed
+            DataType type = function.calculateOutputDataTypes(List.of(DataType.FLOAT)).get(0);
+            values[outputs[0]] = Nd4j.createFromArray(slotShapes[inputs[0]].clone()).castTo(type);
+        } else if (specialization != null) {
+            specialization.execute(values, slotShapes, originalInputs, outputs, pool);
             inputs = specialization.inputs();
         } else if (function instanceof DynamicCustomOp op) {
             op.clearArrays();

@@ -68,7 +68,7 @@ class AttentionFusionTest {
 
     private static INDArray run(INDArray q, INDArray k, INDArray v, long blockBytes) {
         INDArray[] values = {q, k, v, null};
-        new AttentionFusion.ChunkedAttention(0, 1, 2, 0.4, blockBytes).execute(values, null, new int[] {3}, new BufferPool());
+        new AttentionFusion.ChunkedAttention(0, 1, 2, 0.4, blockBytes).execute(values, null, null, new int[] {3}, new BufferPool());
         return values[3];
     }
 

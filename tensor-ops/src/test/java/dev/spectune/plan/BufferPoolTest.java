@@ -13,6 +13,7 @@ import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.shape.LongShapeDescriptor;
+import org.nd4j.linalg.factory.Nd4j;
 
 class BufferPoolTest {
 
@@ -42,5 +43,28 @@ class BufferPoolTest {
         }
         assertThat(deepest).isLessThanOrEqualTo(1);
         assertThat(pool.bytes()).isEqualTo(6L * 4);
+    }
+
+    @Test
+    void aFreeBufferServesSmallerRequestsUpToTheSlack() {
+        BufferPool pool = new BufferPool();
+        INDArray big = pool.take(LongShapeDescriptor.fromShape(new long[] {10, 10}, DataType.FLOAT));
+        pool.release(big);
+        INDArray smaller = pool.take(LongShapeDescriptor.fromShape(new long[] {3, 20}, DataType.FLOAT));   // 60 of 100: reused
+        assertThat(smaller.shape()).containsExactly(3, 20);
+        assertThat(smaller.ordering()).isEqualTo('c');
+        assertThat(pool.bytes()).as("no new allocation").isEqualTo(100L * 4);
+        smaller.assign(Nd4j.linspace(DataType.FLOAT, 1, 60, 1).reshape(3, 20));
+        assertThat(smaller.getFloat(2, 19)).isEqualTo(60f);
+        assertThat(smaller.sum().getDouble(0)).isEqualTo(1830.0);                                         // only its 60 elements
+        INDArray tiny = pool.take(LongShapeDescriptor.fromShape(new long[] {40}, DataType.FLOAT));         // no free buffer left: new
+        pool.release(smaller);
+        INDArray tooSmall = pool.take(LongShapeDescriptor.fromShape(new long[] {49}, DataType.FLOAT));     // 100 > 2 x 49: new
+        assertThat(pool.bytes()).isEqualTo((100L + 40 + 49) * 4);
+        pool.release(tiny);
+        pool.release(tooSmall);
+        INDArray exact = pool.take(LongShapeDescriptor.fromShape(new long[] {5, 8}, DataType.FLOAT));      // the 40 fits best
+        assertThat(exact.length()).isEqualTo(40);
+        assertThat(pool.bytes()).isEqualTo((100L + 40 + 49) * 4);
     }
 }

@@ -131,7 +131,7 @@ class TrainingResumeTest {
 
     private static TrainingConfig withBatch(Path out, int batch, int accumulation) {
         TrainingConfig c = tiny(AdapterSpec.defaults("soda-svd"), out, 1e-2, batch, accumulation, null);
-        return c.withOptimization(new TrainingConfig.Optimization(1, 1e-2, 2e-2, "constant", 0, batch, accumulation, 1.0, 3));
+        return c.withOptimization(new TrainingConfig.Optimization(1, 1e-2, 2e-2, "constant", 0, batch, accumulation, 1.0, 3, false));
     }
 
     @Test
@@ -164,7 +164,7 @@ class TrainingResumeTest {
         TrainingConfig c = TrainingConfig.of(TestFixtures.path("golden/pipeline_tiny"), TestFixtures.path("artifacts/dreambooth/dataset/dog"),
                 "a photo of sks dog", spec, out);
         return c.withSubject(new TrainingConfig.Subject(c.model(), c.images(), c.prompt(), 32, true, false))
-                .withOptimization(new TrainingConfig.Optimization(STEPS, lr, 2e-2, "cosine", 2, batch, accumulation, 1.0, 3))
+                .withOptimization(new TrainingConfig.Optimization(STEPS, lr, 2e-2, "cosine", 2, batch, accumulation, 1.0, 3, false))
                 .withLoss(new TrainingConfig.Loss(5.0, 0.05, 0, prior));
     }
 }

@@ -102,7 +102,7 @@ public final class DreamBoothTrainer implements AutoCloseable {
         this.stiefel = onManifold.isEmpty() ? null : new StiefelAdam(onManifold, config.stiefelLearningRate(), 0.9, 0.999, 1e-5, StiefelOptions.soda());
         SchedulerConfig sc = pipe.schedulerConfig();
         this.noise = new DdpmScheduler(sc);
-        this.trainingStep = new TrainingStep(unet, noise, velocity, text, parameterNames, config.dcoBeta());
+        this.trainingStep = new TrainingStep(unet, noise, velocity, text, parameterNames, config.dcoBeta(), config.gradientCheckpointing());
         for (AdaptedWeight w : allAdapted()) for (AdapterParameter p : w.parameters()) initialValues.put(p.name(), p.value().dup());
         this.schedule = LearningRateSchedule.of(config.lrSchedule(), config.warmupSteps(), config.steps());
         Nd4jRuntime.collectGarbage();                                                     // what building the graphs and adapters left behind
@@ -208,6 +208,11 @@ public final class DreamBoothTrainer implements AutoCloseable {
 
     /** A step's gradients (of every adapter parameter, averaged over its micro-batches) and objective, before clipping. */
     record Accumulated(Map<String, INDArray> grads, double loss) {}
+
+    /** The UNet's forward and backward this trainer repeats (its plan, for tests and benches). */
+    TrainingStep trainingStep() {
+        return trainingStep;
+    }
 
     Accumulated accumulate(int step) {
         Random random = randomForStep(step);

@@ -29,12 +29,15 @@ public record TrainingConfig(Subject subject, AdapterSpec adapter, String target
         }
     }
 
-    /** How to optimise: steps, learning rates (AdamW, Stiefel Adam), schedule, batch, accumulation, clipping, seed. */
+    /**
+     * How to optimise: steps, learning rates (AdamW, Stiefel Adam), schedule, batch, accumulation,
+     * clipping, seed, and gradient checkpointing (memory for time; the same gradients).
+     */
     public record Optimization(int steps, double learningRate, double stiefelLearningRate, String lrSchedule, int warmupSteps, int batchSize,
-                               int gradientAccumulation, double maxGradNorm, long seed) {
-        /** `spectune train`'s defaults: 400 steps, 1e-3 (AdamW) and 5e-3 (Stiefel), constant, batch 1, clipping at 1, seed 0. */
+                               int gradientAccumulation, double maxGradNorm, long seed, boolean gradientCheckpointing) {
+        /** `spectune train`'s defaults: 400 steps, 1e-3 (AdamW) and 5e-3 (Stiefel), constant, batch 1, clipping at 1, seed 0, no checkpointing. */
         public static Optimization defaults() {
-            return new Optimization(400, 1e-3, 5e-3, "constant", 0, 1, 1, 1.0, 0);
+            return new Optimization(400, 1e-3, 5e-3, "constant", 0, 1, 1, 1.0, 0, false);
         }
 
         public Optimization {
@@ -132,7 +135,14 @@ public record TrainingConfig(Subject subject, AdapterSpec adapter, String target
     public TrainingConfig withSteps(int steps, double learningRate, double stiefelLearningRate, long seed) {
         Optimization o = optimization;
         return withOptimization(new Optimization(steps, learningRate, stiefelLearningRate, o.lrSchedule(), o.warmupSteps(), o.batchSize(),
-                o.gradientAccumulation(), o.maxGradNorm(), seed));
+                o.gradientAccumulation(), o.maxGradNorm(), seed, o.gradientCheckpointing()));
+    }
+
+    /** Gradient checkpointing on or off, the rest as it is. */
+    public TrainingConfig withGradientCheckpointing(boolean on) {
+        Optimization o = optimization;
+        return withOptimization(new Optimization(o.steps(), o.learningRate(), o.stiefelLearningRate(), o.lrSchedule(), o.warmupSteps(), o.batchSize(),
+                o.gradientAccumulation(), o.maxGradNorm(), o.seed(), on));
     }
 
     // The run's settings, as the rest of training reads them.
@@ -151,6 +161,7 @@ public record TrainingConfig(Subject subject, AdapterSpec adapter, String target
     public int gradientAccumulation() { return optimization.gradientAccumulation(); }
     public double maxGradNorm() { return optimization.maxGradNorm(); }
     public long seed() { return optimization.seed(); }
+    public boolean gradientCheckpointing() { return optimization.gradientCheckpointing(); }
     public double snrGamma() { return loss.snrGamma(); }
     public double offsetNoise() { return loss.offsetNoise(); }
     public double dcoBeta() { return loss.dcoBeta(); }
@@ -205,6 +216,7 @@ public record TrainingConfig(Subject subject, AdapterSpec adapter, String target
             new Setting("gradient_accumulation", TrainingConfig::gradientAccumulation, true),
             new Setting("max_grad_norm", TrainingConfig::maxGradNorm, true),
             new Setting("seed", TrainingConfig::seed, true),
+            new Setting("gradient_checkpointing", TrainingConfig::gradientCheckpointing, false),   // the same gradients either way
             new Setting("snr_gamma", TrainingConfig::snrGamma, true),
             new Setting("offset_noise", TrainingConfig::offsetNoise, true),
             new Setting("dco_beta", TrainingConfig::dcoBeta, true),

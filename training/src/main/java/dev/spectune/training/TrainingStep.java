@@ -12,7 +12,8 @@
  *   gradients of the objective for the trained UNet variables; with a trained text encoder the UNet
  *   graph also differentiates by h and the gradient continues into CLIP by the chain rule.
  * The pass runs as an execution plan compiled on first use (dev.spectune.plan.GradientPlan): the
- * graph's shapes are fixed, frozen weights get no gradient, buffers are reused step to step.
+ * graph's shapes are fixed, frozen weights get no gradient, buffers are reused step to step; with
+ * gradient checkpointing the plan keeps the UNet's block outputs and recomputes the rest in backward.
  */
 package dev.spectune.training;
 
@@ -52,6 +53,7 @@ public final class TrainingStep {
     private final List<String> wrt = new ArrayList<>();
     private final SDVariable loss, objective;
     private final double dcoBeta;
+    private final boolean checkpointing;                                       // recompute block activations in backward
     private GradientPlan plan;                                                 // the step's forward + backward, compiled on first use
     private ExecutionPlan lossPlan;                                            // the forward to L alone
 
@@ -62,13 +64,18 @@ public final class TrainingStep {
      * @param text        the trained text encoder, or null when it is frozen
      * @param trained     the UNet graph variables that train (adapter parameters, or every weight)
      * @param dcoBeta     DCO's β (0: the plain MSE objective always)
+     * @param gradientCheckpointing keep only the UNet's block outputs for backward and recompute the
+     *                    rest block by block (diffusers' enable_gradient_checkpointing): the same
+     *                    gradients, less memory, about one more forward pass of time
      */
-    public TrainingStep(ModelGraph unet, DdpmScheduler noise, boolean velocity, TrainableTextEncoder text, List<String> trained, double dcoBeta) {
+    public TrainingStep(ModelGraph unet, DdpmScheduler noise, boolean velocity, TrainableTextEncoder text, List<String> trained, double dcoBeta,
+                        boolean gradientCheckpointing) {
         this.unet = unet;
         this.noise = noise;
         this.velocity = velocity;
         this.text = text;
         this.dcoBeta = dcoBeta;
+        this.checkpointing = gradientCheckpointing;
         SameDiff sd = unet.sd();
         wrt.addAll(trained);
         if (text != null) {                                                        // the UNet reads its text input from a variable, to differentiate by it
@@ -138,7 +145,10 @@ public final class TrainingStep {
         feed.put("dco_reference", Nd4j.createFromArray(new float[] {on ? (float) dcoReference : 0f}));
         feed.put("dco_on", Nd4j.createFromArray(new float[] {on ? 1f : 0f}));
         feed.put("mse_on", Nd4j.createFromArray(new float[] {on ? 0f : 1f}));
-        if (plan == null) plan = new GradientPlan(unet.sd(), List.of(objective.name(), loss.name(), unet.get("out").name()), wrt);
+        if (plan == null) {
+            plan = new GradientPlan(unet.sd(), List.of(objective.name(), loss.name(), unet.get("out").name()), wrt,
+                    checkpointing ? unet.checkpoints() : java.util.Set.of());
+        }
         GradientPlan.Result result = plan.run(feed);
         Map<String, INDArray> grads = new LinkedHashMap<>(result.gradients());
         if (text != null) grads.putAll(text.backward(batch.ids(), grads.remove(context.name())));     // chain rule into the text encoder
