@@ -142,9 +142,9 @@ public final class TrainBenchCommand implements Callable<Integer> {
         }
         var profile = step.plan().profile();
         double total = profile.values().stream().mapToLong(v -> v[0]).sum();
-        System.out.printf("    resident: %.2f GiB with the model built, %.2f GiB after the first step, %.2f GiB now (the plan's reused buffers %.2f GiB; Java heap in use %.2f GiB)%n",
+        System.out.printf("    resident: %.2f GiB with the model built, %.2f GiB after the first step, %.2f GiB now (the plan's reused buffers %.2f GiB; Java heap in use %.2f of %.2f GiB committed)%n",
                 builtGib, firstGib, UNetBenchCommand.rssGib(), step.plan().pooledBytes() / (double) (1L << 30),
-                (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / (double) (1L << 30));
+                (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / (double) (1L << 30), Runtime.getRuntime().totalMemory() / (double) (1L << 30));
         System.out.printf("    plan: %,d ops per step (%,d before folding); top ops:", step.plan().opsPerRun(), step.plan().totalOps());
         profile.entrySet().stream().limit(8).forEach(e -> System.out.printf(" %s %.0f%% (%d, %.3f ms each)", e.getKey(), 100 * e.getValue()[0] / total,
                 e.getValue()[1] / iterations, e.getValue()[0] / 1e6 / e.getValue()[1]));

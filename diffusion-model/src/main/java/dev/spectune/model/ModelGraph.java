@@ -83,6 +83,11 @@ public final class ModelGraph {
         return v;
     }
 
+    /** Drops the buffers of every plan compiled so far (the next run allocates them again; see ExecutionPlan#releaseBuffers). */
+    public void releaseBuffers() {
+        plans.values().forEach(ExecutionPlan::releaseBuffers);
+    }
+
     /** Runs the graph and returns the requested taps. Inputs are cast to each placeholder's type. */
     public Map<String, INDArray> run(Map<String, INDArray> feed, String... wanted) {
         Map<String, INDArray> placeholders = new LinkedHashMap<>();

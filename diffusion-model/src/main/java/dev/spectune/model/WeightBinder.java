@@ -97,7 +97,7 @@ public final class WeightBinder {
         }
         INDArray shared = shared(key, "", shape);
         if (shared != null) return bind(key, shared);
-        return bind(key, remember(key, "", load(key, shape)));
+        return bindAndRemember(key, "", load(key, shape));
     }
 
     /** A conv weight, stored OIHW [out, in, k, k], bound as SameDiff's YXIO [k, k, in, out]. */
@@ -112,7 +112,7 @@ public final class WeightBinder {
         INDArray oihw = load(key, stored);
         INDArray yxio = Conv2d.oihwToYxio(oihw);
         if (oihw.closeable()) oihw.close();                                    // the stored layout is not kept: each weight is held once
-        return bind(key, remember(key, "yxio", yxio));
+        return bindAndRemember(key, "yxio", yxio);
     }
 
     /** The array another graph bound for this source, key, layout and type, if it is still held; the key counts as requested. */
@@ -130,14 +130,20 @@ public final class WeightBinder {
         return a;
     }
 
-    /** Records a constant read from the source (none of {@link #load}'s problems) for other graphs to share. */
-    private INDArray remember(String key, String layout, INDArray value) {
+    /**
+     * Binds a value read from the source and records the array the graph holds (SameDiff copies a
+     * constant that is a view, as decoded 1-D weights reshaped are) for other graphs to share —
+     * unless the value had one of {@link #load}'s problems.
+     */
+    private SDVariable bindAndRemember(String key, String layout, INDArray value) {
+        SDVariable v = bind(key, value);
         String full = prefix + key;
-        if (trainable || unshared.contains(full)) return value;
+        if (trainable || unshared.contains(full)) return v;
+        INDArray held = v.getArr();
         synchronized (BOUND) {
-            BOUND.computeIfAbsent(source, s -> new java.util.HashMap<>()).put(sharedKey(full, layout), new WeakReference<>(value));
+            BOUND.computeIfAbsent(source, s -> new java.util.HashMap<>()).put(sharedKey(full, layout), new WeakReference<>(held));
         }
-        return value;
+        return v;
     }
 
     private String sharedKey(String full, String layout) {

@@ -1,6 +1,6 @@
 /*
  * SharedWeightsTest: two graphs of one weight source hold each constant once (the second binds the
- * first's arrays, conv layouts included); a trainable graph gets arrays of its own; a graph of
+ * first's arrays, conv layouts included, also after a collection); a trainable graph gets arrays of its own; a graph of
  * another source (even with equal values) shares nothing.
  */
 package dev.spectune.model;
@@ -31,6 +31,22 @@ class SharedWeightsTest {
             assertThat(trainable.sd().getArrForVarName(key)).as(key + " trainable").isNotSameAs(first.sd().getArrForVarName(key))
                     .isEqualTo(first.sd().getArrForVarName(key));
             assertThat(other.sd().getArrForVarName(key)).as(key + " another source").isNotSameAs(first.sd().getArrForVarName(key));
+        }
+    }
+
+    /** A checkpoint's decoded weights are views SameDiff copies when it binds them: what is shared is the array the graph holds, still there after a collection. */
+    @Test
+    void graphsOfACheckpointShareAfterACollection() throws Exception {
+        Nd4jRuntime.init();
+        Path dir = Fixtures.locate().orElseThrow().resolve("golden/pipeline_tiny");
+        UNetConfig config = UNetConfig.fromJson(dir.resolve("unet/config.json"));
+        try (dev.spectune.checkpoint.Checkpoint cp = dev.spectune.checkpoint.Checkpoint.open(dir)) {
+            ModelGraph first = UNet2DConditionModel.build(config, cp.component("unet"), DataType.FLOAT, 1, 4, 4, 77);
+            Nd4jRuntime.collectGarbage();
+            ModelGraph second = UNet2DConditionModel.build(config, cp.component("unet"), DataType.FLOAT, 2, 4, 4, 77);
+            for (String key : new String[] {"conv_in.weight", "time_embedding.linear_1.weight", "conv_out.bias", "down_blocks.0.resnets.0.norm1.weight"}) {
+                assertThat(second.sd().getArrForVarName(key)).as(key).isSameAs(first.sd().getArrForVarName(key));
+            }
         }
     }
 }

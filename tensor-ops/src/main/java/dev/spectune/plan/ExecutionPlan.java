@@ -16,8 +16,9 @@
  *      matmul weight gets no gradient computed or allocated) and fusions ({@link AttentionFusion}:
  *      attention whose scores nothing else reads runs over blocks of query rows);
  *   4. buffers assigned by liveness: an intermediate goes back to the {@link BufferPool} after its
- *      last reader, and the next op of that shape takes it; from the second run on a step
- *      allocates nothing.
+ *      last reader, and the next op that fits takes it; from the second run on a step allocates
+ *      nothing. A reshape is a view of its input's buffer (no op, no copy); the buffer then lives
+ *      until the view's last reader too.
  * Every op invocation is an ND4J backend-neutral op object with its inputs and outputs set; the
  * list of (op, shapes, buffer slots) is what {@link #describe} prints.
  *
@@ -58,7 +59,8 @@ public final class ExecutionPlan {
     private final boolean[] external;             // leaf or placeholder: never pooled
     private final boolean[] isStatic;             // the slot's value is the same on every run
     private final boolean[] kept;                 // static and small: computed on the first run, kept
-    private final BufferPool pool = new BufferPool();
+    private final int[] aliasOf;                  // per slot: the slot whose buffer it views (a reshape), or -1
+    private BufferPool pool = new BufferPool();
     private final INDArray[] values;
     private final long[][] shapes;                // per slot: the shape of its value when last written (the first run's; shapes are fixed)
     private final int[] sequence;                 // run order: op indices (an op recomputed for backward appears twice)
@@ -127,6 +129,17 @@ public final class ExecutionPlan {
             op.setStatic(st);
             for (int o : op.outputs()) isStatic[o] = st;
         }
+        this.aliasOf = new int[n];                                     // reshapes run as views of their input's buffer
+        Arrays.fill(aliasOf, -1);
+        Set<Integer> wantedSlots = new HashSet<>();
+        for (int s : wanted) wantedSlots.add(s);
+        for (PlanOp op : ops) {
+            if (!op.isStatic() && op.canRunAsView() && !wantedSlots.contains(op.outputs()[0])) {
+                op.runAsView();
+                int base = op.inputs()[0];
+                aliasOf[op.outputs()[0]] = aliasOf[base] >= 0 ? aliasOf[base] : base;
+            }
+        }
         int[] runOrder = new int[ops.size()];
         for (int i = 0; i < runOrder.length; i++) runOrder[i] = i;
         if (!checkpoints.isEmpty()) {
@@ -138,7 +151,7 @@ public final class ExecutionPlan {
             for (int s : wanted) keptSlots[s] = true;
             Set<Integer> seeds = new HashSet<>();
             for (String g : lossGradients) if (slots.containsKey(g)) seeds.add(slots.get(g));
-            runOrder = Rematerialization.sequence(ops, forward, boundaries, keptSlots, seeds);
+            runOrder = Rematerialization.sequence(ops, forward, boundaries, keptSlots, seeds, aliasOf);
         }
         this.sequence = runOrder;
         int[] all = new int[sequence.length];
@@ -231,8 +244,9 @@ public final class ExecutionPlan {
         };
         for (int p : run) {
             PlanOp op = ops.get(sequence[p]);
-            if (!op.readsShapeOnly()) for (int s : op.inputs()) lastRead[s] = p;
+            if (!op.readsShapeOnly()) for (int s : op.inputs()) lastRead[aliasOf[s] >= 0 ? aliasOf[s] : s] = p;   // a view's reader reads its base's buffer
             for (int o : op.outputs()) {
+                if (aliasOf[o] >= 0) continue;                                         // a view has no buffer of its own
                 end.accept(o);
                 defined[o] = p;
                 lastRead[o] = -1;
@@ -365,6 +379,17 @@ public final class ExecutionPlan {
         double total = 0;
         for (int p : steady) total += PlanFlops.of(ops.get(sequence[p]), shapes);
         return total;
+    }
+
+    /**
+     * Drops the plan's buffers: the next run allocates them again. For plans that take turns
+     * within one process (a trainer's step, its evaluation, the validation sampler), so each
+     * phase's peak is its own, not the sum of all. The arrays are freed once collected
+     * (Nd4jRuntime.collectGarbage).
+     */
+    public void releaseBuffers() {
+        for (int s = 0; s < values.length; s++) if (!external[s] && !kept[s]) values[s] = null;
+        pool = new BufferPool();
     }
 
     /** Bytes of intermediate buffers the plan holds (allocated on the first run, reused after). */

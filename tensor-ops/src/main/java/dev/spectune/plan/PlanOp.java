@@ -20,6 +20,7 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2D;
 import org.nd4j.linalg.api.ops.RandomOp;
 import org.nd4j.linalg.api.ops.ReduceOp;
 import org.nd4j.linalg.api.ops.ScalarOp;
+import org.nd4j.linalg.api.ops.impl.shape.Reshape;
 import org.nd4j.linalg.api.ops.impl.shape.Shape;
 import org.nd4j.linalg.api.shape.LongShapeDescriptor;
 import org.nd4j.linalg.factory.Nd4j;
@@ -35,6 +36,7 @@ final class PlanOp {
     private boolean isStatic;
     private List<LongShapeDescriptor> shapes;     // output shapes, from the first call
     private boolean called;                       // executed at least once
+    private boolean view;                         // a reshape run as a view of its input (ExecutionPlan tracks the aliasing)
     private boolean helpers = true;               // false: a convolution on libnd4j's own kernels (ConvKernels)
 
     private PlanOp(String name, DifferentialFunction function, int[] inputs, int[] outputs) {
@@ -97,7 +99,7 @@ final class PlanOp {
 
     /** The op's kind for profiles: its libnd4j name, starred when specialized. */
     String kind() {
-        return function.opName() + (specialization != null ? "*" : "");
+        return function.opName() + (specialization != null ? "*" : "") + (view ? " (view)" : "");
     }
 
     DifferentialFunction function() {
@@ -129,6 +131,17 @@ final class PlanOp {
         return outputs;
     }
 
+    /** A c-order reshape, unspecialized: it can run as a view of its input's buffer. */
+    boolean canRunAsView() {
+        if (!(function instanceof Reshape r) || specialization != null || outputs.length != 1) return false;
+        long[] a = r.iArgs();
+        return a.length == 0 || a[0] != Reshape.F_ORDER;
+    }
+
+    void runAsView() {
+        view = true;
+    }
+
     /** shape_of: reads its input's shape alone (from the plan's recorded shapes), so it does not keep the value alive. */
     boolean readsShapeOnly() {
         return function instanceof Shape;
@@ -152,7 +165,16 @@ final class PlanOp {
             called = true;
             if (specialization != null && !specialization.applies(values)) specialization = null;
         }
-        if (specialization == null && readsShapeOnly()) {                     // from the recorded shape: the value may be freed, or not yet recomputed
+        if (view) {                                                            // the input's buffer under the output shape
+            DynamicCustomOp op = (DynamicCustomOp) function;
+            if (shapes == null) {
+                op.clearArrays();
+                for (int s : inputs) op.addInputArgument(values[s]);
+                shapes = op.calculateOutputShape();
+                op.clearArrays();
+            }
+            values[outputs[0]] = values[inputs[0]].reshape('c', shapes.get(0).getShape().clone());   // no copy when the input is c-contiguous
+        } else if (specialization == null && readsShapeOnly()) {                     // from the recorded shape: the value may be freed, or not yet recomputed
             DataType type = function.calculateOutputDataTypes(List.of(DataType.FLOAT)).get(0);
             values[outputs[0]] = Nd4j.createFromArray(slotShapes[inputs[0]].clone()).castTo(type);
         } else if (specialization != null) {

@@ -34,9 +34,11 @@ final class Rematerialization {
      * @param boundaries slots kept for backward: the segments' outputs
      * @param keptSlots  per slot: never recomputed (placeholders, variables, constants, shape-derived values, wanted outputs)
      * @param lossGradients slots of the loss variables' gradients (the seeds of backward)
+     * @param aliasOf    per slot: the slot whose buffer it views (a reshape), or -1
      * @return the run sequence, as op indices
      */
-    static int[] sequence(List<PlanOp> ops, boolean[] forward, Set<Integer> boundaries, boolean[] keptSlots, Set<Integer> lossGradients) {
+    static int[] sequence(List<PlanOp> ops, boolean[] forward, Set<Integer> boundaries, boolean[] keptSlots, Set<Integer> lossGradients,
+                          int[] aliasOf) {
         int slots = keptSlots.length;
         int[] producer = new int[slots];
         Arrays.fill(producer, -1);
@@ -92,6 +94,9 @@ final class Rematerialization {
         }
         for (int i = 0; i < ops.size(); i++) if (!forward[i] && !early[i]) place(i, ops, producer, early, placed, order);
         for (int i = 0; i < ops.size(); i++) if (early[i] && !placed[i]) place(i, ops, producer, early, placed, order);
+
+        // A kept view keeps the buffer it views (recomputing that buffer would leave the view on a freed one).
+        for (int s = 0; s < slots; s++) if (kept[s] && aliasOf[s] >= 0) kept[aliasOf[s]] = true;
 
         // Per segment: the ops whose values backward reads, and those they need; where backward first reads them.
         int[] position = new int[ops.size()];

@@ -25,7 +25,8 @@ public final class Nd4jRuntime {
      * Frees the off-heap arrays nothing references any more. ND4J releases an array's memory when
      * the Java collector finds it unreachable; building a model creates gigabytes of such garbage
      * (decoded, permuted and decomposed weights) on a heap too quiet to trigger a collection, so it
-     * would stay resident. Called once a model and its adapters are built.
+     * would stay resident; glibc then keeps the freed pages unless trimmed. Called once a model and
+     * its adapters are built, and between the methods of a bench.
      */
     public static void collectGarbage() {
         System.gc();
@@ -33,6 +34,18 @@ public final class Nd4jRuntime {
             Thread.sleep(200);                                                              // ND4J's deallocator threads free what the collection found
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        trimNativeMemory();
+    }
+
+    /** JavaCPP's malloc_trim (private in 1.5.7): hands the pages the native allocator holds free back to the OS. */
+    private static void trimNativeMemory() {
+        try {
+            java.lang.reflect.Method trim = org.bytedeco.javacpp.Pointer.class.getDeclaredMethod("trimMemory");
+            trim.setAccessible(true);
+            trim.invoke(null);
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            // another JavaCPP, or no glibc: the pages stay with the allocator (resident, reused)
         }
     }
 

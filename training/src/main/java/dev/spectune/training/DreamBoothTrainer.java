@@ -209,6 +209,15 @@ public final class DreamBoothTrainer implements AutoCloseable {
     /** A step's gradients (of every adapter parameter, averaged over its micro-batches) and objective, before clipping. */
     record Accumulated(Map<String, INDArray> grads, double loss) {}
 
+    /**
+     * Frees the buffers of the step's plans between phases (evaluation, validation sampling), so
+     * their peaks do not add up; the next step allocates them again.
+     */
+    void releaseBuffers() {
+        trainingStep.releaseBuffers();
+        dev.spectune.runtime.Nd4jRuntime.collectGarbage();
+    }
+
     /** The UNet's forward and backward this trainer repeats (its plan, for tests and benches). */
     TrainingStep trainingStep() {
         return trainingStep;
@@ -373,6 +382,7 @@ public final class DreamBoothTrainer implements AutoCloseable {
      * across steps. The target is what the scheduler's prediction type says (ε, or v).
      */
     public double evaluationLoss(int[] timesteps, long seed) {
+        releaseBuffers();                                                                  // the training step's buffers are not needed meanwhile
         Random r = new Random(seed);
         double total = 0;
         int n = 0;

@@ -78,6 +78,12 @@ public final class TrainableTextEncoder {
         return plan.run(feed).gradients();
     }
 
+    /** Drops the buffers of its plans (forward and backward); the next pass allocates them again. */
+    void releaseBuffers() {
+        graph.releaseBuffers();
+        if (plan != null) plan.plan().releaseBuffers();
+    }
+
     private Map<String, INDArray> feed(INDArray ids) {
         return Map.of("input_ids", ids, "pool_index", ClipTextModel.poolIndex(config, ids));
     }

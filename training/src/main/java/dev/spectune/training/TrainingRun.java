@@ -124,6 +124,7 @@ public final class TrainingRun {
      * steps, guidance 5): one image, or with several prompts a grid of them in prompt order.
      */
     static void validate(DreamBoothTrainer trainer, TrainingConfig c, String modelHash, Path png) throws IOException {
+        trainer.releaseBuffers();                                                              // sampling's peak is its own, not added to training's
         StableDiffusionPipeline pipe = trainer.pipeline();
         pipe.setUNetHook(g -> copyInto(g, trainer.adapted(), c.targets(), c));
         if (c.trainsTextEncoder()) pipe.setTextEncoderHook(g -> copyInto(g, trainer.textAdapted(), c.textTargets(), c));
@@ -139,6 +140,8 @@ public final class TrainingRun {
         PngWriter.write(picture, parameters, png);
         pipe.setUNetHook(g -> { });
         if (c.trainsTextEncoder()) pipe.setTextEncoderHook(g -> { });
+        pipe.releaseBuffers();
+        dev.spectune.runtime.Nd4jRuntime.collectGarbage();
     }
 
     /** Injects the run's adapter into a sampling graph and copies the trained values (and frozen buffers) over. */

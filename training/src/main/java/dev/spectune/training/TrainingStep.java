@@ -107,6 +107,13 @@ public final class TrainingStep {
         return plan.plan();
     }
 
+    /** Drops the buffers of the step's plans (forward + backward, and the loss alone); the next pass allocates them again. */
+    public void releaseBuffers() {
+        if (plan != null) plan.plan().releaseBuffers();
+        if (lossPlan != null) lossPlan.releaseBuffers();
+        if (text != null) text.releaseBuffers();
+    }
+
     /** The UNet feed of a batch: z_t, t, h and the target; DCO off. */
     private Map<String, INDArray> feed(Batch batch, INDArray hidden) {
         Map<String, INDArray> feed = new HashMap<>();

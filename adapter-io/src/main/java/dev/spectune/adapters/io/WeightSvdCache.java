@@ -125,10 +125,16 @@ public final class WeightSvdCache implements Decompositions {
             svd = Svd.of(w0);
             store(key, w0, svd);
         }
+        svd = new Svd(owned(svd.u()), owned(svd.s()), owned(svd.vt()));          // SameDiff binds a view as a copy: hand out what it will hold
         synchronized (HANDED) {
             HANDED.put(key, new Handed(new WeakReference<>(w0), new WeakReference<>(svd.u()), new WeakReference<>(svd.s()), new WeakReference<>(svd.vt())));
         }
         return svd;
+    }
+
+    /** {@code a}, or a copy of it when it is a view of a larger buffer (which a graph constant would copy, leaving the handed-out array unheld). */
+    private static INDArray owned(INDArray a) {
+        return a.isView() ? a.dup() : a;
     }
 
     private void warn(String message) {

@@ -162,6 +162,12 @@ public final class StableDiffusionPipeline implements AutoCloseable {
         graphs.keySet().removeIf(k -> k.startsWith("unet:"));
     }
 
+    /** Drops the plan buffers of every graph the pipeline keeps (text encoder, UNet, VAE): they are allocated again on the next use. */
+    public void releaseBuffers() {
+        textEncoder.releaseBuffers();
+        graphs.values().forEach(ModelGraph::releaseBuffers);
+    }
+
     /** The scheduler a request asks for: its short name, or the model's own config. */
     public Scheduler scheduler(GenerationRequest r) {
         if (r.scheduler() == null || r.scheduler().isBlank()) {
