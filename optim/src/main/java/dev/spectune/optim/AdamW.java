@@ -5,27 +5,18 @@
  *   step += 1;  p ← p·(1 − lr·wd)
  *   m ← β1·m + (1−β1)·g;   v ← β2·v + (1−β2)·g²
  *   p ← p − (lr / (1 − β1^step)) · m / (√v / √(1 − β2^step) + ε)
- *
- * {@link #step} runs it as one libnd4j op per tensor (adam_updater, which computes
- * (lr·√(1 − β2^step)/(1 − β1^step)) · m / (√v + ε'): the same update with ε' = ε·√(1 − β2^step)),
- * then the decay and the subtraction — 3 ops where the formula above takes 14 and 4 temporaries,
- * which over the 256 small tensors of SD-1.5's LoRA was a third of a 64 px step's optimizer time.
- * {@link #referenceStep} is the formula op by op; the tests hold the two together.
  */
 package dev.spectune.optim;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.updaters.AdamUpdater;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 public final class AdamW extends NamedOptimizer {
 
     private final double beta1, beta2, eps, weightDecay;
     private final Map<String, INDArray> expAvg = new LinkedHashMap<>(), expAvgSq = new LinkedHashMap<>();
-    private final Map<String, INDArray> updates = new LinkedHashMap<>();                  // per tensor: the step's update, reused
 
     public AdamW(Map<String, INDArray> params, double lr, double beta1, double beta2, double eps, double weightDecay) {
         if (lr < 0 || eps < 0 || weightDecay < 0) throw new IllegalArgumentException("lr, eps and weight decay must be >= 0");
@@ -44,22 +35,6 @@ public final class AdamW extends NamedOptimizer {
 
     @Override
     public void step(Map<String, INDArray> gradients) {
-        for (var e : params.entrySet()) {
-            INDArray g = gradients.get(e.getKey());
-            if (g == null) continue;
-            INDArray p = e.getValue();
-            int step = countStep(e.getKey());
-            INDArray m = expAvg.computeIfAbsent(e.getKey(), k -> p.ulike().assign(0));
-            INDArray v = expAvgSq.computeIfAbsent(e.getKey(), k -> p.ulike().assign(0));
-            INDArray update = updates.computeIfAbsent(e.getKey(), k -> p.ulike());
-            double bc2 = 1 - Math.pow(beta2, step);
-            Nd4j.getExecutioner().exec(new AdamUpdater(g.castTo(p.dataType()), v, m, update, v, m, lr, beta1, beta2, eps * Math.sqrt(bc2), step - 1));
-            p.muli(1 - lr * weightDecay).subi(update);
-        }
-    }
-
-    /** The update of {@link #step}, op by op as the formula reads (the readable reference the tests compare with). */
-    void referenceStep(Map<String, INDArray> gradients) {
         for (var e : params.entrySet()) {
             INDArray g = gradients.get(e.getKey());
             if (g == null) continue;
