@@ -389,6 +389,7 @@ public final class ExecutionPlan {
      */
     public void releaseBuffers() {
         for (int s = 0; s < values.length; s++) if (!external[s] && !kept[s]) values[s] = null;
+        for (PlanOp op : ops) op.clearArrays();                                      // the op objects still hold the last run's arrays
         pool = new BufferPool();
     }
 

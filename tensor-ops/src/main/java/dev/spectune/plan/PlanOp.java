@@ -131,6 +131,17 @@ final class PlanOp {
         return outputs;
     }
 
+    /** Lets go of the arrays the op object was last given (an ND4J op keeps its inputs and outputs until its next call). */
+    void clearArrays() {
+        if (function instanceof DynamicCustomOp op) {
+            op.clearArrays();
+        } else if (function instanceof Op op) {
+            op.setX(null);
+            op.setY(null);
+            op.setZ(null);
+        }
+    }
+
     /** A c-order reshape, unspecialized: it can run as a view of its input's buffer. */
     boolean canRunAsView() {
         if (!(function instanceof Reshape r) || specialization != null || outputs.length != 1) return false;

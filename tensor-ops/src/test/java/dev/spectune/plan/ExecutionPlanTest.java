@@ -154,6 +154,22 @@ class ExecutionPlanTest {
         assertThat(plan.plan().describe().lines().map(l -> l.split(" ")[1])).doesNotContain("shape_of", "strided_slice");
     }
 
+    /** Buffers released between phases are allocated again by the next run, which computes the same values. */
+    @Test
+    void releasedBuffersAreAllocatedAgainWithTheSameResults() {
+        Net n = net(false);
+        GradientPlan plan = new GradientPlan(n.sd(), List.of(n.loss(), n.out()), n.trained());
+        plan.run(n.feed());
+        GradientPlan.Result before = plan.run(n.feed());
+        long pooled = plan.plan().pooledBytes();
+        plan.plan().releaseBuffers();
+        assertThat(plan.plan().pooledBytes()).isZero();
+        GradientPlan.Result after = plan.run(n.feed());
+        assertThat(plan.plan().pooledBytes()).isPositive().isLessThanOrEqualTo(pooled);
+        assertThat(after.outputs().get(n.out())).isEqualTo(before.outputs().get(n.out()));
+        for (String p : n.trained()) assertThat(after.gradients().get(p)).as(p).isEqualTo(before.gradients().get(p));
+    }
+
     @Test
     void parametersUpdatedInPlaceAreSeenByTheNextRun() {
         Net n = net(false);
