@@ -30,6 +30,7 @@ import dev.spectune.optim.StiefelOptions;
 import dev.spectune.checkpoint.config.SchedulerConfig;
 import dev.spectune.model.scheduler.DdpmScheduler;
 import dev.spectune.training.TrainingStep;
+import dev.spectune.runtime.CpuInfo;
 import dev.spectune.runtime.Fixtures;
 import dev.spectune.runtime.Nd4jRuntime;
 import java.io.IOException;
@@ -150,9 +151,10 @@ public final class TrainBenchCommand implements Callable<Integer> {
                 e.getValue()[1] / iterations, e.getValue()[0] / 1e6 / e.getValue()[1]));
         System.out.println();
         double flops = step.plan().flopsPerRun(), achieved = flops / (gradientNanos / iterations);      // FLOP per ns = GFLOP/s
-        CpuPeak peak = CpuPeak.detect();
+        CpuInfo cpu = CpuInfo.read();
+        double peak = cpu.peakGflops();                                                       // 0 when /proc/cpuinfo does not tell the clock
         System.out.printf("    compute: %.1f GFLOP per forward+backward (matmuls and convolutions), %.1f GFLOP/s achieved%s%n", flops / 1e9, achieved,
-                peak == null ? "" : String.format(" = %.1f%% of the FMA peak %s", 100 * achieved / peak.gflops(), peak.describe()));
+                peak > 0 ? String.format(" = %.1f%% of the fp32 FMA peak %.0f GFLOP/s (%d cores at %.0f MHz)", 100 * achieved / peak, peak, cpu.cores(), cpu.mhz()) : "");
         return new Row(method, parameters, gradientNanos / 1e6 / iterations, optimizerNanos / 1e6 / iterations, UNetBenchCommand.peakRssGib());
     }
 

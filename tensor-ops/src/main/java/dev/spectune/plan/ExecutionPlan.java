@@ -54,6 +54,7 @@ public final class ExecutionPlan {
     private final Map<String, Integer> slots = new HashMap<>();
     private final List<PlanOp> ops = new ArrayList<>();
     private final int[] wanted;                   // slots returned by run
+    private final boolean[] isWanted;             // per slot: returned by run (never pooled before the copy, never a view)
     private final int[] leaves;                   // slots read from the graph's arrays (variables, constants)
     private final Map<String, Integer> placeholders = new LinkedHashMap<>();
     private final boolean[] external;             // leaf or placeholder: never pooled
@@ -129,12 +130,12 @@ public final class ExecutionPlan {
             op.setStatic(st);
             for (int o : op.outputs()) isStatic[o] = st;
         }
+        this.isWanted = new boolean[n];
+        for (int s : wanted) isWanted[s] = true;
         this.aliasOf = new int[n];                                     // reshapes run as views of their input's buffer
         Arrays.fill(aliasOf, -1);
-        Set<Integer> wantedSlots = new HashSet<>();
-        for (int s : wanted) wantedSlots.add(s);
         for (PlanOp op : ops) {
-            if (!op.isStatic() && op.canRunAsView() && !wantedSlots.contains(op.outputs()[0])) {
+            if (!op.isStatic() && op.canRunAsView() && !isWanted[op.outputs()[0]]) {
                 op.runAsView();
                 int base = op.inputs()[0];
                 aliasOf[op.outputs()[0]] = aliasOf[base] >= 0 ? aliasOf[base] : base;
@@ -148,7 +149,7 @@ public final class ExecutionPlan {
             Set<Integer> boundaries = new HashSet<>();
             for (String c : checkpoints) if (slots.containsKey(c)) boundaries.add(slots.get(c));
             boolean[] keptSlots = this.external.clone();
-            for (int s : wanted) keptSlots[s] = true;
+            for (int s = 0; s < n; s++) keptSlots[s] |= isWanted[s];
             Set<Integer> seeds = new HashSet<>();
             for (String g : lossGradients) if (slots.containsKey(g)) seeds.add(slots.get(g));
             runOrder = Rematerialization.sequence(ops, forward, boundaries, keptSlots, seeds, aliasOf);
@@ -234,12 +235,10 @@ public final class ExecutionPlan {
         int[] defined = new int[n], lastRead = new int[n];
         Arrays.fill(defined, -1);
         Arrays.fill(lastRead, -1);
-        boolean[] isWanted = new boolean[n];
-        for (int s : wanted) isWanted[s] = true;                                   // released after the copy run() returns
         List<List<Integer>> dies = new ArrayList<>();
         for (int p = 0; p < sequence.length; p++) dies.add(new ArrayList<>());
         java.util.function.IntConsumer end = s -> {
-            if (defined[s] < 0 || external[s] || isWanted[s]) return;
+            if (defined[s] < 0 || external[s] || isWanted[s]) return;                    // a wanted value is released after the copy run() returns
             dies.get(Math.max(lastRead[s], defined[s])).add(s);
         };
         for (int p : run) {

@@ -399,6 +399,7 @@ public final class DreamBoothTrainer implements AutoCloseable {
                 n++;
             }
         }
+        releaseBuffers();                                                                  // nor the evaluation's, once it is done
         return total / n;
     }
 
