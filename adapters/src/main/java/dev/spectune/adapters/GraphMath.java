@@ -21,6 +21,9 @@ final class GraphMath {
      */
     static SDVariable timesKroneckerTranspose(SameDiff sd, SDVariable w, long rows, SDVariable[] factors, int[] sizes) {
         int m = factors.length;
+        if (m > 1 && formsRotation(rows, sizes)) {
+            return sd.mmul(sd.reshape(w, rows, product(sizes)), kronecker(sd, factors, sizes), false, true, false);   // [rows, n]·Rᵀ
+        }
         long[] shape = new long[m + 1];
         shape[0] = rows;
         for (int i = 0; i < m; i++) shape[i + 1] = sizes[i];
@@ -51,6 +54,42 @@ final class GraphMath {
         SDVariable[] transposed = new SDVariable[factors.length];
         for (int i = 0; i < factors.length; i++) transposed[i] = sd.permute(factors[i], 1, 0);        // Qiᵀ [ki, ki]
         return timesKroneckerTranspose(sd, x, -1, transposed, sizes);
+    }
+
+    /**
+     * A graph op costs about as much as this many multiply-adds at the sizes where it matters (~25 µs
+     * per SameDiff/ND4J call on this project's 2-core reference machine, small matmuls at ~10 GMAC/s).
+     */
+    static final long OP_COST_MACS = 250_000;
+
+    /**
+     * Whether W·Rᵀ is cheaper with R formed ([n, n], m − 1 broadcast products, one matmul) than by the
+     * m mode products (each a permute, a matmul and a permute back, plus as many in backward): by
+     * multiply-adds, with each op saved counted at {@link #OP_COST_MACS}. Forming wins on the small
+     * layers of a small UNet (n ≤ 64: one matmul instead of ~10 ops per factor), mode products on wide
+     * ones and whenever the row count is not known ({@code rows} −1: a layer's input).
+     */
+    static boolean formsRotation(long rows, int[] sizes) {
+        if (rows < 0) return false;
+        long n = product(sizes), sum = 0;
+        for (int k : sizes) sum += k;
+        double formed = (double) (rows + sizes.length) * n * n;
+        double modes = (double) rows * n * sum + 4.0 * sizes.length * OP_COST_MACS;
+        return formed <= modes;
+    }
+
+    /** R = Q1 ⊗ … ⊗ Qm [n, n], by broadcast products: (A ⊗ B)[i·b + k, j·b + l] = A[i, j]·B[k, l]. */
+    static SDVariable kronecker(SameDiff sd, SDVariable[] factors, int[] sizes) {
+        SDVariable r = factors[0];
+        long a = sizes[0];
+        for (int i = 1; i < factors.length; i++) {
+            long b = sizes[i];
+            SDVariable left = sd.reshape(r, a, 1, a, 1);                                  // [a, 1, a, 1]
+            SDVariable right = sd.reshape(factors[i], 1, b, 1, b);                        // [1, b, 1, b]
+            r = sd.reshape(left.mul(right), a * b, a * b);                               // [a·b, a·b]
+            a *= b;
+        }
+        return r;
     }
 
     private static long product(int[] sizes) {

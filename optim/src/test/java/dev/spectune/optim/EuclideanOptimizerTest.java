@@ -38,6 +38,40 @@ class EuclideanOptimizerTest {
         assertThat(p.toDoubleVector()).containsExactly(w, within(Tolerances.CLOSED_FORM_F64));
     }
 
+    /** The flat path is the reference's arithmetic: the same bits, through a resume and a step where one gradient is missing. */
+    @Test
+    void adamWOverAllTensorsAtOnceEqualsTensorByTensor() {
+        long[][] shapes = {{4, 3}, {7}, {2, 5, 3}, {1, 1}, {33, 2}};
+        Map<String, INDArray> flat = new java.util.LinkedHashMap<>(), each = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < shapes.length; i++) {
+            INDArray p = Nd4j.randn(DataType.FLOAT, shapes[i]);
+            flat.put("p" + i, p);
+            each.put("p" + i, p.dup());
+        }
+        AdamW fast = AdamW.withDefaults(flat, 3e-2), reference = AdamW.withDefaults(each, 3e-2);
+        for (int step = 0; step < 6; step++) {
+            Map<String, INDArray> grads = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < shapes.length; i++) grads.put("p" + i, Nd4j.randn(DataType.FLOAT, shapes[i]).muli(Math.pow(10, i - 2)));
+            if (step >= 4) {                                                                  // a missing gradient, then unequal step counts: the reference path
+                if (step == 4) grads.remove("p1");
+                fast.step(grads);
+            } else {
+                fast.stepFlat(grads);
+            }
+            reference.stepEach(grads);
+            if (step == 2) {                                                                  // a resumed optimizer lays its state out again
+                AdamW resumed = AdamW.withDefaults(flat, 1);
+                resumed.loadState(fast.stateTensors(), fast.stateScalars());
+                fast = resumed;
+            }
+            for (String k : flat.keySet()) assertThat(flat.get(k)).as("step %d, %s", step, k).isEqualTo(each.get(k));
+        }
+        Map<String, INDArray> fastState = fast.stateTensors(), referenceState = reference.stateTensors();
+        assertThat(fastState.keySet()).isEqualTo(referenceState.keySet());
+        for (String k : fastState.keySet()) assertThat(fastState.get(k)).as(k).isEqualTo(referenceState.get(k));
+        assertThat(fast.stateScalars()).isEqualTo(reference.stateScalars());
+    }
+
     @Test
     void sgdMomentumAndNesterov() {
         INDArray p = Nd4j.createFromArray(1.0);

@@ -113,7 +113,7 @@ final class FrozenWeightGradients {
         private void deconvolve(INDArray[] values, INDArray into) {
             DynamicCustomOp op = DynamicCustomOp.builder("deconv2d_tf").addInputs(inputShape, values[w], values[dy]).addOutputs(into).build();
             op.addIArgument(deconvArgs);
-            PlanOp.exec(op, ConvKernels.useOneDnn(values[w].length()));
+            PlanOp.exec(op, Kernels.useOneDnn(values[w].length()));
         }
     }
 
