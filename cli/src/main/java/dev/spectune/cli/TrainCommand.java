@@ -79,6 +79,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--latent-sample", description = "Draw each step's latents from the VAE posterior (mean + std·ε, as diffusers' scripts) instead of using its mean.") boolean latentSample;
     @Option(names = "--dco-beta", defaultValue = "0", description = "Direct Consistency Optimization β (the SODA authors' default is 1000; 0: plain MSE).") double dcoBeta;
     @Option(names = "--resume", description = "Continue from the newest checkpoint under OUT/checkpoints, bit-identically to an uninterrupted run.") boolean resume;
+    @Option(names = "--overwrite", description = "Take an output folder that holds another run (other settings in its run.json); without it such a folder is refused.")
+    boolean overwrite;
 
     static final class Methods implements Iterable<String> {
         public java.util.Iterator<String> iterator() {
@@ -101,7 +103,7 @@ public final class TrainCommand implements Callable<Integer> {
                 new TrainingConfig.Loss(snrGamma, offsetNoise, dcoBeta,
                         classImages == null ? null : new TrainingConfig.PriorPreservation(classImages, classPrompt, numClassImages, priorLossWeight)),
                 new TrainingConfig.Outputs(out, validationEvery, validationPrompts != null && !validationPrompts.isEmpty() ? validationPrompts : List.of(prompt),
-                        checkpointEvery, keepCheckpoints, resume));
+                        checkpointEvery, keepCheckpoints, resume, overwrite));
         TrainingRun.Result r;
         if (System.console() != null) {                                  // a terminal: a progress bar with loss, it/s and ETA
             try (ProgressBar bar = new ProgressBar("training", steps)) {

@@ -73,7 +73,14 @@ public record TrainingConfig(Subject subject, AdapterSpec adapter, String target
     }
 
     /** What to write: the run folder, validation cadence and prompts, checkpoints (every N steps, keep K; 0: none / all) and resuming. */
-    public record Outputs(Path out, int validationEvery, List<String> validationPrompts, int checkpointEvery, int keepCheckpoints, boolean resume) {
+    /** @param overwrite let this run take a folder that holds another run's outputs (`--overwrite`) */
+    public record Outputs(Path out, int validationEvery, List<String> validationPrompts, int checkpointEvery, int keepCheckpoints, boolean resume,
+                          boolean overwrite) {
+        /** Without --overwrite. */
+        public Outputs(Path out, int validationEvery, List<String> validationPrompts, int checkpointEvery, int keepCheckpoints, boolean resume) {
+            this(out, validationEvery, validationPrompts, checkpointEvery, keepCheckpoints, resume, false);
+        }
+
         public Outputs {
             if (java.nio.file.Files.isRegularFile(out)) throw new IllegalArgumentException(out + " is a file; the run's output (--out) is a folder");
             if (checkpointEvery < 0) throw new IllegalArgumentException("checkpoint interval must be >= 0 (0: none), got " + checkpointEvery);
@@ -175,6 +182,7 @@ public record TrainingConfig(Subject subject, AdapterSpec adapter, String target
     public int checkpointEvery() { return outputs.checkpointEvery(); }
     public int keepCheckpoints() { return outputs.keepCheckpoints(); }
     public boolean resume() { return outputs.resume(); }
+    public boolean overwrite() { return outputs.overwrite(); }
 
     private static void checkRegex(String what, String regex) {
         try {
@@ -229,7 +237,8 @@ public record TrainingConfig(Subject subject, AdapterSpec adapter, String target
             new Setting("validation_prompts", TrainingConfig::validationPrompts, false),
             new Setting("checkpoint_every", TrainingConfig::checkpointEvery, false),
             new Setting("keep_checkpoints", TrainingConfig::keepCheckpoints, false),
-            new Setting("resume", TrainingConfig::resume, false));
+            new Setting("resume", TrainingConfig::resume, false),
+            new Setting("overwrite", TrainingConfig::overwrite, false));
 
     /** Every setting by its run.json name. */
     public ObjectNode toJson() {
@@ -239,6 +248,29 @@ public record TrainingConfig(Subject subject, AdapterSpec adapter, String target
             n.set(s.name(), v instanceof JsonNode j ? j : JSON.valueToTree(v == null ? null : v instanceof Path p ? p.toString() : v));
         }
         return n;
+    }
+
+    /**
+     * How a run recorded in {@code runJson} (a run folder's run.json) differs from this one in what
+     * shapes a run — the settings a resume must share and the base model — one "name: folder's
+     * value → this run's" line each; empty for the same run.
+     */
+    public List<String> differences(JsonNode runJson, String baseModelHash) {
+        List<String> d = new java.util.ArrayList<>();
+        JsonNode hash = runJson.get("base_model_hash");
+        if (hash == null || !hash.asText().equals(baseModelHash)) d.add("base_model_hash: " + hash + " → \"" + baseModelHash + "\"");
+        JsonNode mine;
+        try {
+            mine = JSON.readTree(toJson().toString());                                          // as run.json reads back (a long 0 reads as an int 0)
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("run settings do not read back as JSON", e);
+        }
+        for (Setting s : SETTINGS) {
+            if (!s.shapesTheRun()) continue;
+            JsonNode theirs = runJson.get(s.name());
+            if (!mine.get(s.name()).equals(theirs)) d.add(s.name() + ": " + (theirs == null ? "(absent)" : theirs.toString()) + " → " + mine.get(s.name()));
+        }
+        return d;
     }
 
     /** The settings a resumed run must share with the run it continues, and the base model's hash. */

@@ -49,12 +49,13 @@ public final class TrainingRun {
 
     /** @param stepLines print a line every tenth of the run (off when the hook draws a progress bar) */
     public static Result run(TrainingConfig c, PrintStream out, StepHook hook, boolean stepLines) throws IOException {
-        Files.createDirectories(c.out());
         List<DreamBoothTrainer.StepLog> log = new ArrayList<>();
         Path checkpoints = c.out().resolve("checkpoints");
         String hash = ModelHash.of(c.model());
         String fingerprint = c.fingerprint(hash);
-        try (DreamBoothTrainer trainer = new DreamBoothTrainer(c)) {
+        RunFolder folder = RunFolder.claim(c, hash);
+        try (folder; DreamBoothTrainer trainer = new DreamBoothTrainer(c)) {
+            writeRunJson(c, hash, null);                                                          // the folder's run, from its start
             out.printf("training %s on %d layers%s (%,d trainable parameters), %d steps%n", c.adapter().method(), trainer.adapted().size(),
                     c.trainsTextEncoder() ? " + " + trainer.textAdapted().size() + " text-encoder layers" : "", trainer.trainableParameters(), c.steps());
             var svds = trainer.svdCache();
@@ -63,21 +64,17 @@ public final class TrainingRun {
             }
             int first = 0;
             double before;
-            java.util.Optional<Path> checkpoint = c.resume() ? TrainingCheckpoint.latest(checkpoints) : java.util.Optional.empty();
-            if (checkpoint.isPresent()) {
-                Path latest = checkpoint.get();
-                TrainingCheckpoint.State state = TrainingCheckpoint.read(latest);
-                if (!state.fingerprint().equals(fingerprint)) {
-                    throw new IllegalArgumentException(latest + " was written by a run with other settings:\n  checkpoint: " + state.fingerprint()
-                            + "\n  this run:   " + fingerprint);
-                }
+            Resumable checkpoint = c.resume() ? newestOfThisRun(checkpoints, fingerprint, out) : null;
+            if (checkpoint != null) {
+                Path latest = checkpoint.folder();
+                TrainingCheckpoint.State state = checkpoint.state();
                 trainer.restore(state);
                 for (double[] row : state.log()) log.add(new DreamBoothTrainer.StepLog((int) row[0], row[1], row[2], row[3], row[4]));
                 first = state.completedSteps();
                 before = state.scalars().get("run/eval_loss_before");
                 out.printf("resumed from %s after %d steps%n", latest, first);
             } else {
-                if (c.resume()) out.println("no checkpoint under " + checkpoints + ": starting from step 0");
+                if (c.resume()) out.println("no checkpoint of this run under " + checkpoints + ": starting from step 0");
                 before = trainer.evaluationLoss(EVAL_TIMESTEPS, 7);
             }
             int every = Math.max(1, c.steps() / 10);
@@ -101,9 +98,35 @@ public final class TrainingRun {
             LossCurve.writeCsv(c.out().resolve("log.csv"), log);
             LossCurve.writePng(c.out().resolve("loss_curve.png"), log, "spectune " + c.adapter().method() + ": " + c.prompt());
             validate(trainer, c, hash, c.out().resolve("validation_final.png"));
-            writeRunJson(c, hash, before, after, trainer.trainableParameters());
+            writeRunJson(c, hash, new Outcome(before, after, trainer.trainableParameters()));
             return new Result(log, before, after, trainer.trainableParameters(), adapterDir);
+        } catch (IOException | RuntimeException e) {
+            folder.abandon();                                                                     // a folder this run made and wrote nothing into goes
+            throw e;
         }
+    }
+
+    /** A checkpoint to resume from, read. */
+    record Resumable(Path folder, TrainingCheckpoint.State state) {}
+
+    /**
+     * The newest checkpoint this run wrote (same settings fingerprint) that reads back whole: one
+     * that does not read (a disk filled or a kill while writing it) is reported and the previous
+     * taken; another run's are passed over.
+     */
+    static Resumable newestOfThisRun(Path checkpoints, String fingerprint, PrintStream out) throws IOException {
+        for (Path p : TrainingCheckpoint.newestFirst(checkpoints)) {
+            TrainingCheckpoint.State state;
+            try {
+                state = TrainingCheckpoint.read(p);
+            } catch (IOException | RuntimeException e) {
+                out.println("warning: " + p + " does not read back (" + e.getMessage() + "); trying the checkpoint before it");
+                continue;
+            }
+            if (state.fingerprint().equals(fingerprint)) return new Resumable(p, state);
+            out.println("skipping " + p + ": written by a run with other settings");
+        }
+        return null;
     }
 
     static Path writeCheckpoint(DreamBoothTrainer trainer, TrainingConfig c, Path checkpoints, int completed, List<DreamBoothTrainer.StepLog> log,
@@ -155,10 +178,18 @@ public final class TrainingRun {
         for (AdaptedWeight a : fresh) for (AdapterParameter p : a.parameters()) p.value().assign(values.get(p.name()));
     }
 
-    static void writeRunJson(TrainingConfig c, String hash, double before, double after, long params) throws IOException {
+    /** What a finished run adds to run.json. */
+    record Outcome(double evalLossBefore, double evalLossAfter, long trainableParameters) {}
+
+    /** run.json: every setting and the base model's hash; with {@code outcome} null (a run under way) no results yet. */
+    static void writeRunJson(TrainingConfig c, String hash, Outcome outcome) throws IOException {
         ObjectMapper json = new ObjectMapper();
         ObjectNode n = c.toJson();                                                              // every setting, from TrainingConfig.SETTINGS
-        n.put("base_model_hash", hash).put("trainable_parameters", params).put("eval_loss_before", before).put("eval_loss_after", after);
+        n.put("base_model_hash", hash).put("status", outcome == null ? "running" : "finished");
+        if (outcome != null) {
+            n.put("trainable_parameters", outcome.trainableParameters()).put("eval_loss_before", outcome.evalLossBefore())
+                    .put("eval_loss_after", outcome.evalLossAfter());
+        }
         Path temp = Files.createTempFile(c.out(), ".run.json.", ".tmp");
         try {
             json.writerWithDefaultPrettyPrinter().writeValue(temp.toFile(), n);

@@ -68,7 +68,7 @@ public final class TrainingCheckpoint {
         } catch (AtomicMoveNotSupportedException e) {
             throw new IOException("cannot rename " + temp + " to " + finalDir + " atomically", e);
         }
-        prune(checkpointsDir, keepLast);
+        prune(checkpointsDir, keepLast, state.fingerprint());
         return finalDir;
     }
 
@@ -76,6 +76,24 @@ public final class TrainingCheckpoint {
     @FunctionalInterface
     public interface AdapterWriter {
         void write(Path adapterDir) throws IOException;
+    }
+
+    /** The complete checkpoint folders (a state file in place; temporary folders are ignored), newest first. */
+    public static List<Path> newestFirst(Path checkpointsDir) throws IOException {
+        if (!Files.isDirectory(checkpointsDir)) return List.of();
+        try (Stream<Path> s = Files.list(checkpointsDir)) {
+            return s.filter(p -> p.getFileName().toString().startsWith(PREFIX) && Files.isRegularFile(p.resolve(STATE)))
+                    .sorted(Comparator.comparing((Path p) -> p.getFileName().toString()).reversed()).toList();
+        }
+    }
+
+    /** The settings fingerprint a checkpoint was written with (its header alone is read), or empty when its state file is unreadable. */
+    public static Optional<String> fingerprintOf(Path checkpointDir) {
+        try (SafetensorsFile f = SafetensorsFile.open(checkpointDir.resolve(STATE))) {
+            return Optional.ofNullable(f.metadata().get("fingerprint"));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     /** The newest complete checkpoint folder, if any (temporary folders are ignored). */
@@ -104,13 +122,11 @@ public final class TrainingCheckpoint {
         }
     }
 
-    private static void prune(Path checkpointsDir, int keepLast) throws IOException {
+    /** Deletes all but the newest {@code keepLast} checkpoints of this run (same fingerprint); another run's, or unreadable ones, are left alone. */
+    private static void prune(Path checkpointsDir, int keepLast, String fingerprint) throws IOException {
         if (keepLast <= 0) return;
-        List<Path> complete;
-        try (Stream<Path> s = Files.list(checkpointsDir)) {
-            complete = s.filter(p -> p.getFileName().toString().startsWith(PREFIX)).sorted(Comparator.comparing(p -> p.getFileName().toString())).toList();
-        }
-        for (int i = 0; i < complete.size() - keepLast; i++) deleteTree(complete.get(i));
+        List<Path> ours = newestFirst(checkpointsDir).stream().filter(p -> fingerprintOf(p).filter(fingerprint::equals).isPresent()).toList();
+        for (int i = keepLast; i < ours.size(); i++) deleteTree(ours.get(i));
     }
 
     private static void removeTemporaries(Path checkpointsDir) throws IOException {
