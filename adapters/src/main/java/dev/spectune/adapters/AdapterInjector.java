@@ -66,7 +66,7 @@ public final class AdapterInjector {
     public static List<AdaptedWeight> inject(SameDiff sd, Pattern keys, Method method, long inputFormMinElements) {
         List<SDVariable> targets = new ArrayList<>();
         for (SDVariable v : sd.variables()) {
-            if (v.getVariableType() == VariableType.CONSTANT && keys.matcher(v.name()).matches() && v.getArr() != null
+            if (v.getVariableType() == VariableType.CONSTANT && BoundedRegex.matches(keys, v.name()) && v.getArr() != null
                     && (v.getArr().rank() == 2 || v.getArr().rank() == 4)) {
                 targets.add(v);
             }

@@ -68,6 +68,27 @@ class HostileInputTest {
                 .hasMessageContaining(AdapterDirectory.CONFIG).hasMessageContaining("target_modules").hasMessageContaining("to_q[");
     }
 
+    /** A target regex that backtracks without end (java.util.regex tries ((.+)+)+ every way on a key it does not match) is refused naming the file and field, not run for ever. */
+    @Test
+    void aCatastrophicTargetRegexIsStoppedNamingTheFileAndField() throws Exception {
+        Path adapter = Files.createDirectories(dir.resolve("adapter"));
+        Files.writeString(adapter.resolve(AdapterDirectory.CONFIG), """
+                {"peft_type": "LORA", "r": 1, "lora_alpha": 1, "target_modules": "((.+)+)+Z"}
+                """);
+        String key = "down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q";
+        dev.spectune.checkpoint.safetensors.SafetensorsWriter.write(adapter.resolve(AdapterDirectory.WEIGHTS), List.of(
+                dev.spectune.checkpoint.safetensors.Tensor.ofFloats("base_model.model." + key + ".lora_A.weight", new float[] {1, 1}, 1, 2),
+                dev.spectune.checkpoint.safetensors.Tensor.ofFloats("base_model.model." + key + ".lora_B.weight", new float[] {1, 1}, 2, 1)), java.util.Map.of());
+        AdapterDirectory.Saved saved = AdapterDirectory.read(adapter);
+        org.nd4j.autodiff.samediff.SameDiff sd = org.nd4j.autodiff.samediff.SameDiff.create();
+        sd.constant(key + ".weight", org.nd4j.linalg.factory.Nd4j.ones(org.nd4j.linalg.api.buffer.DataType.FLOAT, 2, 2));
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(30), () ->
+                assertThatThrownBy(() -> AdapterDirectory.apply(sd, saved)).isInstanceOf(CheckpointException.class)
+                        .hasMessageContaining(AdapterDirectory.CONFIG).hasMessageContaining("target_modules").hasMessageContaining("backtracks catastrophically")
+                        .hasMessageContaining(key));
+        assertThat(dev.spectune.adapters.BoundedRegex.matches(java.util.regex.Pattern.compile(".*attn1\\.to_q\\.weight"), key + ".weight")).isTrue();
+    }
+
     @Test
     void aDiffusersLoraFileOfTheUNetAloneIsTaken() throws Exception {
         Path file = TestFixtures.path("golden/lora_unet_tiny/pytorch_lora_weights.safetensors");

@@ -61,7 +61,17 @@ public final class AdapterDirectory {
     static final Set<String> SHARED_BUFFERS = Set.of("vera_A", "vera_B");
 
     /** What a saved adapter says about itself; tensors are keyed without the "base_model.model." prefix. */
-    public record Saved(AdapterSpec spec, String targets, String baseModelHash, Map<String, INDArray> tensors) {}
+    public record Saved(AdapterSpec spec, String targets, String baseModelHash, Map<String, INDArray> tensors, String configSource) {
+
+        /** The target regex on one key, bounded (BoundedRegex): a pattern that backtracks without end is refused naming this file and field. */
+        public boolean targetMatches(Pattern targets, String key) {
+            try {
+                return dev.spectune.adapters.BoundedRegex.matches(targets, key);
+            } catch (dev.spectune.adapters.BoundedRegex.TooSlow e) {
+                throw new CheckpointException(configSource + ": the target modules (spectune.target_regex or target_modules): " + e.getMessage());
+            }
+        }
+    }
 
     public static void save(Path dir, AdapterSpec spec, String targets, String baseModelHash, List<AdaptedWeight> layers) throws IOException {
         Files.createDirectories(dir);
@@ -164,11 +174,11 @@ public final class AdapterDirectory {
             tensors.put(key, e.getValue());
         }
         JsonNode s = c.path("spectune");
-        if (s.has("config")) return new Saved(spectuneSpec(configSource, s), s.path("target_regex").asText(), s.path("base_model_hash").asText(""), tensors);
-        if (!s.isMissingNode()) return new Saved(legacySpec(configSource, s, s.path("method").asText()), s.path("target_regex").asText(), s.path("base_model_hash").asText(""), tensors);
+        if (s.has("config")) return new Saved(spectuneSpec(configSource, s), s.path("target_regex").asText(), s.path("base_model_hash").asText(""), tensors, configSource);
+        if (!s.isMissingNode()) return new Saved(legacySpec(configSource, s, s.path("method").asText()), s.path("target_regex").asText(), s.path("base_model_hash").asText(""), tensors, configSource);
         if (c.has("spectune_method")) return new Saved(legacySpec(configSource, c, c.path("spectune_method").asText()), c.path("target_modules").asText(),
-                c.path("base_model_hash").asText(""), tensors);
-        return new Saved(peftSpec(configSource, c, tensors), peftTargets(configSource, c.path("target_modules")), "", tensors);
+                c.path("base_model_hash").asText(""), tensors, configSource);
+        return new Saved(peftSpec(configSource, c, tensors), peftTargets(configSource, c.path("target_modules")), "", tensors, configSource);
     }
 
     /** spectune's block: the method and its own settings record. */
@@ -229,8 +239,13 @@ public final class AdapterDirectory {
 
     /** Injects a saved adapter into a graph and loads its values; every tensor must find its parameter and vice versa. */
     public static List<AdaptedWeight> apply(SameDiff sd, Saved saved) {
-        List<AdaptedWeight> layers = AdapterInjector.inject(sd, Pattern.compile(saved.targets()),
-                saved.spec().builder(saved.tensors(), WeightSvdCache.standard()));   // stored tensors size what they can (VeRA's projections, BOFT's blocks)
+        List<AdaptedWeight> layers;
+        try {
+            layers = AdapterInjector.inject(sd, Pattern.compile(saved.targets()),
+                    saved.spec().builder(saved.tensors(), WeightSvdCache.standard()));   // stored tensors size what they can (VeRA's projections, BOFT's blocks)
+        } catch (dev.spectune.adapters.BoundedRegex.TooSlow e) {
+            throw new CheckpointException(saved.configSource() + ": the target modules (spectune.target_regex or target_modules): " + e.getMessage());
+        }
         List<String> missing = new ArrayList<>();
         Set<String> used = new LinkedHashSet<>();
         for (AdaptedWeight a : layers) {

@@ -40,7 +40,7 @@ public final class AdapterMerge {
         SameDiff sd = SameDiff.create();
         for (String key : weights.keys()) {
             long[] shape = weights.shape(key);
-            if (!targets.matcher(key).matches() || (shape.length != 2 && shape.length != 4)) continue;
+            if (!saved.targetMatches(targets, key) || (shape.length != 2 && shape.length != 4)) continue;
             INDArray w = weights.read(key, DataType.FLOAT);
             sd.constant(key, shape.length == 4 ? Conv2d.oihwToYxio(w) : w);                   // the layout tensor-ops graphs hold
             String bias = key.substring(0, key.length() - ".weight".length()) + ".bias";
