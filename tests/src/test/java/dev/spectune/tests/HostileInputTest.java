@@ -89,6 +89,34 @@ class HostileInputTest {
         assertThat(dev.spectune.adapters.BoundedRegex.matches(java.util.regex.Pattern.compile(".*attn1\\.to_q\\.weight"), key + ".weight")).isTrue();
     }
 
+    /** Damaged images and a caption that is not UTF-8 are all named, before the model (here absent) is looked at; nothing is written. */
+    @Test
+    void badImagesAndCaptionsAreAllNamedBeforeTheModelIsRead() throws Exception {
+        Path images = Files.createDirectories(dir.resolve("images"));
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(64, 64, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.util.Random random = new java.util.Random(3);
+        for (int y = 0; y < 64; y++) for (int x = 0; x < 64; x++) img.setRGB(x, y, random.nextInt(1 << 24));
+        javax.imageio.ImageIO.write(img, "jpeg", images.resolve("good.jpg").toFile());
+        byte[] whole = Files.readAllBytes(images.resolve("good.jpg"));
+        Files.write(images.resolve("cut.jpg"), java.util.Arrays.copyOf(whole, whole.length / 2));
+        Files.writeString(images.resolve("text.png"), "not an image");
+        Path out = dir.resolve("run");
+        CheckpointCliTest.Run r = CheckpointCliTest.run("train", "--model", dir.resolve("absent-model").toString(), "--images", images.toString(),
+                "--prompt", "p", "--resolution", "32", "--out", out.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("2 of 3 images cannot be used").contains(images.resolve("cut.jpg") + ": ").contains("truncated or damaged")
+                .contains(images.resolve("text.png") + ": not a JPEG or PNG image").doesNotContain("absent-model");
+        assertThat(out).as("nothing written").doesNotExist();
+
+        Files.delete(images.resolve("cut.jpg"));
+        Files.delete(images.resolve("text.png"));
+        Files.write(images.resolve("good.txt"), new byte[] {'a', ' ', (byte) 0xE9, 't', 'e'});          // Latin-1 "a été"
+        CheckpointCliTest.Run caption = CheckpointCliTest.run("train", "--model", dir.resolve("absent-model").toString(), "--images", images.toString(),
+                "--prompt", "p", "--resolution", "32", "--out", out.toString());
+        assertThat(caption.code()).isEqualTo(2);
+        assertThat(caption.err()).contains(images.resolve("good.txt") + ": the caption is not UTF-8 text").doesNotContain("Input length");
+    }
+
     @Test
     void aDiffusersLoraFileOfTheUNetAloneIsTaken() throws Exception {
         Path file = TestFixtures.path("golden/lora_unet_tiny/pytorch_lora_weights.safetensors");

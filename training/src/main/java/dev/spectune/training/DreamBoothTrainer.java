@@ -71,11 +71,11 @@ public final class DreamBoothTrainer implements AutoCloseable {
 
     public DreamBoothTrainer(TrainingConfig config) throws IOException {
         this.config = config;
+        List<ImageFolder.Example> images = ImageFolder.load(config.images(), config.resolution(), config.prompt());   // every image checked before the model loads
         this.pipe = StableDiffusionPipeline.open(config.model(), null);
         this.velocity = pipe.schedulerConfig().predictionType().equals("v_prediction");
         VaeConfig vae = vaeConfig();
         int f = AutoencoderKL.factor(vae);
-        List<ImageFolder.Example> images = ImageFolder.load(config.images(), config.resolution(), config.prompt());
         ModelGraph encoder = AutoencoderKL.encoder(vae, pipe.component("vae"), DataType.FLOAT, 1, config.resolution(), config.resolution());
         encode(images, encoder, vae, f, latents, latentStds, embeds);
         if (config.trainsTextEncoder()) images.forEach(e -> captionIds.add(pipe.tokenIds(e.caption())));

@@ -51,6 +51,7 @@ public final class TrainingRun {
     public static Result run(TrainingConfig c, PrintStream out, StepHook hook, boolean stepLines) throws IOException {
         List<DreamBoothTrainer.StepLog> log = new ArrayList<>();
         Path checkpoints = c.out().resolve("checkpoints");
+        dev.spectune.training.data.ImageFolder.load(c.images(), c.resolution(), c.prompt());      // every image and caption checked first, all bad ones named
         String hash = ModelHash.of(c.model());
         String fingerprint = c.fingerprint(hash);
         RunFolder folder = RunFolder.claim(c, hash);

@@ -2,7 +2,8 @@
  * ImageFolder: the instance images of a DreamBooth run — every .jpg/.jpeg/.png of a folder, center-
  * cropped to a square and resized (bicubic) to the training resolution, as tensors [3, H, W] in
  * [−1, 1] (diffusers' train_dreambooth transforms: Resize, CenterCrop, ToTensor, Normalize(0.5, 0.5));
- * a caption per image from a .txt file beside it, when there is one.
+ * a caption per image from a .txt file beside it, when there is one. Images are read by the
+ * project's one decoder (ImageDecoder: EXIF orientation, PIL's convert("RGB"), damaged files refused).
  */
 package dev.spectune.training.data;
 
@@ -14,7 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import javax.imageio.ImageIO;
+import dev.spectune.model.image.ImageDecoder;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -30,15 +31,25 @@ public final class ImageFolder {
             files = s.filter(p -> p.toString().toLowerCase().matches(".*\\.(jpe?g|png)$")).sorted().toList();
         }
         if (files.isEmpty()) throw new IllegalArgumentException(folder + ": no .jpg or .png images");
+        List<BufferedImage> images = ImageDecoder.readAll(files);                            // every file checked; all bad ones named at once
         List<Example> out = new ArrayList<>();
-        for (Path f : files) {
-            BufferedImage img = ImageIO.read(f.toFile());
-            if (img == null) throw new IllegalArgumentException(f + ": not a readable image");
+        for (int i = 0; i < files.size(); i++) {
+            Path f = files.get(i);
+            BufferedImage img = images.get(i);
             Path captionFile = f.resolveSibling(f.getFileName().toString().replaceAll("\\.[^.]+$", ".txt"));
-            String caption = Files.isRegularFile(captionFile) ? Files.readString(captionFile).strip() : defaultCaption;
+            String caption = Files.isRegularFile(captionFile) ? caption(captionFile) : defaultCaption;
             out.add(new Example(f, toTensor(centerCropResize(img, resolution)), caption));
         }
         return out;
+    }
+
+    /** A caption file's text, which must be UTF-8 (as diffusers' scripts open it). */
+    static String caption(Path file) throws IOException {
+        try {
+            return Files.readString(file).strip();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IllegalArgumentException(file + ": the caption is not UTF-8 text; save it as UTF-8");
+        }
     }
 
     static BufferedImage centerCropResize(BufferedImage img, int size) {
