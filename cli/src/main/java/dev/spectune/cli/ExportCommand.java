@@ -55,6 +55,8 @@ public final class ExportCommand implements Callable<Integer> {
             WeightSource unet = pipe.component("unet"), vae = pipe.component("vae");
             List<Double> lambdas = fusionStrengths(adapters.size(), strengths, fusion);
             AdapterMerge.Fused both = AdapterMerge.fuse(adapters, lambdas, unet, vae, pipe.component("text_encoder"));
+            String modelHash = dev.spectune.model.pipeline.ModelHash.of(model);
+            for (Path a : adapters) SampleCommand.warnIfTrainedOnAnotherModel(a, modelHash);   // as sample does
             Map<String, INDArray> fused = both.unet(), fusedText = both.textEncoder();
             String note = adapters.size() > 1 ? AdapterMerge.spectralFusionNote(adapters, fused) : null;
             if (note != null) System.out.println(note);
@@ -78,7 +80,9 @@ public final class ExportCommand implements Callable<Integer> {
             double worst = layers.stream().mapToDouble(KohyaLora.Layer::relativeError).max().orElse(0);
             double mean = layers.stream().mapToDouble(KohyaLora.Layer::relativeError).average().orElse(0);
             KohyaLora.Layer w = layers.stream().max(java.util.Comparator.comparingDouble(KohyaLora.Layer::relativeError)).orElseThrow();
-            System.out.printf("wrote %s: %d modules, rank %d; ‖ΔW − up·down‖/‖ΔW‖ mean %.3e, worst %.3e (%s)%n", out, layers.size(), rank, mean, worst, w.key());
+            int used = layers.stream().mapToInt(KohyaLora.Layer::rank).max().orElse(rank);     // a layer narrower than --rank keeps its full rank
+            System.out.printf("wrote %s: %d modules, rank %d%s; ‖ΔW − up·down‖/‖ΔW‖ mean %.3e, worst %.3e (%s)%n", out, layers.size(), used,
+                    used < rank ? " (--rank " + rank + " is above every layer's width)" : "", mean, worst, w.key());
         }
         return 0;
     }

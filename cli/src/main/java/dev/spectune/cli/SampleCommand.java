@@ -121,7 +121,8 @@ public final class SampleCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void warnIfTrainedOnAnotherModel(Path adapter, String modelHash) throws java.io.IOException {
+    /** Warns (stderr) when an adapter folder records another base model than {@code modelHash}; sample and export both check. */
+    static void warnIfTrainedOnAnotherModel(Path adapter, String modelHash) throws java.io.IOException {
         String hash = Files.isDirectory(adapter) ? AdapterDirectory.baseModelHash(adapter) : "";
         if (!hash.isEmpty() && !hash.equals(modelHash)) {
             System.err.println("warning: " + adapter + " was trained on a model with hash " + hash + ", this one is " + modelHash);

@@ -117,6 +117,30 @@ class HostileInputTest {
         assertThat(caption.err()).contains(images.resolve("good.txt") + ": the caption is not UTF-8 text").doesNotContain("Input length");
     }
 
+    /** Sizes a config cannot have (no groups, no heads, negative channels) are named with the file and field, not "/ by zero" or "-16". */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = ';', value = {
+            "unet/config.json; \"norm_num_groups\": 8; \"norm_num_groups\": 0; norm_num_groups must be >= 1, found 0",
+            "unet/config.json; \"attention_head_dim\": 8; \"attention_head_dim\": 0; must be >= 1, found 0",
+            "vae/config.json; \"norm_num_groups\": 8; \"norm_num_groups\": 0; norm_num_groups must be >= 1, found 0"})
+    void impossibleConfigSizesAreNamed(String file, String from, String to, String message) throws Exception {
+        Path pipe = pipelineWith(p -> {
+            try {
+                Path config = p.resolve(file);
+                String text = Files.readString(config);
+                assertThat(text).contains(from);
+                Files.delete(config);                                                              // a link into ../shared: replaced, never written through
+                Files.writeString(config, text.replace(from, to));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        CheckpointCliTest.Run r = CheckpointCliTest.run("sample", "--model", pipe.toString(), "--prompt", "p", "--out", dir.resolve("x.png").toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains(file + ": ").contains(message).doesNotContain("by zero");
+        assertThat(dir.resolve("x.png")).doesNotExist();
+    }
+
     @Test
     void aDiffusersLoraFileOfTheUNetAloneIsTaken() throws Exception {
         Path file = TestFixtures.path("golden/lora_unet_tiny/pytorch_lora_weights.safetensors");

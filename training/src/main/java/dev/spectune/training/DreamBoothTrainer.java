@@ -121,7 +121,13 @@ public final class DreamBoothTrainer implements AutoCloseable {
                     "mean_scaled", "posterior_std");
             latentsOut.add(out.get("mean_scaled"));                                       // [1, C, h, w]
             stdsOut.add(out.get("posterior_std").mul(vae.scalingFactor()));               // [1, C, h, w]
-            embedsOut.add(byCaption.computeIfAbsent(e.caption(), caption -> pipe.encode(caption, 1).embeds()));
+            embedsOut.add(byCaption.computeIfAbsent(e.caption(), caption -> {
+                int tokens = pipe.tokenizer().encode(caption).length, max = 77 - 2;                 // CLIP's window less BOS and EOS
+                if (tokens > max) {
+                    System.err.printf("warning: the caption of %s has %d tokens; CLIP reads %d, the last %d are not trained on%n", e.source(), tokens, max, tokens - max);
+                }
+                return pipe.encode(caption, 1).embeds();
+            }));
         }
     }
 

@@ -16,7 +16,8 @@ public record TextEncoderConfig(int vocabSize, int hiddenSize, int intermediateS
 
     public TextEncoderConfig {
         if (hiddenSize < 1 || intermediateSize < 1 || numHiddenLayers < 1 || numAttentionHeads < 1 || vocabSize < 1) {
-            throw new ConfigException("text_encoder: sizes must be positive");
+            throw new ConfigException("text_encoder: hidden_size, intermediate_size, num_hidden_layers, num_attention_heads and vocab_size must be >= 1, found "
+                    + hiddenSize + ", " + intermediateSize + ", " + numHiddenLayers + ", " + numAttentionHeads + ", " + vocabSize);
         }
         if (hiddenSize % numAttentionHeads != 0) {
             throw new ConfigException("text_encoder: hidden_size " + hiddenSize + " is not divisible by num_attention_heads " + numAttentionHeads);
@@ -31,7 +32,14 @@ public record TextEncoderConfig(int vocabSize, int hiddenSize, int intermediateS
     }
 
     public static TextEncoderConfig fromJson(Path file) {
-        Json j = Json.read(file);
+        try {
+            return read(Json.read(file));
+        } catch (ConfigException e) {
+            throw ConfigException.in(file, e);
+        }
+    }
+
+    private static TextEncoderConfig read(Json j) {
         int hidden = j.integer("hidden_size");
         return new TextEncoderConfig(j.integer("vocab_size", 49408), hidden, j.integer("intermediate_size"),
                 j.integer("num_hidden_layers"), j.integer("num_attention_heads"), j.integer("max_position_embeddings", 77),

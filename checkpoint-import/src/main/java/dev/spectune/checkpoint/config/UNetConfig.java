@@ -51,7 +51,17 @@ public record UNetConfig(
             throw new ConfigException("unet: unsupported mid_block_type '" + midBlockType + "'");
         }
         if (layersPerBlock < 1) throw new ConfigException("unet: layers_per_block must be >= 1, found " + layersPerBlock);
-        if (inChannels < 1 || outChannels < 1 || crossAttentionDim < 1) throw new ConfigException("unet: channel counts must be positive");
+        if (inChannels < 1 || outChannels < 1 || crossAttentionDim < 1) {
+            throw new ConfigException("unet: in_channels, out_channels and cross_attention_dim must be >= 1, found " + inChannels + ", " + outChannels + ", " + crossAttentionDim);
+        }
+        if (normNumGroups < 1) throw new ConfigException("unet: norm_num_groups must be >= 1, found " + normNumGroups);
+        if (transformerLayersPerBlock < 1) throw new ConfigException("unet: transformer_layers_per_block must be >= 1, found " + transformerLayersPerBlock);
+        for (int i = 0; i < n; i++) {
+            if (blockOutChannels.get(i) < 1) throw new ConfigException("unet: block_out_channels[" + i + "] must be >= 1, found " + blockOutChannels.get(i));
+            if (attentionHeads.get(i) < 1) {
+                throw new ConfigException("unet: attention heads of block " + i + " (attention_head_dim / num_attention_heads) must be >= 1, found " + attentionHeads.get(i));
+            }
+        }
         for (int i = 0; i < n; i++) {
             int c = blockOutChannels.get(i);
             if (c % normNumGroups != 0) throw new ConfigException("unet: block_out_channels[" + i + "] = " + c + " is not divisible by norm_num_groups " + normNumGroups);
@@ -79,7 +89,11 @@ public record UNetConfig(
     }
 
     public static UNetConfig fromJson(Path file) {
-        return fromJson(Json.read(file));
+        try {
+            return fromJson(Json.read(file));
+        } catch (ConfigException e) {
+            throw ConfigException.in(file, e);
+        }
     }
 
     static UNetConfig fromJson(Json j) {

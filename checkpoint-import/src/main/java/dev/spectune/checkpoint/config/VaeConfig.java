@@ -17,7 +17,12 @@ public record VaeConfig(int inChannels, int outChannels, int latentChannels, Lis
         blockOutChannels = List.copyOf(blockOutChannels);
         if (blockOutChannels.isEmpty()) throw new ConfigException("vae: block_out_channels is empty");
         if (layersPerBlock < 1) throw new ConfigException("vae: layers_per_block must be >= 1, found " + layersPerBlock);
+        if (inChannels < 1 || outChannels < 1 || latentChannels < 1) {
+            throw new ConfigException("vae: in_channels, out_channels and latent_channels must be >= 1, found " + inChannels + ", " + outChannels + ", " + latentChannels);
+        }
+        if (normNumGroups < 1) throw new ConfigException("vae: norm_num_groups must be >= 1, found " + normNumGroups);
         for (int i = 0; i < blockOutChannels.size(); i++) {
+            if (blockOutChannels.get(i) < 1) throw new ConfigException("vae: block_out_channels[" + i + "] must be >= 1, found " + blockOutChannels.get(i));
             if (blockOutChannels.get(i) % normNumGroups != 0) {
                 throw new ConfigException("vae: block_out_channels[" + i + "] = " + blockOutChannels.get(i)
                         + " is not divisible by norm_num_groups " + normNumGroups);
@@ -32,7 +37,14 @@ public record VaeConfig(int inChannels, int outChannels, int latentChannels, Lis
     }
 
     public static VaeConfig fromJson(Path file) {
-        Json j = Json.read(file);
+        try {
+            return read(Json.read(file));
+        } catch (ConfigException e) {
+            throw ConfigException.in(file, e);
+        }
+    }
+
+    private static VaeConfig read(Json j) {
         List<Integer> blocks = j.integers("block_out_channels");
         for (String t : j.has("down_block_types") ? j.strings("down_block_types") : List.<String>of()) {
             if (!t.equals("DownEncoderBlock2D")) throw new ConfigException(j.source() + ": unsupported down block type '" + t + "'");

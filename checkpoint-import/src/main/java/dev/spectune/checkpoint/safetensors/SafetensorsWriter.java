@@ -87,6 +87,8 @@ public final class SafetensorsWriter {
                     }
                     out.write(data);
                 }
+            } catch (IOException e) {                                                    // "No space left on device" names no file
+                throw new IOException(target + ": writing failed (" + e.getMessage() + "); " + (Files.exists(target) ? "the previous file is kept" : "nothing was written"), e);
             }
             moveIntoPlace(temp, target);
         } finally {

@@ -73,6 +73,8 @@ public final class PngWriter {
                     meta.mergeTree("javax_imageio_png_1.0", root);
                 }
                 writer.write(new IIOImage(image, null, meta));
+            } catch (IOException e) {                                                    // "No space left on device" names no file
+                throw new IOException(target + ": writing failed (" + e.getMessage() + "); " + (Files.exists(target) ? "the previous file is kept" : "nothing was written"), e);
             } finally {
                 writer.dispose();
             }
