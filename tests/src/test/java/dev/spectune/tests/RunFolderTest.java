@@ -130,13 +130,7 @@ class RunFolderTest {
             assertThat(here.code()).isEqualTo(2);
             assertThat(here.err()).contains(run + " is in use by another `spectune train` (pid " + ProcessHandle.current().pid());
 
-            List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx512m",
-                    "-cp", System.getProperty("java.class.path")));
-            String extension = System.getProperty("org.bytedeco.javacpp.platform.extension");
-            if (extension != null) command.add("-Dorg.bytedeco.javacpp.platform.extension=" + extension);
-            command.add("dev.spectune.cli.Main");
-            command.addAll(train(run, "--steps", "1"));
-            Process other = new ProcessBuilder(command).redirectErrorStream(true).start();
+            Process other = spectune(train(run, "--steps", "1"));
             String output = new String(other.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(other.waitFor(120, TimeUnit.SECONDS)).isTrue();
             assertThat(other.exitValue()).as(output).isEqualTo(2);
@@ -145,6 +139,42 @@ class RunFolderTest {
         assertThat(run.resolve("adapter")).as("the refused runs wrote nothing").doesNotExist();
         CheckpointCliTest.Run after = cli(train(run, "--steps", "1", "--overwrite"));                  // the holder is gone: the folder is free
         assertThat(after.code()).as(after.err()).isZero();
+    }
+
+    /** `spectune ARGS` in a JVM of its own (its output and errors merged). */
+    private static Process spectune(List<String> args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx512m",
+                "-cp", System.getProperty("java.class.path")));
+        String extension = System.getProperty("org.bytedeco.javacpp.platform.extension");
+        if (extension != null) command.add("-Dorg.bytedeco.javacpp.platform.extension=" + extension);
+        command.add("dev.spectune.cli.Main");
+        command.addAll(args);
+        return new ProcessBuilder(command).redirectErrorStream(true).start();
+    }
+
+    /** Ctrl-C (SIGINT) during the steps: the step under way finishes and a checkpoint of it is written before the JVM exits. */
+    @Test
+    void ctrlCDuringTrainingWritesACheckpoint() throws Exception {
+        Path run = dir.resolve("run");
+        Process p = spectune(train(run, "--steps", "100000"));
+        var lines = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        StringBuilder output = new StringBuilder();
+        String line;
+        while ((line = lines.readLine()) != null) {                                           // the first step line: the loop is running
+            output.append(line).append('\n');
+            if (line.startsWith("step")) break;
+        }
+        assertThat(line).as(output.toString()).isNotNull();
+        assertThat(new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor()).isZero();
+        output.append(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(output.toString()).isNotZero();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("interrupted after step (\\d+): checkpoint (\\S+);").matcher(output);
+        assertThat(m.find()).as(output.toString()).isTrue();
+        int steps = Integer.parseInt(m.group(1));
+        TrainingCheckpoint.State state = TrainingCheckpoint.read(Path.of(m.group(2)));
+        assertThat(state.completedSteps()).isEqualTo(steps).isPositive();
+        assertThat(Path.of(m.group(2)).getParent()).isEqualTo(run.resolve("checkpoints"));
     }
 
     @Test

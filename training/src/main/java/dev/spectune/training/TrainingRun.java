@@ -79,19 +79,28 @@ public final class TrainingRun {
                 before = trainer.evaluationLoss(EVAL_TIMESTEPS, 7);
             }
             int every = Math.max(1, c.steps() / 10);
-            for (int s = first; s < c.steps(); s++) {
-                DreamBoothTrainer.StepLog l = trainer.step(s);
-                log.add(l);
-                if (stepLines && ((s + 1) % every == 0 || s == first)) {
-                    out.printf("step %4d/%d  loss %.5f  lr %.2e  |g| %.3f  %.2f s/step%n", s + 1, c.steps(), l.loss(), l.learningRate(), l.gradNorm(), l.seconds());
+            try (Interruption interruption = Interruption.install()) {
+                for (int s = first; s < c.steps(); s++) {
+                    DreamBoothTrainer.StepLog l = trainer.step(s);
+                    log.add(l);
+                    if (stepLines && ((s + 1) % every == 0 || s == first)) {
+                        out.printf("step %4d/%d  loss %.5f  lr %.2e  |g| %.3f  %.2f s/step%n", s + 1, c.steps(), l.loss(), l.learningRate(), l.gradNorm(), l.seconds());
+                    }
+                    if (c.validationEvery() > 0 && (s + 1) % c.validationEvery() == 0 && s + 1 < c.steps()) {
+                        validate(trainer, c, hash, c.out().resolve(String.format("validation_step%05d.png", s + 1)));
+                    }
+                    if (c.checkpointEvery() > 0 && (s + 1) % c.checkpointEvery() == 0 && s + 1 < c.steps()) {
+                        writeCheckpoint(trainer, c, checkpoints, s + 1, log, fingerprint, before, hash);
+                    }
+                    hook.afterStep(l);
+                    if (interruption.requested()) {                                                  // Ctrl-C: keep what this run has done
+                        Path written = writeCheckpoint(trainer, c, checkpoints, s + 1, log, fingerprint, before, hash);
+                        out.println("interrupted after step " + (s + 1) + ": checkpoint " + written + "; continue with the same command and --resume");
+                        out.flush();
+                        interruption.handled();
+                        throw new TrainingInterrupted(s + 1);
+                    }
                 }
-                if (c.validationEvery() > 0 && (s + 1) % c.validationEvery() == 0 && s + 1 < c.steps()) {
-                    validate(trainer, c, hash, c.out().resolve(String.format("validation_step%05d.png", s + 1)));
-                }
-                if (c.checkpointEvery() > 0 && (s + 1) % c.checkpointEvery() == 0 && s + 1 < c.steps()) {
-                    writeCheckpoint(trainer, c, checkpoints, s + 1, log, fingerprint, before, hash);
-                }
-                hook.afterStep(l);
             }
             double after = trainer.evaluationLoss(EVAL_TIMESTEPS, 7);
             Path adapterDir = c.out().resolve("adapter");
@@ -104,6 +113,13 @@ public final class TrainingRun {
         } catch (IOException | RuntimeException e) {
             folder.abandon();                                                                     // a folder this run made and wrote nothing into goes
             throw e;
+        }
+    }
+
+    /** The run stopped at a signal after writing a checkpoint of {@code steps} completed steps. */
+    public static final class TrainingInterrupted extends RuntimeException {
+        TrainingInterrupted(int steps) {
+            super("interrupted after step " + steps + "; a checkpoint holds the run so far");
         }
     }
 
