@@ -141,6 +141,17 @@ class HostileInputTest {
         assertThat(dir.resolve("x.png")).doesNotExist();
     }
 
+    /** A finite but absurd guidance overflows the latents: sampling stops at that step, names it, and writes no black image. */
+    @Test
+    void latentsThatTurnNonFiniteStopSamplingAtTheirStep() {
+        Path png = dir.resolve("x.png");
+        CheckpointCliTest.Run r = CheckpointCliTest.run("sample", "--model", TestFixtures.path("golden/pipeline_tiny").toString(), "--prompt", "p",
+                "--guidance", "1e38", "--steps", "2", "--height", "64", "--width", "64", "--out", png.toString());
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).containsPattern("step 1 of 2 \\(t = \\d+\\): the latents became (NaN|infinite)").contains("no image was written");
+        assertThat(png).doesNotExist();
+    }
+
     @Test
     void aDiffusersLoraFileOfTheUNetAloneIsTaken() throws Exception {
         Path file = TestFixtures.path("golden/lora_unet_tiny/pytorch_lora_weights.safetensors");

@@ -228,12 +228,25 @@ public final class StableDiffusionPipeline implements AutoCloseable {
                 eps = uncond.add(cond.sub(uncond).muli(r.guidanceScale()));
             }
             latents = scheduler.step(eps, i, latents, gaussian(random, n, channels, lh, lw)).prevSample();
+            double sum = latents.sumNumber().doubleValue();                                      // NaN or ∞ anywhere makes the sum so
+            if (!Double.isFinite(sum)) {
+                throw new NonFiniteLatents("step " + (i + 1) + " of " + timesteps.length + " (t = " + (int) timesteps[i] + "): the latents became "
+                        + (Double.isNaN(sum) ? "NaN" : "infinite") + " (the UNet's prediction was " + (Double.isFinite(eps.sumNumber().doubleValue()) ? "finite" : "not finite")
+                        + "); no image was written — check the model's and adapters' weights, the guidance and the strengths");
+            }
             stepLatents.add(latents);
             listener.afterStep(i + 1, timesteps.length, timesteps[i]);
         }
         INDArray images = decode(latents);
         return new GenerationResult(images, positive.embeds(), negative == null ? null : negative.embeds(), init, stepLatents, timesteps,
                 positive.truncatedTokens(), negative == null ? 0 : negative.truncatedTokens(), (System.nanoTime() - start) / 1e9);
+    }
+
+    /** Sampling stopped: the latents turned NaN or infinite at a step (named in the message). */
+    public static final class NonFiniteLatents extends IllegalStateException {
+        NonFiniteLatents(String message) {
+            super(message);
+        }
     }
 
     /** VAE decode of UNet latents [N, 4, h, w] to images in [0, 1]. */
