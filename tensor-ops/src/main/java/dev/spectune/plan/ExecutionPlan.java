@@ -263,6 +263,35 @@ public final class ExecutionPlan {
      * @param feed a value for every placeholder the outputs depend on (the same shapes on every run)
      * @return the outputs by name, as arrays the caller owns
      */
+    private boolean checkFinite;                  // diagnosis: look at every op's outputs on the first run
+    private String firstNonFinite;
+
+    /**
+     * Runs a fresh plan once on {@code feed} looking at every op's outputs, in order: the first op
+     * whose output holds NaN or ∞, with the named graph values it reads (weights, by checkpoint
+     * key) — or null when every value is finite. For "the loss is NaN: where did it start?".
+     */
+    public String firstNonFinite(Map<String, INDArray> feed) {
+        if (runs > 0) throw new IllegalStateException("plan: firstNonFinite diagnoses a fresh plan (this one has run " + runs + " times)");
+        checkFinite = true;
+        run(feed);
+        return firstNonFinite;
+    }
+
+    private String nonFinite(PlanOp op) {
+        for (int o : op.outputs()) {
+            INDArray v = values[o];
+            if (v == null || !v.dataType().isFPType() || v.isEmpty()) continue;
+            boolean nan = org.nd4j.linalg.indexing.BooleanIndexing.or(v, org.nd4j.linalg.indexing.conditions.Conditions.isNan());
+            boolean inf = !nan && org.nd4j.linalg.indexing.BooleanIndexing.or(v, org.nd4j.linalg.indexing.conditions.Conditions.isInfinite());
+            if (!nan && !inf) continue;
+            List<String> reads = new ArrayList<>();
+            for (int in : op.inputs()) reads.add(slotNames.get(in));
+            return "op '" + op.name() + "' (" + op.function().opName() + ") gave " + (nan ? "NaN" : "∞") + " in '" + slotNames.get(o) + "', reading " + reads;
+        }
+        return null;
+    }
+
     public Map<String, INDArray> run(Map<String, INDArray> feed) {
         for (var e : placeholders.entrySet()) {
             INDArray value = feed.get(e.getKey());
@@ -289,6 +318,7 @@ public final class ExecutionPlan {
                 if (trace) System.err.println("plan op " + sequence[i] + " " + op.describe(slotNames));
                 op.execute(values, shapes, pool);
                 for (int o : op.outputs()) if (values[o] != null) shapes[o] = values[o].shape().clone();
+                if (checkFinite && firstNonFinite == null) firstNonFinite = nonFinite(op);
                 if (trace) for (int o : op.outputs()) if (values[o] != null) System.err.println("  = " + slotNames.get(o) + " " + Arrays.toString(values[o].shape()));
                 if (op.isStatic()) for (int o : op.outputs()) kept[o] = values[o] != null && values[o].length() <= STATIC_LIMIT;
                 release(i);

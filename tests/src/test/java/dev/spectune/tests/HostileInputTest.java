@@ -152,6 +152,18 @@ class HostileInputTest {
         assertThat(png).doesNotExist();
     }
 
+    /** A learning rate that blows the adapter up: the step whose loss is NaN stops the run, naming the first UNet op that went non-finite and the weights it reads. */
+    @Test
+    void aNonFiniteLossNamesTheFirstLayerThatWentNonFinite() {
+        CheckpointCliTest.Run r = CheckpointCliTest.run("train", "--model", TestFixtures.path("golden/pipeline_tiny").toString(),
+                "--images", TestFixtures.path("artifacts/dreambooth/dataset/dog").toString(), "--prompt", "a photo of sks dog", "--method", "lora",
+                "--resolution", "32", "--steps", "4", "--lr", "1e30", "--max-grad-norm", "1e30", "--out", dir.resolve("run").toString());
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("step 2: the training loss is NaN; stopped before updating the adapter")
+                .containsPattern("the first non-finite value in the UNet: op '[^']+' \\(\\w+\\) gave (NaN|∞) in '[^']+', reading \\[[^]]*lora_[AB]\\.weight");
+        assertThat(dir.resolve("run/adapter")).doesNotExist();
+    }
+
     @Test
     void aDiffusersLoraFileOfTheUNetAloneIsTaken() throws Exception {
         Path file = TestFixtures.path("golden/lora_unet_tiny/pytorch_lora_weights.safetensors");

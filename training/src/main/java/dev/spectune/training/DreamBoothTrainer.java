@@ -197,7 +197,9 @@ public final class DreamBoothTrainer implements AutoCloseable {
         Map<String, INDArray> grads = acc.grads();
         double lossValue = acc.loss();
         if (!Double.isFinite(lossValue)) {                                                 // nothing is updated: the last checkpoint stays the last good one
+            String where = trainingStep.firstNonFinite();
             throw new IllegalStateException("step " + (step + 1) + ": the training loss is " + lossValue + "; stopped before updating the adapter"
+                    + (where == null ? "" : "; the first non-finite value in the UNet: " + where)
                     + " (lower --lr, or check the model's weights and the images)");
         }
         double norm = GradientClipping.clipByGlobalNorm(grads.values(), config.maxGradNorm());

@@ -141,6 +141,17 @@ public final class TrainingStep {
         return lossPlan.run(feed(batch, hidden(batch))).get(loss.name()).getDouble(0);
     }
 
+    private Map<String, INDArray> lastLossFeed;      // the last forwardBackward's inputs, for firstNonFinite
+
+    /**
+     * Where the last pass's loss first turned NaN or ∞: the first op of the UNet's forward pass (on
+     * the same inputs) whose output is not finite, with the weights it reads; null if none is.
+     */
+    public String firstNonFinite() {
+        if (lastLossFeed == null) return null;
+        return new dev.spectune.plan.ExecutionPlan(unet.sd(), unet.sd(), List.of(loss.name())).firstNonFinite(lastLossFeed);
+    }
+
     /**
      * Forward and backward: the objective — DCO against {@code dcoReference} when {@code dco} (and
      * β > 0), else L — and its gradients for every trained variable, the text encoder's included.
@@ -148,6 +159,7 @@ public final class TrainingStep {
     public Result forwardBackward(Batch batch, boolean dco, double dcoReference) {
         INDArray hidden = hidden(batch);
         Map<String, INDArray> feed = feed(batch, hidden);
+        lastLossFeed = new LinkedHashMap<>(feed);
         boolean on = dco && dcoBeta > 0;
         feed.put("dco_reference", Nd4j.createFromArray(new float[] {on ? (float) dcoReference : 0f}));
         feed.put("dco_on", Nd4j.createFromArray(new float[] {on ? 1f : 0f}));
