@@ -67,4 +67,23 @@ class BufferPoolTest {
         assertThat(exact.length()).isEqualTo(40);
         assertThat(pool.bytes()).isEqualTo((100L + 40 + 49) * 4);
     }
+
+    /** Settled between runs, the same sequence of requests gets the same arrays (views made once), whatever order the last run returned them in. */
+    @Test
+    void aSettledPoolHandsOutTheSameArraysRunAfterRun() {
+        BufferPool pool = new BufferPool();
+        long[][] shapes = {{4, 4}, {16}, {2, 8}, {4, 4}};
+        java.util.List<INDArray> firstRun = null;
+        for (int run = 0; run < 4; run++) {
+            java.util.List<INDArray> taken = new java.util.ArrayList<>();
+            for (long[] s : shapes) taken.add(pool.take(LongShapeDescriptor.fromShape(s, DataType.FLOAT)));
+            if (run % 2 == 0) java.util.Collections.reverse(taken);                              // returned in another order
+            for (INDArray a : taken) pool.release(a);
+            if (run % 2 == 0) java.util.Collections.reverse(taken);
+            pool.settle();
+            if (firstRun == null) firstRun = taken;
+            else for (int i = 0; i < shapes.length; i++) assertThat(taken.get(i)).as("run %d, request %d", run, i).isSameAs(firstRun.get(i));
+        }
+        assertThat(pool.bytes()).isEqualTo(4L * 16 * 4);
+    }
 }
