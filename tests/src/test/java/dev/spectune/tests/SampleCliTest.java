@@ -92,6 +92,8 @@ class SampleCliTest {
                 "--config", TestFixtures.path("golden/pipeline_tiny").toString(), "--prompt", "a photo of sks dog", "--steps", "2",
                 "--height", "64", "--width", "64", "--out", out.toString());
         assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).as("what the shapes cannot tell is announced").contains("tiny_sd1_ldm.safetensors has no configs; detected from its weights")
+                .contains("UNet attention heads [").contains("norm_num_groups");
         assertThat(ImageIO.read(out.toFile()).getWidth()).isEqualTo(64);
         var noConfig = CheckpointCliTest.run("sample", "--model", TestFixtures.path("golden/ldm_single_file_tiny/tiny_sd1_ldm.safetensors").toString(),
                 "--prompt", "x", "--out", dir.resolve("none.png").toString());

@@ -100,6 +100,11 @@ public final class StableDiffusionPipeline implements AutoCloseable {
             UNetConfig unet = !single ? UNetConfig.fromJson(configs.resolve("unet/config.json")) : UNetConfig.detectFromWeights(checkpoint.component("unet").shapes());
             VaeConfig vae = !single ? VaeConfig.fromJson(configs.resolve("vae/config.json")) : VaeConfig.detectFromWeights(checkpoint.component("vae").shapes());
             SchedulerConfig scheduler = SchedulerConfig.fromJson(configs.resolve("scheduler/scheduler_config.json"));
+            if (single) {                                                                         // what the shapes cannot say is assumed: say so
+                System.err.printf("note: %s has no configs; detected from its weights, with what they cannot tell assumed as Stable Diffusion does:"
+                        + " UNet attention heads %s, norm_num_groups %d (UNet) and %d (VAE), use_linear_projection %s%n",
+                        model.getFileName(), unet.attentionHeads(), unet.normNumGroups(), vae.normNumGroups(), unet.useLinearProjection());
+            }
             return new StableDiffusionPipeline(model, checkpoint, tokenizer, text, unet, vae, scheduler);
         } catch (IOException e) {
             checkpoint.close();
