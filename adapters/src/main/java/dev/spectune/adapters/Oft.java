@@ -95,9 +95,10 @@ public final class Oft {
     /**
      * The 0.17 layout with Cayley–Neumann, all blocks in a few batched ops (the per-block graph costs
      * ~16 SameDiff ops per block, which dominates a step at small widths): the packed rows P
-     * [stored, n] are scattered into M [stored, b, b] by one-hot matmuls (v_i[k] spread over b
-     * columns by a matmul with a row of ones, masked by the one-hot row index, contracted with the
-     * one-hot column index), Q = M − Mᵀ, R = I + 2·(Q + … + Q^(n−1)) by rank-3 matmuls, and W0·Rᵀ
+     * [stored, n] become the skew blocks Q = M − Mᵀ [stored, b, b] by one product with a constant
+     * ±1 scatter (or, for blocks too large for that constant, by one-hot matmuls: v_i[k] spread over
+     * b columns by a matmul with a row of ones, masked by the one-hot row index, contracted with the
+     * one-hot column index), R = I + 2·(Q + … + Q^(n−1)) by rank-3 matmuls, and W0·Rᵀ
      * block by block as one rank-3 matmul ([r, out, b]·[r, b, b]ᵀ; a shared block as one rank-2 one).
      */
     private static SDVariable neumannBatched(SameDiff sd, INDArray w0, SDVariable p, int r, int b, int stored, int terms) {
@@ -105,6 +106,35 @@ public final class Oft {
         int n = b * (b - 1) / 2;
         org.nd4j.linalg.api.buffer.DataType type = w0.dataType();
         String key = p.name();
+        SDVariable q = (long) n * b * b <= SKEW_SCATTER_MAX_ELEMENTS
+                ? sd.reshape(sd.mmul(p, skewScatter(sd, b, type)), stored, b, b)                   // [stored, b, b] = P·T: one product
+                : skewByOneHots(sd, p, b, stored, n, type, key);
+        return rotateBatched(sd, w0, q, key, r, b, stored, terms);
+    }
+
+    /** T [b(b−1)/2, b·b] above this many elements (16 MiB in float32) is not formed: the one-hot scatter runs instead. */
+    static final long SKEW_SCATTER_MAX_ELEMENTS = 1L << 22;
+
+    /**
+     * T: packed strict-upper entry k of a b×b block → +1 at (row_k, col_k) and −1 at (col_k, row_k),
+     * flattened, so that P·T is every block's skew matrix Q = M − Mᵀ at once (each entry one P value
+     * times ±1: exact). One constant per block size and precision, shared by the layers.
+     */
+    private static SDVariable skewScatter(SameDiff sd, int b, org.nd4j.linalg.api.buffer.DataType type) {
+        String name = "oft_skew_scatter_" + b + "_" + type.name().toLowerCase(java.util.Locale.ROOT);
+        if (sd.hasVariable(name)) return sd.getVariable(name);
+        INDArray t = Nd4j.zeros(type, (long) b * (b - 1) / 2, (long) b * b);
+        for (int row = 0, k = 0; row < b; row++) {
+            for (int col = row + 1; col < b; col++, k++) {
+                t.putScalar(k, (long) row * b + col, 1.0);
+                t.putScalar(k, (long) col * b + row, -1.0);
+            }
+        }
+        return sd.constant(name, t);
+    }
+
+    /** Q = M − Mᵀ [stored, b, b] by one-hot matmuls, for block sizes whose T would be large. */
+    private static SDVariable skewByOneHots(SameDiff sd, SDVariable p, int b, int stored, int n, org.nd4j.linalg.api.buffer.DataType type, String key) {
         INDArray rowsTiled = Nd4j.zeros(type, n, stored, b);                                                 // one-hot row_k, per block
         for (int row = 0, k = 0; row < b; row++) {
             for (int col = row + 1; col < b; col++, k++) for (int i = 0; i < stored; i++) rowsTiled.putScalar(new long[] {k, i, row}, 1.0);
@@ -114,7 +144,13 @@ public final class Oft {
         SDVariable placed = spread.mul(sd.constant(key + "_rows", rowsTiled));                               // v_i[k] at (k, i, row_k)
         SDVariable m = sd.reshape(sd.mmul(sd.reshape(placed, n, (long) stored * b), oneHot(sd, "cols", b, type), true, false, false),
                 stored, b, b);                                                                                 // [stored, b, b] strict upper
-        SDVariable q = m.sub(sd.permute(m, 0, 2, 1));                                                        // skew, per block
+        return m.sub(sd.permute(m, 0, 2, 1));                                                                // skew, per block
+    }
+
+    /** R = I + 2·(Q + … + Q^(n−1)) per block, then W0·Rᵀ block by block. */
+    private static SDVariable rotateBatched(SameDiff sd, INDArray w0, SDVariable q, String key, int r, int b, int stored, int terms) {
+        long out = w0.rows(), in = w0.columns();
+        org.nd4j.linalg.api.buffer.DataType type = w0.dataType();
         SDVariable sum = q, power = q;
         for (int j = 2; j < terms; j++) {
             power = sd.mmul(power, q);
