@@ -78,15 +78,20 @@ final class GraphMath {
         return formed <= modes;
     }
 
-    /** R = Q1 ⊗ … ⊗ Qm [n, n], by broadcast products: (A ⊗ B)[i·b + k, j·b + l] = A[i, j]·B[k, l]. */
+    /**
+     * R = Q1 ⊗ … ⊗ Qm [n, n]: (A ⊗ B)[i·b + k, j·b + l] = A[i, j]·B[k, l], as the outer product
+     * vec(A)·vec(B)ᵀ [a², b²] (a rank-1 matmul) with its axes (i, j, k, l) permuted to (i, k, j, l).
+     * A broadcast product [a, 1, a, 1]·[1, b, 1, b] gives the same values, but ND4J's backward of a
+     * two-sided broadcast tiles both operands (~60 µs a call against ~10 for these two ops).
+     */
     static SDVariable kronecker(SameDiff sd, SDVariable[] factors, int[] sizes) {
         SDVariable r = factors[0];
         long a = sizes[0];
         for (int i = 1; i < factors.length; i++) {
             long b = sizes[i];
-            SDVariable left = sd.reshape(r, a, 1, a, 1);                                  // [a, 1, a, 1]
-            SDVariable right = sd.reshape(factors[i], 1, b, 1, b);                        // [1, b, 1, b]
-            r = sd.reshape(left.mul(right), a * b, a * b);                               // [a·b, a·b]
+            SDVariable outer = sd.mmul(sd.reshape(r, a * a, 1), sd.reshape(factors[i], 1, b * b));   // [a², b²]
+            SDVariable ikjl = sd.permute(sd.reshape(outer, a, a, b, b), 0, 2, 1, 3);                 // [a, b, a, b]
+            r = sd.reshape(ikjl, a * b, a * b);                                                      // [a·b, a·b]
             a *= b;
         }
         return r;
