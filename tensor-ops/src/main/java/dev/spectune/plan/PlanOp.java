@@ -217,7 +217,7 @@ final class PlanOp {
             if (shapes == null) {
                 shapes = op.calculateOutputShape();
                 if (op instanceof Conv2D) helpers = Kernels.useOneDnn(values[inputs[1]].length());
-                if ((op instanceof Mmul || op instanceof MmulBp) && values[inputs[0]].rank() == 2 && values[inputs[1]].rank() == 2) {
+                if ((op instanceof Mmul || (op instanceof MmulBp && inputs.length == 3)) && values[inputs[0]].rank() == 2 && values[inputs[1]].rank() == 2) {
                     long n = op instanceof Mmul ? shapes.get(0).getShape()[1] : values[inputs[2]].size(values[inputs[2]].rank() - 1);   // product columns
                     helpers = Kernels.matmulOnOneDnn(values[inputs[0]].length() * n);                                                  // M·K·N
                 }

@@ -111,7 +111,11 @@ public final class TrainingRun {
             writeRunJson(c, hash, new Outcome(before, after, trainer.trainableParameters()));
             return new Result(log, before, after, trainer.trainableParameters(), adapterDir);
         } catch (IOException | RuntimeException e) {
-            folder.abandon();                                                                     // a folder this run made and wrote nothing into goes
+            try {
+                folder.abandon();                                                                 // a folder this run made and wrote nothing into goes
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
             throw e;
         }
     }
