@@ -56,7 +56,8 @@ public final class DemoCommand implements Callable<Integer> {
         System.out.println("sampled \"" + PROMPT + "\" before training: " + out.resolve("before.png"));
 
         AdapterSpec spec = AdapterSpec.defaults("soda-svd");
-        TrainingConfig c = TrainingConfig.of(model, images, PROMPT, spec, out.resolve("run")).withResolution(32).withSteps(steps, 1e-2, 2e-2, seed);
+        TrainingConfig c = TrainingConfig.of(model, images, PROMPT, spec, out.resolve("run")).withResolution(32).withSteps(steps, 1e-2, 2e-2, seed)
+                .withOverwrite(true);                                                               // the demo's folder is the demo's: a rerun with other --steps replaces it
         TrainingRun.Result r = TrainingRun.run(c, System.out);
         List<dev.spectune.training.DreamBoothTrainer.StepLog> log = r.log();
         int window = Math.max(1, log.size() / 10);

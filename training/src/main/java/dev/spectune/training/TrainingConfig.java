@@ -128,6 +128,12 @@ public record TrainingConfig(Subject subject, AdapterSpec adapter, String target
         return new TrainingConfig(subject, adapter, targets, textTargets, optimization, l, outputs);
     }
 
+    /** The same outputs, taking a folder that holds another run or not (`--overwrite`). */
+    public TrainingConfig withOverwrite(boolean overwrite) {
+        Outputs o = outputs;
+        return withOutputs(new Outputs(o.out(), o.validationEvery(), o.validationPrompts(), o.checkpointEvery(), o.keepCheckpoints(), o.resume(), overwrite));
+    }
+
     public TrainingConfig withOutputs(Outputs o) {
         return new TrainingConfig(subject, adapter, targets, textTargets, optimization, loss, o);
     }
