@@ -47,6 +47,10 @@ class CliTest {
         }
         assertThat(Files.readAllLines(dir.resolve("run/log.csv"))).hasSize(9);
         assertThat(Files.readAllBytes(dir.resolve("after.png"))).as("the adapter changes the sample").isNotEqualTo(Files.readAllBytes(dir.resolve("before.png")));
+
+        CheckpointCliTest.Run again = run("demo", "--steps", "4", "--out", dir.toString());                // other steps: the demo's folder is its own
+        assertThat(again.code()).as(again.err()).isZero();
+        assertThat(Files.readAllLines(dir.resolve("run/log.csv"))).hasSize(5);
     }
 
     @Test
