@@ -70,8 +70,12 @@ public final class DreamBoothTrainer implements AutoCloseable {
     private final WeightSvdCache svdCache = WeightSvdCache.standard();
 
     public DreamBoothTrainer(TrainingConfig config) throws IOException {
+        this(config, ImageFolder.load(config.images(), config.resolution(), config.prompt()));   // every image checked before the model loads
+    }
+
+    /** With the instance images already read (TrainingRun reads them before it claims the run folder). */
+    public DreamBoothTrainer(TrainingConfig config, List<ImageFolder.Example> images) throws IOException {
         this.config = config;
-        List<ImageFolder.Example> images = ImageFolder.load(config.images(), config.resolution(), config.prompt());   // every image checked before the model loads
         this.pipe = StableDiffusionPipeline.open(config.model(), null);
         this.velocity = pipe.schedulerConfig().predictionType().equals("v_prediction");
         VaeConfig vae = vaeConfig();

@@ -51,11 +51,11 @@ public final class TrainingRun {
     public static Result run(TrainingConfig c, PrintStream out, StepHook hook, boolean stepLines) throws IOException {
         List<DreamBoothTrainer.StepLog> log = new ArrayList<>();
         Path checkpoints = c.out().resolve("checkpoints");
-        dev.spectune.training.data.ImageFolder.load(c.images(), c.resolution(), c.prompt());      // every image and caption checked first, all bad ones named
+        var images = dev.spectune.training.data.ImageFolder.load(c.images(), c.resolution(), c.prompt());   // every image and caption checked first, all bad ones named
         String hash = ModelHash.of(c.model());
         String fingerprint = c.fingerprint(hash);
         RunFolder folder = RunFolder.claim(c, hash);
-        try (folder; DreamBoothTrainer trainer = new DreamBoothTrainer(c)) {
+        try (folder; DreamBoothTrainer trainer = new DreamBoothTrainer(c, images)) {
             writeRunJson(c, hash, null);                                                          // the folder's run, from its start
             out.printf("training %s on %d layers%s (%,d trainable parameters), %d steps%n", c.adapter().method(), trainer.adapted().size(),
                     c.trainsTextEncoder() ? " + " + trainer.textAdapted().size() + " text-encoder layers" : "", trainer.trainableParameters(), c.steps());

@@ -98,11 +98,7 @@ public final class TrainingCheckpoint {
 
     /** The newest complete checkpoint folder, if any (temporary folders are ignored). */
     public static Optional<Path> latest(Path checkpointsDir) throws IOException {
-        if (!Files.isDirectory(checkpointsDir)) return Optional.empty();
-        try (Stream<Path> s = Files.list(checkpointsDir)) {
-            return s.filter(p -> p.getFileName().toString().startsWith(PREFIX) && Files.isRegularFile(p.resolve(STATE)))
-                    .max(Comparator.comparing(p -> p.getFileName().toString()));
-        }
+        return newestFirst(checkpointsDir).stream().findFirst();
     }
 
     @SuppressWarnings("unchecked")
