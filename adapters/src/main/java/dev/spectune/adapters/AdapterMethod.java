@@ -43,6 +43,15 @@ public interface AdapterMethod<C extends Record> {
     /** Trainable parameters on one weight [out, in] under {@code key}, as the method's paper counts them. */
     long parameters(C config, String key, long out, long in);
 
+    /**
+     * Memory the method holds beyond its parameters, per byte of the weights it adapts: the
+     * decompositions it keeps (U and V: about 2 for SVD-based methods) and the adapted weight it
+     * forms each step (about 1), against LoRA's 0. A memory estimate's term (MemoryEstimate).
+     */
+    default double stateBytesPerWeightByte() {
+        return 1;
+    }
+
     /** peft's "r" for these settings (0 where peft takes a block size instead, as OFT's oft_block_size). */
     default int peftRank(C config) {
         return 0;

@@ -66,6 +66,8 @@ public final class AdapterMethods {
         List<String> missing = new ArrayList<>();
         if (m.name() == null || m.name().isBlank()) missing.add("name");
         if (m.peftType() == null || m.peftType().isBlank()) missing.add("peft type");
+        double state = m.stateBytesPerWeightByte();
+        if (!(state >= 0) || Double.isInfinite(state)) missing.add("a finite, non-negative memory state per weight byte");
         Map<String, C> variants = m.contractVariants();
         if (variants == null || variants.isEmpty()) {
             missing.add("contract variants");

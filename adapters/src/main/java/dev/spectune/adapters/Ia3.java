@@ -50,6 +50,7 @@ public final class Ia3 {
 
     public static final AdapterMethod<Config> METHOD = new AdapterMethod<>() {
         public String name() { return "ia3"; }
+        public double stateBytesPerWeightByte() { return 0; }
         public String peftType() { return "IA3"; }
         public Class<Config> configType() { return Config.class; }
         public Config configure(AdapterFlags f) { return new Config(f.ia3Feedforward()); }

@@ -49,6 +49,7 @@ public final class Loha {
 
     public static final AdapterMethod<Config> METHOD = new AdapterMethod<>() {
         public String name() { return "loha"; }
+        public double stateBytesPerWeightByte() { return 0; }
         public String peftType() { return "LOHA"; }
         public Class<Config> configType() { return Config.class; }
 

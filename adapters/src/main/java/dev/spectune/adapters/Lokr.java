@@ -56,6 +56,7 @@ public final class Lokr {
 
     public static final AdapterMethod<Config> METHOD = new AdapterMethod<>() {
         public String name() { return "lokr"; }
+        public double stateBytesPerWeightByte() { return 0; }
         public String peftType() { return "LOKR"; }
         public Class<Config> configType() { return Config.class; }
 

@@ -44,6 +44,7 @@ public final class Lora {
 
     public static final AdapterMethod<Config> METHOD = new AdapterMethod<>() {
         public String name() { return "lora"; }
+        public double stateBytesPerWeightByte() { return 0; }
         public String peftType() { return "LORA"; }
         public Class<Config> configType() { return Config.class; }
 

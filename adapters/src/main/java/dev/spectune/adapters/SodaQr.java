@@ -81,6 +81,7 @@ public final class SodaQr {
 
     public static final AdapterMethod<Config> METHOD = new AdapterMethod<>() {
         public String name() { return "soda-qr"; }
+        public double stateBytesPerWeightByte() { return 2; }
         public String peftType() { return "SPECTUNE_SODA_QR"; }
         public Class<Config> configType() { return Config.class; }
 

@@ -107,6 +107,7 @@ public final class SodaSvd {
 
     public static final AdapterMethod<Config> METHOD = new AdapterMethod<>() {
         public String name() { return "soda-svd"; }
+        public double stateBytesPerWeightByte() { return 2; }
         public String peftType() { return "SPECTUNE_SODA_SVD"; }
         public Class<Config> configType() { return Config.class; }
 

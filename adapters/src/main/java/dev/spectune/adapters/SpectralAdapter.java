@@ -139,6 +139,7 @@ public final class SpectralAdapter {
 
     public static final AdapterMethod<Config> ADDITIVE = new AdapterMethod<>() {
         public String name() { return "spectral-a"; }
+        public double stateBytesPerWeightByte() { return 2; }
         public String peftType() { return "SPECTUNE_SPECTRAL_ADDITIVE"; }
         public Class<Config> configType() { return Config.class; }
         public Config configure(AdapterFlags f) { return SpectralAdapter.configure(f, false); }
@@ -161,6 +162,7 @@ public final class SpectralAdapter {
 
     public static final AdapterMethod<Config> ROTATIONAL = new AdapterMethod<>() {
         public String name() { return "spectral-r"; }
+        public double stateBytesPerWeightByte() { return 2; }
         public String peftType() { return "SPECTUNE_SPECTRAL_ROTATIONAL"; }
         public Class<Config> configType() { return Config.class; }
         public Config configure(AdapterFlags f) { return SpectralAdapter.configure(f, true); }

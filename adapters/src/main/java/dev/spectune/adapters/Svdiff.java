@@ -34,6 +34,7 @@ public final class Svdiff {
 
     public static final AdapterMethod<Config> METHOD = new AdapterMethod<>() {
         public String name() { return "svdiff"; }
+        public double stateBytesPerWeightByte() { return 2; }
         public String peftType() { return "SPECTUNE_SVDIFF"; }
         public Class<Config> configType() { return Config.class; }
         public Config configure(AdapterFlags f) { return new Config(); }

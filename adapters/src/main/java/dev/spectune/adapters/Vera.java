@@ -79,6 +79,7 @@ public final class Vera {
 
     public static final AdapterMethod<Config> METHOD = new AdapterMethod<>() {
         public String name() { return "vera"; }
+        public double stateBytesPerWeightByte() { return 0; }
         public String peftType() { return "VERA"; }
         public Class<Config> configType() { return Config.class; }
         public Config configure(AdapterFlags f) { return new Config(f.rankOr(4), f.veraDInitial()); }

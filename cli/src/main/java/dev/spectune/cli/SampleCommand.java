@@ -17,6 +17,7 @@ import dev.spectune.model.pipeline.PngWriter;
 import dev.spectune.model.pipeline.StableDiffusionPipeline;
 import dev.spectune.model.scheduler.Schedulers;
 import dev.spectune.runtime.Nd4jRuntime;
+import dev.spectune.runtime.ProcessMemory;
 import dev.spectune.adapters.io.AdapterDirectory;
 import dev.spectune.adapters.io.AdapterMerge;
 import java.nio.file.Files;
@@ -79,6 +80,10 @@ public final class SampleCommand implements Callable<Integer> {
             int w = width != null ? width : h;
             GenerationRequest request = GenerationRequest.of(prompt).withNegativePrompt(negativePrompt).withSteps(steps).withGuidance(guidance).withSeed(seed)
                     .withSize(h, w).withScheduler(scheduler, eta).withClipSkip(clipSkip).withImages(numImages, null);
+            var estimates = pipe.memoryEstimates(h, w, numImages, request.guided());       // refused here, before any weight is read, if it cannot fit
+            var estimate = estimates.apply(Math.max(h, w));
+            estimate.check(ProcessMemory.limit(), estimates, Math.max(h, w), 64, "--height/--width", "");
+            System.err.println("memory: " + estimate.what() + " needs " + estimate.describe());
             String sampler = PngWriter.a1111Sampler(pipe.scheduler(request).name());
             String modelHash = ModelHash.of(model);                                    // SHA-256 of the UNet file: once
             String adapterNote = "";

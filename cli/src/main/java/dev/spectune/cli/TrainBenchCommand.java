@@ -81,7 +81,7 @@ public final class TrainBenchCommand implements Callable<Integer> {
         List<Row> rows = new ArrayList<>();
         for (String method : methods) {
             Nd4jRuntime.collectGarbage();                                                  // the previous method's model
-            resetPeak();
+            dev.spectune.runtime.ProcessMemory.resetPeak();
             try (Checkpoint cp = hasWeights ? Checkpoint.open(folder) : null) {
                 WeightSource weights = hasWeights ? cp.components().values().iterator().next() : new RandomWeights(UNet2DConditionModel.parameterShapes(config), 0);
                 rows.add(bench(method, config, weights, pattern, latent));
@@ -156,14 +156,5 @@ public final class TrainBenchCommand implements Callable<Integer> {
         System.out.printf("    compute: %.1f GFLOP per forward+backward (matmuls and convolutions), %.1f GFLOP/s achieved%s%n", flops / 1e9, achieved,
                 peak > 0 ? String.format(" = %.1f%% of the fp32 FMA peak %.0f GFLOP/s (%d cores at %.0f MHz)", 100 * achieved / peak, peak, cpu.cores(), cpu.mhz()) : "");
         return new Row(method, parameters, gradientNanos / 1e6 / iterations, optimizerNanos / 1e6 / iterations, UNetBenchCommand.peakRssGib());
-    }
-
-    /** Resets the kernel's resident-set high-water mark (VmHWM), so the next peak is one method's. */
-    private static void resetPeak() {
-        try {
-            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
-        } catch (IOException | UnsupportedOperationException e) {
-            // not Linux, or not permitted: the peak then covers every method so far
-        }
     }
 }

@@ -107,22 +107,11 @@ public final class UNetBenchCommand implements Callable<Integer> {
     }
 
     static double peakRssGib() {
-        return statusGib("VmHWM:");
+        return dev.spectune.runtime.ProcessMemory.peak() / 1073741824.0;
     }
 
     /** The resident set now. */
     static double rssGib() {
-        return statusGib("VmRSS:");
-    }
-
-    private static double statusGib(String field) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith(field)) return Long.parseLong(line.replaceAll("\\D", "")) / 1048576.0;
-            }
-        } catch (IOException | NumberFormatException e) {
-            // not Linux
-        }
-        return Double.NaN;
+        return dev.spectune.runtime.ProcessMemory.resident() / 1073741824.0;
     }
 }

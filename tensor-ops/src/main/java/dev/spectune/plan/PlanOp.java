@@ -260,12 +260,7 @@ final class PlanOp {
             values[outputs[i]] = out[i];
         }
         if (context == null) {
-            context = Nd4j.getExecutioner().buildContext();
-            context.setIArguments(op.iArgs());
-            context.setTArguments(op.tArgs());
-            if (op.numBArguments() > 0) context.setBArguments(op.bArgs());
-            if (op.numDArguments() > 0) context.setDArguments(op.dArgs());
-            context.allowHelpers(helpers);
+            context = contextFor(op, helpers);
             op.clearArrays();                                                  // the context holds this call's arrays; the op object none
         }
         context.setInputArrays(in);
@@ -279,18 +274,24 @@ final class PlanOp {
             Nd4j.getExecutioner().exec(op);
             return;
         }
-        try (OpContext ctx = Nd4j.getExecutioner().buildContext()) {
+        try (OpContext ctx = contextFor(op, false)) {
             ctx.setInputArrays(op.inputArguments());
             ctx.setOutputArrays(op.outputArguments());
-            ctx.setIArguments(op.iArgs());
-            ctx.setTArguments(op.tArgs());
-            if (op.numBArguments() > 0) ctx.setBArguments(op.bArgs());
-            if (op.numDArguments() > 0) ctx.setDArguments(op.dArgs());
-            ctx.allowHelpers(false);
             Nd4j.getExecutioner().exec(op, ctx);
         } catch (Exception e) {
             throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
         }
+    }
+
+    /** A native call frame with the op's integer, float, boolean and type arguments, and the kernel choice. */
+    private static OpContext contextFor(DynamicCustomOp op, boolean helpers) {
+        OpContext ctx = Nd4j.getExecutioner().buildContext();
+        ctx.setIArguments(op.iArgs());
+        ctx.setTArguments(op.tArgs());
+        if (op.numBArguments() > 0) ctx.setBArguments(op.bArgs());
+        if (op.numDArguments() > 0) ctx.setDArguments(op.dArgs());
+        ctx.allowHelpers(helpers);
+        return ctx;
     }
 
     String describe(List<String> slotNames) {

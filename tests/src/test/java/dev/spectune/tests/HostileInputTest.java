@@ -227,6 +227,31 @@ class HostileInputTest {
         assertThat(Files.exists(dir.resolve("x.png"))).isFalse();
     }
 
+    /** Issue 17, item 1: a size that cannot fit is refused before any weight or image is read, with the estimate and a size that fits. */
+    @Test
+    void aSizeThatCannotFitIsRefusedUpFrontWithTheEstimate() throws Exception {
+        String tiny = TestFixtures.path("golden/pipeline_tiny").toString();
+        Path png = dir.resolve("big.png");
+        CheckpointCliTest.Run r = CheckpointCliTest.run("sample", "--model", tiny, "--prompt", "p", "--steps", "1", "--height", "16384", "--width", "16384",
+                "--out", png.toString());
+        assertThat(r.code()).as(r.err()).isEqualTo(2);
+        assertThat(r.err()).contains("not enough memory for sampling at 16384x16384").containsPattern("needs about [0-9.]+ GiB")
+                .containsPattern("sampling at \\d+x\\d+ fits").contains("--height/--width");
+        assertThat(Files.exists(png)).isFalse();
+
+        Path run = Files.createDirectories(dir.resolve("run"));
+        Files.writeString(run.resolve("notes.txt"), "mine");
+        r = CheckpointCliTest.run("train", "--model", tiny, "--images", TestFixtures.path("artifacts/dreambooth/dataset/dog").toString(),
+                "--prompt", "a photo of sks dog", "--steps", "1", "--resolution", "16384", "--out", run.toString());
+        assertThat(r.code()).as(r.err()).isEqualTo(2);
+        assertThat(r.err()).contains("not enough memory for training at 16384x16384").containsPattern("training at \\d+x\\d+ fits")
+                .contains("--resolution");
+        try (var files = Files.list(run)) {
+            assertThat(files.map(p -> p.getFileName().toString()).toList()).containsExactly("notes.txt");
+        }
+        assertThat(Files.readString(run.resolve("notes.txt"))).isEqualTo("mine");
+    }
+
     @Test
     void nonFiniteModelWeightsAreRefusedByName() throws Exception {
         Path pipe = pipelineWith(p -> {

@@ -51,12 +51,16 @@ public final class TrainingRun {
     public static Result run(TrainingConfig c, PrintStream out, StepHook hook, boolean stepLines) throws IOException {
         List<DreamBoothTrainer.StepLog> log = new ArrayList<>();
         Path checkpoints = c.out().resolve("checkpoints");
-        var images = dev.spectune.training.data.ImageFolder.load(c.images(), c.resolution(), c.prompt());   // every image and caption checked first, all bad ones named
+        var decoded = dev.spectune.training.data.ImageFolder.read(c.images(), c.prompt());       // every image and caption checked first, all bad ones named
+        var memory = TrainingMemory.check(c);                                                    // then a run that cannot fit is refused, before anything large is made
+        var images = dev.spectune.training.data.ImageFolder.resize(decoded, c.resolution());
+        decoded = null;                                                                          // the full-size photos are not needed past here
         String hash = ModelHash.of(c.model());
         String fingerprint = c.fingerprint(hash);
         RunFolder folder = RunFolder.claim(c, hash);
         try (folder; DreamBoothTrainer trainer = new DreamBoothTrainer(c, images)) {
             writeRunJson(c, hash, null);                                                          // the folder's run, from its start
+            out.println("memory: " + memory.what() + " needs " + memory.describe());
             out.printf("training %s on %d layers%s (%,d trainable parameters), %d steps%n", c.adapter().method(), trainer.adapted().size(),
                     c.trainsTextEncoder() ? " + " + trainer.textAdapted().size() + " text-encoder layers" : "", trainer.trainableParameters(), c.steps());
             var svds = trainer.svdCache();
@@ -89,12 +93,13 @@ public final class TrainingRun {
                     if (c.validationEvery() > 0 && (s + 1) % c.validationEvery() == 0 && s + 1 < c.steps()) {
                         validate(trainer, c, hash, c.out().resolve(String.format("validation_step%05d.png", s + 1)));
                     }
+                    Path written = null;
                     if (c.checkpointEvery() > 0 && (s + 1) % c.checkpointEvery() == 0 && s + 1 < c.steps()) {
-                        writeCheckpoint(trainer, c, checkpoints, s + 1, log, fingerprint, before, hash);
+                        written = writeCheckpoint(trainer, c, checkpoints, s + 1, log, fingerprint, before, hash);
                     }
                     hook.afterStep(l);
-                    if (interruption.requested()) {                                                  // Ctrl-C: keep what this run has done
-                        Path written = writeCheckpoint(trainer, c, checkpoints, s + 1, log, fingerprint, before, hash);
+                    if (interruption.requested()) {                                                  // Ctrl-C: keep what this run has done (once)
+                        if (written == null) written = writeCheckpoint(trainer, c, checkpoints, s + 1, log, fingerprint, before, hash);
                         out.println("interrupted after step " + (s + 1) + ": checkpoint " + written + "; continue with the same command and --resume");
                         out.flush();
                         interruption.handled();

@@ -167,6 +167,25 @@ public final class StableDiffusionPipeline implements AutoCloseable {
         graphs.keySet().removeIf(k -> k.startsWith("unet:"));
     }
 
+    /** Float32 bytes of the text encoder's, the UNet's and the VAE's weights, from their headers (compute copies are float32 whatever the stored type). */
+    public long weightBytes() {
+        return 4 * (component("text_encoder").parameterCount() + component("unet").parameterCount() + component("vae").parameterCount());
+    }
+
+    /**
+     * The memory {@code generate} would hold for {@code images} images at height × width, estimated
+     * before the weights are read (dev.spectune.model.MemoryEstimate); {@code sideToEstimate}
+     * answers the same for a smaller longer side, for a refusal to name a size that fits.
+     */
+    public java.util.function.IntFunction<dev.spectune.model.MemoryEstimate> memoryEstimates(int height, int width, int images, boolean guided) {
+        long weights = weightBytes(), resident = dev.spectune.runtime.ProcessMemory.resident();
+        int longer = Math.max(height, width);
+        return side -> {
+            int h = Math.max(8, (int) ((long) height * side / longer) / 8 * 8), w = Math.max(8, (int) ((long) width * side / longer) / 8 * 8);
+            return dev.spectune.model.MemoryEstimate.sampling(resident, unetConfig, vaeConfig(), weights, h, w, images, guided);
+        };
+    }
+
     /** Drops the plan buffers of every graph the pipeline keeps (text encoder, UNet, VAE): they are allocated again on the next use. */
     public void releaseBuffers() {
         textEncoder.releaseBuffers();

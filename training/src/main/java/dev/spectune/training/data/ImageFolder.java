@@ -24,7 +24,16 @@ public final class ImageFolder {
 
     public record Example(Path source, INDArray pixels, String caption) {}
 
+    /** An image as decoded (EXIF orientation applied, converted to RGB), with its caption. */
+    public record Decoded(Path source, BufferedImage image, String caption) {}
+
+    /** Every image of the folder, read and checked, cropped and resized to {@code resolution}. */
     public static List<Example> load(Path folder, int resolution, String defaultCaption) throws IOException {
+        return resize(read(folder, defaultCaption), resolution);
+    }
+
+    /** Every .jpg/.png image and its caption, all checked before any is used: every bad file is named at once. */
+    public static List<Decoded> read(Path folder, String defaultCaption) throws IOException {
         if (!Files.isDirectory(folder)) throw new IllegalArgumentException(folder + ": no such image folder");
         List<Path> files;
         try (var s = Files.list(folder)) {
@@ -32,15 +41,18 @@ public final class ImageFolder {
         }
         if (files.isEmpty()) throw new IllegalArgumentException(folder + ": no .jpg or .png images");
         List<BufferedImage> images = ImageDecoder.readAll(files);                            // every file checked; all bad ones named at once
-        List<Example> out = new ArrayList<>();
+        List<Decoded> out = new ArrayList<>();
         for (int i = 0; i < files.size(); i++) {
             Path f = files.get(i);
-            BufferedImage img = images.get(i);
             Path captionFile = f.resolveSibling(f.getFileName().toString().replaceAll("\\.[^.]+$", ".txt"));
-            String caption = Files.isRegularFile(captionFile) ? caption(captionFile) : defaultCaption;
-            out.add(new Example(f, toTensor(centerCropResize(img, resolution)), caption));
+            out.add(new Decoded(f, images.get(i), Files.isRegularFile(captionFile) ? caption(captionFile) : defaultCaption));
         }
         return out;
+    }
+
+    /** The decoded images center-cropped and resized (bicubic) to resolution × resolution, as tensors [3, H, W]. */
+    public static List<Example> resize(List<Decoded> decoded, int resolution) {
+        return decoded.stream().map(d -> new Example(d.source(), toTensor(centerCropResize(d.image(), resolution)), d.caption())).toList();
     }
 
     /** A caption file's text, which must be UTF-8 (as diffusers' scripts open it). */
