@@ -10,7 +10,8 @@
  *   - 16-bit samples scaled to 8 bits (round(v·255/65535)), not clipped;
  *   - CMYK JPEGs (which the JDK's decoder cannot read: TwelveMonkeys' reader is registered) by PIL's
  *     formula: stored values are taken as Adobe-inverted (PIL's "CMYK;I"), R = k' − k'·(255 − c')/255
- *     with c' and k' the stored bytes (PIL's cmyk2rgb with its MULDIV255 rounding).
+ *     with c' and k' the stored bytes (PIL's cmyk2rgb with its MULDIV255 rounding); a YCCK JPEG
+ *     (Adobe transform 2) is turned back into those bytes first, as libjpeg does for PIL.
  *
  * A file that does not decode whole — a decoder warning such as a premature end of a JPEG, which
  * the JDK fills with grey, or an exception — is refused naming the file.
@@ -69,7 +70,7 @@ public final class ImageDecoder {
                 if (raw != null && raw.getNumBands() == 4) {
                     w = raw.getWidth();
                     h = raw.getHeight();
-                    rgb = cmykToRgb(raw);
+                    rgb = cmykToRgb(raw, adobeTransform(file) == 2);
                 } else {
                     BufferedImage img = reader.read(0);
                     w = img.getWidth();
@@ -141,13 +142,23 @@ public final class ImageDecoder {
         return (int) ((v * 255L + max / 2) / max);
     }
 
-    /** PIL's CMYK;I unpacking then cmyk2rgb, on the stored bytes. */
-    static int[] cmykToRgb(Raster raw) {
+    /**
+     * PIL's CMYK;I unpacking then cmyk2rgb, on the stored bytes; a YCCK file's (Adobe transform 2)
+     * turned back into them first as libjpeg's ycck_cmyk_convert does: C = 255 − R(Y, Cb, Cr) with
+     * JFIF's YCbCr → RGB, likewise M and Y; K as stored.
+     */
+    static int[] cmykToRgb(Raster raw, boolean ycck) {
         int w = raw.getWidth(), h = raw.getHeight();
         int[] out = new int[w * h], p = new int[4];
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
                 raw.getPixel(x + raw.getMinX(), y + raw.getMinY(), p);
+                if (ycck) {
+                    double luma = p[0], cb = p[1] - 128, cr = p[2] - 128;
+                    p[0] = 255 - clip8((int) Math.round(luma + 1.402 * cr));
+                    p[1] = 255 - clip8((int) Math.round(luma - 0.344136 * cb - 0.714136 * cr));
+                    p[2] = 255 - clip8((int) Math.round(luma + 1.772 * cb));
+                }
                 int nk = p[3];                                                   // 255 − K, K = 255 − stored
                 int red = clip8(nk - muldiv255(255 - p[0], nk)), green = clip8(nk - muldiv255(255 - p[1], nk)), blue = clip8(nk - muldiv255(255 - p[2], nk));
                 out[y * w + x] = red << 16 | green << 8 | blue;
@@ -166,6 +177,16 @@ public final class ImageDecoder {
     }
 
     /** The EXIF orientation (1–8) of a JPEG, 1 when it has none or it cannot be read. */
+    /** The colour transform of a JPEG's Adobe APP14 segment (0 none, 1 YCbCr, 2 YCCK), or -1 when it has none. */
+    static int adobeTransform(Path jpeg) throws IOException {
+        byte[] head;
+        try (InputStream in = Files.newInputStream(jpeg)) {
+            head = in.readNBytes(1 << 17);
+        }
+        int[] adobe = Orientation.segment(head, 0xEE, "Adobe");
+        return adobe == null || adobe[0] + 11 >= adobe[1] ? -1 : head[adobe[0] + 11] & 0xFF;
+    }
+
     static int exifOrientation(Path jpeg) throws IOException {
         byte[] head;
         try (InputStream in = Files.newInputStream(jpeg)) {

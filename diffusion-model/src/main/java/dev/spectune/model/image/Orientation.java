@@ -38,17 +38,26 @@ final class Orientation {
 
     /** The orientation in a JPEG's APP1 Exif segment (the file's first bytes), 1 when absent or unreadable. */
     static int fromJpeg(byte[] b) {
-        if (b.length < 4 || u8(b, 0) != 0xFF || u8(b, 1) != 0xD8) return 1;
-        int i = 2;
+        int[] exif = segment(b, 0xE1, "Exif\0\0");
+        return exif == null ? 1 : fromTiff(b, exif[0] + 6, exif[1]);
+    }
+
+    /**
+     * The first APPn (or other) segment before the image data whose payload starts with
+     * {@code signature}: {payload start, payload end} within {@code b}, or null.
+     */
+    static int[] segment(byte[] b, int marker, String signature) {
+        if (b.length < 4 || u8(b, 0) != 0xFF || u8(b, 1) != 0xD8) return null;
+        int i = 2, n = signature.length();
         while (i + 4 <= b.length && u8(b, i) == 0xFF) {
-            int marker = u8(b, i + 1), length = u16(b, i + 2, false);
-            if (marker == 0xDA || marker == 0xD9) return 1;                                // image data: no Exif before it
-            if (marker == 0xE1 && i + 10 <= b.length && new String(b, i + 4, 6, java.nio.charset.StandardCharsets.ISO_8859_1).equals("Exif\0\0")) {
-                return fromTiff(b, i + 10, Math.min(b.length, i + 2 + length));
+            int m = u8(b, i + 1), length = u16(b, i + 2, false);
+            if (m == 0xDA || m == 0xD9) return null;                                       // image data: no such segment before it
+            if (m == marker && i + 4 + n <= b.length && new String(b, i + 4, n, java.nio.charset.StandardCharsets.ISO_8859_1).equals(signature)) {
+                return new int[] {i + 4, Math.min(b.length, i + 2 + length)};
             }
             i += 2 + length;
         }
-        return 1;
+        return null;
     }
 
     private static int fromTiff(byte[] b, int tiff, int end) {

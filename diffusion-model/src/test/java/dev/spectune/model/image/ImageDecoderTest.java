@@ -1,7 +1,7 @@
 /*
  * ImageDecoderTest: each kind of image file a DreamBooth folder may hold decodes as PIL's
  * exif_transpose + convert("RGB") does, and a damaged one is refused by name. The files are made
- * here: RGBA and palette PNGs, 8- and 16-bit grey and 16-bit RGB PNGs, a CMYK JPEG, a JPEG with
+ * here: RGBA and palette PNGs, 8- and 16-bit grey and 16-bit RGB PNGs, a CMYK and a YCCK JPEG, a JPEG with
  * an EXIF orientation, truncated JPEG and PNG, a text file named .jpg.
  */
 package dev.spectune.model.image;
@@ -103,6 +103,27 @@ class ImageDecoderTest {
         assertThat(got[2]).isCloseTo(1, within(2));
     }
 
+    /**
+     * A YCCK JPEG (Adobe APP14, transform 2): libjpeg turns it back into the inverted CMYK it was
+     * made from (R' = 255 − C, …, then JFIF's YCbCr; K as it is) and PIL converts that as any
+     * Adobe CMYK: the same stored CMYK as the test above, so the same colour.
+     */
+    @Test
+    void ycckJpegsConvertAsPilDoes() throws IOException {
+        int[] stored = {200, 50, 10, 30};
+        double r = 255 - stored[0], g = 255 - stored[1], b = 255 - stored[2];
+        int[] ycck = {(int) Math.round(0.299 * r + 0.587 * g + 0.114 * b), (int) Math.round(128 - 0.168736 * r - 0.331264 * g + 0.5 * b),
+                (int) Math.round(128 + 0.5 * r - 0.418688 * g - 0.081312 * b), stored[3]};
+        WritableRaster raster = Raster.createInterleavedRaster(DataBuffer.TYPE_BYTE, 16, 16, 4, null);
+        for (int y = 0; y < 16; y++) for (int x = 0; x < 16; x++) raster.setPixel(x, y, ycck);
+        Path jpg = dir.resolve("ycck.jpg");
+        Files.write(jpg, withAdobeTransform(jpeg(raster), 2));
+        int[] got = rgb(ImageDecoder.readRgb(jpg), 8, 8);
+        assertThat(got[0]).isCloseTo(24, within(3));
+        assertThat(got[1]).isCloseTo(6, within(3));
+        assertThat(got[2]).isCloseTo(1, within(3));
+    }
+
     @Test
     void exifOrientationIsApplied() throws IOException {
         BufferedImage img = new BufferedImage(32, 16, BufferedImage.TYPE_INT_RGB);           // left half red, right half blue
@@ -168,6 +189,16 @@ class ImageDecoderTest {
             w.dispose();
         }
         return bytes.toByteArray();
+    }
+
+    /** The JPEG with an Adobe APP14 segment (DCTEncodeVersion 100, flags 0, 0, the colour transform) right after SOI. */
+    private static byte[] withAdobeTransform(byte[] jpeg, int transform) {
+        byte[] app14 = {(byte) 0xFF, (byte) 0xEE, 0, 14, 'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0, (byte) transform};
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(jpeg, 0, 2);
+        out.write(app14, 0, app14.length);
+        out.write(jpeg, 2, jpeg.length - 2);
+        return out.toByteArray();
     }
 
     /** The JPEG with an APP1 Exif segment (big-endian TIFF, one IFD0 entry: Orientation) right after SOI. */
