@@ -3,7 +3,8 @@
  * single-file checkpoint, or any safetensors file — opened as per-component WeightSources under
  * diffusers names. Weight files are found the way diffusers names them
  * (diffusion_pytorch_model.safetensors, model.safetensors, their .fp16 variants and sharded
- * *.safetensors.index.json); PyTorch pickles (.bin, .ckpt) are refused with a clear message.
+ * *.safetensors.index.json), then PyTorch's (diffusion_pytorch_model.bin, pytorch_model.bin); a
+ * PyTorch zip checkpoint (.ckpt, .bin, .pt) is read without running its pickle (TensorFiles).
  */
 package dev.spectune.checkpoint;
 
@@ -25,7 +26,8 @@ public final class Checkpoint implements AutoCloseable {
 
     private static final List<String> WEIGHT_FILES = List.of(
             "diffusion_pytorch_model.safetensors", "model.safetensors",
-            "diffusion_pytorch_model.fp16.safetensors", "model.fp16.safetensors");
+            "diffusion_pytorch_model.fp16.safetensors", "model.fp16.safetensors",
+            "diffusion_pytorch_model.bin", "pytorch_model.bin");
     private static final List<String> INDEX_FILES = List.of(
             "diffusion_pytorch_model.safetensors.index.json", "model.safetensors.index.json");
 
@@ -67,8 +69,7 @@ public final class Checkpoint implements AutoCloseable {
             if (hasComponentFolders(path)) return openComponents(path);
             return new Checkpoint(path, ModelFormat.DIFFUSERS_COMPONENT, Map.of(componentName(path), openComponentFolder(path)), null);
         }
-        refusePickle(path);
-        SafetensorsFile f = SafetensorsFile.open(path);
+        SafetensorsFile f = TensorFiles.open(path);
         if (SingleFileCheckpoint.looksLikeSingleFile(f)) {
             f.close();
             SingleFileCheckpoint single = SingleFileCheckpoint.open(path);
@@ -154,10 +155,6 @@ public final class Checkpoint implements AutoCloseable {
         }
         try (var listing = Files.list(folder)) {
             List<String> names = listing.map(p -> p.getFileName().toString()).sorted().toList();
-            if (names.stream().anyMatch(n -> n.endsWith(".bin") || n.endsWith(".ckpt") || n.endsWith(".pt"))) {
-                throw new CheckpointException(folder + ": only PyTorch pickle weights found " + names
-                        + "; spectune reads safetensors (convert with diffusers' save_pretrained(safe_serialization=True))");
-            }
             throw new CheckpointException(folder + ": no weights file; expected one of " + WEIGHT_FILES + ", found " + names);
         } catch (IOException e) {
             throw new CheckpointException(folder + ": cannot list folder: " + e.getMessage());
@@ -175,13 +172,6 @@ public final class Checkpoint implements AutoCloseable {
             return out;
         } catch (IOException e) {
             throw new CheckpointException(indexFile + ": not valid JSON: " + e.getMessage());
-        }
-    }
-
-    private static void refusePickle(Path file) {
-        String n = file.getFileName().toString();
-        if (n.endsWith(".ckpt") || n.endsWith(".bin") || n.endsWith(".pt") || n.endsWith(".pth")) {
-            throw new CheckpointException(file + ": PyTorch pickle checkpoints are not read (they can run code); convert to .safetensors first");
         }
     }
 

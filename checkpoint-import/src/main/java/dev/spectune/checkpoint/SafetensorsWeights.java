@@ -32,7 +32,7 @@ public final class SafetensorsWeights implements WeightSource {
         SafetensorsWeights w = new SafetensorsWeights(description);
         try {
             for (Path p : paths) {
-                SafetensorsFile f = SafetensorsFile.open(p);
+                SafetensorsFile f = TensorFiles.open(p);
                 w.files.add(f);
                 for (String name : f.names()) {
                     String key = modernizeVaeNames ? NameMapping.modernizeVaeKey(name) : name;

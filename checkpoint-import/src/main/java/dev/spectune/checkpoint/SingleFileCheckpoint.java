@@ -60,7 +60,7 @@ public final class SingleFileCheckpoint implements AutoCloseable {
     }
 
     public static SingleFileCheckpoint open(Path path) {
-        SafetensorsFile f = SafetensorsFile.open(path);
+        SafetensorsFile f = TensorFiles.open(path);
         try {
             return new SingleFileCheckpoint(f);
         } catch (RuntimeException e) {

@@ -86,7 +86,7 @@ public final class AdapterMerge {
 
     /** A kohya/A1111 file: its modules are named lora_unet_… / lora_te_…. */
     private static boolean isKohya(Path file) {
-        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+        try (SafetensorsFile f = dev.spectune.checkpoint.TensorFiles.open(file)) {
             return f.names().stream().anyMatch(n -> n.startsWith("lora_unet_") || n.startsWith("lora_te_"));
         }
     }

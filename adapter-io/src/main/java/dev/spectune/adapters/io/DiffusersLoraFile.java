@@ -61,7 +61,7 @@ public final class DiffusersLoraFile {
     /** Layers by weight key, for keys under {@code component} ("unet" or "text_encoder"); none is an empty map (most files hold the UNet's alone). */
     public static Map<String, Layer> read(Path file, String component, DataType type) {
         Map<String, Layer> layers = new LinkedHashMap<>();
-        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+        try (SafetensorsFile f = dev.spectune.checkpoint.TensorFiles.open(file)) {
             String prefix = component + ".";
             for (String name : f.names()) {
                 if (!name.startsWith(prefix)) continue;

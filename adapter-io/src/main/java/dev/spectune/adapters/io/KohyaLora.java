@@ -87,7 +87,7 @@ public final class KohyaLora {
             }
         }
         Map<String, INDArray> deltas = new LinkedHashMap<>();
-        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+        try (SafetensorsFile f = dev.spectune.checkpoint.TensorFiles.open(file)) {
             for (String n : f.names()) {
                 if (!n.endsWith(".lora_down.weight")) continue;
                 String module = n.substring(0, n.length() - ".lora_down.weight".length());

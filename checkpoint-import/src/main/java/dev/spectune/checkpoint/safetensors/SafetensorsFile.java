@@ -37,12 +37,35 @@ public final class SafetensorsFile implements AutoCloseable {
     private final FileChannel channel;
     private final Header header;
     private final long headerLength;
+    private final long dataStart;                 // file offset the tensors' spans count from
 
-    private SafetensorsFile(Path path, FileChannel channel, Header header, long headerLength) {
+    private SafetensorsFile(Path path, FileChannel channel, Header header, long headerLength, long dataStart) {
         this.path = path;
         this.channel = channel;
         this.header = header;
         this.headerLength = headerLength;
+        this.dataStart = dataStart;
+    }
+
+    /**
+     * Another file whose tensors lie as contiguous little-endian spans (a PyTorch zip checkpoint's
+     * stored entries, dev.spectune.checkpoint.torch), read as a safetensors file is: the spans'
+     * offsets are the file's own. Spans may overlap (torch tensors can share a storage).
+     */
+    public static SafetensorsFile ofSpans(Path path, Map<String, TensorInfo> spans, Map<String, String> metadata) {
+        try {
+            FileChannel channel = FileChannel.open(path, StandardOpenOption.READ);
+            long size = channel.size();
+            for (TensorInfo t : spans.values()) {
+                if (t.end() > size) {
+                    closeQuietly(channel);
+                    throw new SafetensorsException(path, "tensor '" + t.name() + "' ends at byte " + t.end() + ", past the file's " + size);
+                }
+            }
+            return new SafetensorsFile(path, channel, new Header(new java.util.LinkedHashMap<>(spans), Map.copyOf(metadata)), 0, 0);
+        } catch (IOException e) {
+            throw new SafetensorsException(path, "cannot read: " + e.getMessage(), e);
+        }
     }
 
     /** Opens and validates the header; tensor bytes are read only when asked for. */
@@ -66,7 +89,7 @@ public final class SafetensorsFile implements AutoCloseable {
                 json = channel.map(FileChannel.MapMode.READ_ONLY, 8, headerLength, arena).toArray(ValueLayout.JAVA_BYTE);
             }
             Header header = Header.parse(path, json, size - 8 - headerLength);
-            return new SafetensorsFile(path, channel, header, headerLength);
+            return new SafetensorsFile(path, channel, header, headerLength, 8 + headerLength);
         } catch (NoSuchFileException e) {
             closeQuietly(channel);
             throw new SafetensorsException(path, "no such file");
@@ -214,7 +237,7 @@ public final class SafetensorsFile implements AutoCloseable {
         }
         if (t.byteLength() == 0) return decode.apply(MemorySegment.NULL);
         try (Arena arena = Arena.ofConfined()) {
-            return decode.apply(channel.map(FileChannel.MapMode.READ_ONLY, 8 + headerLength + t.begin(), t.byteLength(), arena));
+            return decode.apply(channel.map(FileChannel.MapMode.READ_ONLY, dataStart + t.begin(), t.byteLength(), arena));
         } catch (IOException e) {
             throw new SafetensorsException(path, "cannot read tensor '" + t.name() + "': " + e.getMessage(), e);
         }
