@@ -39,6 +39,9 @@ public enum ParityKind {
             PeftParity::run, "lora.safetensors", new Certified("golden/peft", 152), new Certified("golden/peft_v0.17", 152)),
     LORA_UNET("lora-unet", "diffusers' LoRA file merged into the tiny UNet as `sample` merges it vs diffusers' output.",
             LoraUnetParity::run, "io.safetensors", new Certified("golden/lora_unet_tiny", 98)),
+    PREPROCESS("preprocess", "CLIP's and DINO's image processors (decode, Pillow resize, crop, rescale, normalise) vs transformers, exactly.",
+            PreprocessParity::run, "io.safetensors", new Certified("golden/eval/preprocess_clip_vit_large_patch14", 5),
+            new Certified("golden/eval/preprocess_dino_vits16", 5)),
     TRAIN_STEP("train-step", "The trainer's step (full fine-tuning): loss and every UNet and text-encoder gradient vs torch autograd.",
             TrainStepParity::run, "io.safetensors", new Certified("golden/train_step_tiny", 249));
 
