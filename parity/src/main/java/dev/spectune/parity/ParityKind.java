@@ -42,6 +42,8 @@ public enum ParityKind {
     PREPROCESS("preprocess", "CLIP's and DINO's image processors (decode, Pillow resize, crop, rescale, normalise) vs transformers, exactly.",
             PreprocessParity::run, "io.safetensors", new Certified("golden/eval/preprocess_clip_vit_large_patch14", 5),
             new Certified("golden/eval/preprocess_dino_vits16", 5)),
+    DINO("dino", "The DINO metric: ViT image processor, ViTModel (float32 and float64, position interpolation) and the DINO scores vs transformers.",
+            DinoParity::run, "io.safetensors", new Certified("golden/eval/dino_vit_tiny", 67)),
     TRAIN_STEP("train-step", "The trainer's step (full fine-tuning): loss and every UNet and text-encoder gradient vs torch autograd.",
             TrainStepParity::run, "io.safetensors", new Certified("golden/train_step_tiny", 249));
 

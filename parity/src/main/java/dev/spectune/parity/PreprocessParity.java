@@ -57,7 +57,7 @@ public final class PreprocessParity {
     }
 
     /** The image a preprocess.json entry feeds the processor: a photo (decoded, SHA-checked, cropped by its box) or a stored uint8 tensor. */
-    private static ImageProcessor.Rgb input(Path folder, GoldenFile golden, JsonNode image, ParityReport report) {
+    static ImageProcessor.Rgb input(Path folder, GoldenFile golden, JsonNode image, ParityReport report) {
         if (image.path("file").isNull() || image.path("file").isMissingNode()) {
             String stored = image.path("note").asText().replaceAll("^tensor (\\S+).*$", "$1");
             INDArray u8 = golden.get(stored, DataType.INT);                               // [H, W, 3]
@@ -98,7 +98,7 @@ public final class PreprocessParity {
                 + folder + " or in the shared fixtures (" + dev.spectune.runtime.Fixtures.expectedLocation() + ")");
     }
 
-    private static INDArray hwc(ImageProcessor.Rgb image) {
+    static INDArray hwc(ImageProcessor.Rgb image) {
         int[] v = new int[image.pixels().length * 3];
         for (int i = 0; i < image.pixels().length; i++) {
             int p = image.pixels()[i];
@@ -110,11 +110,11 @@ public final class PreprocessParity {
     }
 
     /** Equal shapes and bit-equal values (INDArray.equals allows 1e-5). */
-    private static boolean same(INDArray a, INDArray b) {
+    static boolean same(INDArray a, INDArray b) {
         return java.util.Arrays.equals(a.shape(), b.shape()) && java.util.Arrays.equals(a.dup('c').data().asDouble(), b.dup('c').data().asDouble());
     }
 
-    private static String note(INDArray ours, INDArray expected) {
+    static String note(INDArray ours, INDArray expected) {
         if (!java.util.Arrays.equals(ours.shape(), expected.shape())) {
             return "shape " + java.util.Arrays.toString(ours.shape()) + " vs " + java.util.Arrays.toString(expected.shape());
         }
@@ -137,7 +137,7 @@ public final class PreprocessParity {
         }
     }
 
-    private static JsonNode json(Path file) {
+    static JsonNode json(Path file) {
         try {
             return new ObjectMapper().readTree(file.toFile());
         } catch (IOException e) {
