@@ -35,8 +35,17 @@ public final class ClipTextModel {
         return build(config, weights, type, batch, length, false);
     }
 
+    /** The text tower of a whole CLIPModel checkpoint: only its text_model.* keys are this graph's (the vision tower's are another's). */
+    public static ModelGraph buildTower(TextEncoderConfig config, WeightSource weights, DataType type, int batch, int length) {
+        return build(config, weights, type, batch, length, false, "text_model.");
+    }
+
     /** @param trainable weights as trainable variables (full fine-tuning; embeddings then use the one-hot lookup) */
     public static ModelGraph build(TextEncoderConfig config, WeightSource weights, DataType type, int batch, int length, boolean trainable) {
+        return build(config, weights, type, batch, length, trainable, "");
+    }
+
+    private static ModelGraph build(TextEncoderConfig config, WeightSource weights, DataType type, int batch, int length, boolean trainable, String owned) {
         if (length > config.maxPositionEmbeddings()) {
             throw new IllegalArgumentException("sequence length " + length + " exceeds max_position_embeddings " + config.maxPositionEmbeddings());
         }
@@ -44,7 +53,7 @@ public final class ClipTextModel {
         ModelGraph g = new ModelGraph(sd, type);
         WeightBinder w = new WeightBinder(sd, weights, type, "").trainable(trainable);
         graph(config, g, w, type, batch, length);
-        w.finish();
+        w.finish(owned);
         return g;
     }
 

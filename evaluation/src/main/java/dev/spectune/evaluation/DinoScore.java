@@ -17,7 +17,7 @@ public record DinoScore(INDArray normalized, INDArray cosines, INDArray generate
      * @param real      rows of the real (reference) images
      */
     public static DinoScore of(INDArray cls, long[] generated, long[] real) {
-        INDArray n = cls.divColumnVector(cls.norm2(1).reshape(cls.size(0), 1));                        // [B, D]
+        INDArray n = ClipScore.unit(cls);                                                               // [B, D]
         INDArray cos = n.mmul(n.transpose());                                                           // [B, B]
         INDArray gr = cos.get(NDArrayIndex.indices(generated), NDArrayIndex.indices(real));           // [G, R]
         double sum = 0;

@@ -42,6 +42,8 @@ public enum ParityKind {
     PREPROCESS("preprocess", "CLIP's and DINO's image processors (decode, Pillow resize, crop, rescale, normalise) vs transformers, exactly.",
             PreprocessParity::run, "io.safetensors", new Certified("golden/eval/preprocess_clip_vit_large_patch14", 5),
             new Certified("golden/eval/preprocess_dino_vits16", 5)),
+    CLIP("clip", "CLIP-I and CLIP-T: the image processor, tokenizer, both CLIP towers and projections (float32 and float64) and the scores vs transformers.",
+            ClipParity::run, "io.safetensors", new Certified("golden/eval/clip_tiny", 75)),
     DINO("dino", "The DINO metric: ViT image processor, ViTModel (float32 and float64, position interpolation) and the DINO scores vs transformers.",
             DinoParity::run, "io.safetensors", new Certified("golden/eval/dino_vit_tiny", 67)),
     TRAIN_STEP("train-step", "The trainer's step (full fine-tuning): loss and every UNet and text-encoder gradient vs torch autograd.",

@@ -50,6 +50,13 @@ final class Json {
         return source;
     }
 
+    /** A nested object (e.g. a CLIPConfig's text_config); an empty one when the key is absent, as save_pretrained omits all-default sub-configs. */
+    Json object(String field) {
+        JsonNode node = root.get(field);
+        if (node != null && !node.isObject()) throw new ConfigException(field + " must be an object, found " + node);
+        return new Json(source + " " + field, node == null ? MAPPER.createObjectNode() : node);
+    }
+
     boolean has(String field) {
         JsonNode n = root.get(field);
         return n != null && !n.isNull();

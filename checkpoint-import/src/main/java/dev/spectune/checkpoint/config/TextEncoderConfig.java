@@ -39,6 +39,25 @@ public record TextEncoderConfig(int vocabSize, int hiddenSize, int intermediateS
         }
     }
 
+    /**
+     * The text tower of a transformers CLIPModel config.json: its text_config, every key
+     * save_pretrained omitted taken at CLIPTextConfig's default (v4.36: vocab 49408, hidden 512,
+     * intermediate 2048, 12 layers, 8 heads, 77 positions, quick_gelu, eps 1e-5, pad 1, BOS 49406,
+     * EOS 49407; projection_dim from the CLIPConfig, 512).
+     */
+    public static TextEncoderConfig fromClipModelConfig(Path file) {
+        try {
+            Json root = Json.read(file);
+            Json t = root.object("text_config");
+            return new TextEncoderConfig(t.integer("vocab_size", 49408), t.integer("hidden_size", 512), t.integer("intermediate_size", 2048),
+                    t.integer("num_hidden_layers", 12), t.integer("num_attention_heads", 8), t.integer("max_position_embeddings", 77),
+                    t.text("hidden_act", "quick_gelu"), t.number("layer_norm_eps", 1e-5), t.integer("bos_token_id", 49406),
+                    t.integer("eos_token_id", 49407), t.integer("pad_token_id", 1), root.integer("projection_dim", t.integer("projection_dim", 512)));
+        } catch (ConfigException e) {
+            throw ConfigException.in(file, e);
+        }
+    }
+
     private static TextEncoderConfig read(Json j) {
         int hidden = j.integer("hidden_size");
         return new TextEncoderConfig(j.integer("vocab_size", 49408), hidden, j.integer("intermediate_size"),
