@@ -53,15 +53,7 @@ public final class ClipParity {
         try (GoldenFile golden = report.openIo(folder); WeightSource weights = SafetensorsWeights.open(model.toString(), List.of(model), false)) {
             List<String> foreign = weights.keys().stream().filter(k -> OWNED.stream().noneMatch(k::startsWith)).sorted().toList();
             if (!foreign.isEmpty()) throw new IllegalArgumentException(model + ": keys outside a CLIPModel " + OWNED + ": " + foreign);
-            INDArray pixels = golden.get("pixel_values", DataType.FLOAT);                              // [B, 3, S, S]
-            for (JsonNode image : metric.path("images")) {
-                int index = image.path("index").asInt();
-                ImageProcessor.Rgb resized = processor.resizeAndCrop(PreprocessParity.input(folder, golden, image, report));
-                INDArray u8 = PreprocessParity.hwc(resized), storedU8 = golden.get("pixel_values_u8", DataType.INT).slice(index);
-                report.exact("pixel_values_u8[" + index + "]", PreprocessParity.same(u8, storedU8), PreprocessParity.note(u8, storedU8));
-                INDArray values = Nd4j.createFromArray(processor.pixelValues(resized)).reshape(3, resized.height(), resized.width());
-                report.exact("pixel_values[" + index + "]", PreprocessParity.same(values, pixels.slice(index)), PreprocessParity.note(values, pixels.slice(index)));
-            }
+            INDArray pixels = PreprocessParity.modelInputs(folder, golden, report, processor, metric.path("images"));   // [B, 3, H, W]
             List<String> prompts = new ArrayList<>();
             for (JsonNode p : metric.path("prompts")) prompts.add(p.isTextual() ? p.asText() : p.path("text").asText());
             int length = (int) golden.shape("input_ids")[1];

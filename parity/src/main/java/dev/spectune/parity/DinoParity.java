@@ -25,7 +25,6 @@ import java.util.Map;
 import java.util.TreeSet;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 public final class DinoParity {
     private DinoParity() {}
@@ -37,15 +36,7 @@ public final class DinoParity {
         JsonNode metric = PreprocessParity.json(folder.resolve("metric.json"));
         Path model = folder.resolve("model.safetensors");
         try (GoldenFile golden = report.openIo(folder); WeightSource weights = SafetensorsWeights.open(model.toString(), List.of(model), false)) {
-            INDArray pixels = golden.get("pixel_values", DataType.FLOAT);                              // [B, 3, H, W]
-            for (JsonNode image : metric.path("images")) {
-                int index = image.path("index").asInt();
-                ImageProcessor.Rgb resized = processor.resizeAndCrop(PreprocessParity.input(folder, golden, image, report));
-                INDArray u8 = PreprocessParity.hwc(resized), storedU8 = golden.get("pixel_values_u8", DataType.INT).slice(index);
-                report.exact("pixel_values_u8[" + index + "]", PreprocessParity.same(u8, storedU8), PreprocessParity.note(u8, storedU8));
-                INDArray values = Nd4j.createFromArray(processor.pixelValues(resized)).reshape(3, resized.height(), resized.width());
-                report.exact("pixel_values[" + index + "]", PreprocessParity.same(values, pixels.slice(index)), PreprocessParity.note(values, pixels.slice(index)));
-            }
+            INDArray pixels = PreprocessParity.modelInputs(folder, golden, report, processor, metric.path("images"));   // [B, 3, H, W]
             long[] gen = golden.get("set_gen_idx", DataType.INT64).toLongVector(), real = golden.get("set_real_idx", DataType.INT64).toLongVector();
             for (DataType type : List.of(DataType.FLOAT, DataType.DOUBLE)) {
                 boolean f64 = type == DataType.DOUBLE;

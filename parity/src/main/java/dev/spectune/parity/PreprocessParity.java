@@ -56,6 +56,24 @@ public final class PreprocessParity {
         }
     }
 
+    /**
+     * A model folder's images (metric.json "images": photos or stored inputs, each with its batch
+     * index) processed as the folder's processor does, compared exactly with pixel_values_u8[index]
+     * and pixel_values[index] (the stored model input, returned for the model run).
+     */
+    static INDArray modelInputs(Path folder, GoldenFile golden, ParityReport report, ImageProcessor processor, JsonNode images) {
+        INDArray pixels = golden.get("pixel_values", DataType.FLOAT);                                  // [B, 3, H, W]
+        for (JsonNode image : images) {
+            int index = image.path("index").asInt();
+            ImageProcessor.Rgb resized = processor.resizeAndCrop(input(folder, golden, image, report));
+            INDArray u8 = hwc(resized), storedU8 = golden.get("pixel_values_u8", DataType.INT).slice(index);
+            report.exact("pixel_values_u8[" + index + "]", same(u8, storedU8), note(u8, storedU8));
+            INDArray values = Nd4j.createFromArray(processor.pixelValues(resized)).reshape(3, resized.height(), resized.width());
+            report.exact("pixel_values[" + index + "]", same(values, pixels.slice(index)), note(values, pixels.slice(index)));
+        }
+        return pixels;
+    }
+
     /** The image a preprocess.json entry feeds the processor: a photo (decoded, SHA-checked, cropped by its box) or a stored uint8 tensor. */
     static ImageProcessor.Rgb input(Path folder, GoldenFile golden, JsonNode image, ParityReport report) {
         if (image.path("file").isNull() || image.path("file").isMissingNode()) {

@@ -1,0 +1,55 @@
+/*
+ * DinoModel: a transformers ViTModel folder (config.json, model.safetensors or pytorch_model.bin,
+ * preprocessor_config.json) as the DINO metric uses it: the CLS row of last_hidden_state of each
+ * decoded image, in float32, a fixed batch at a time.
+ */
+package dev.spectune.evaluation;
+
+import dev.spectune.checkpoint.Checkpoint;
+import dev.spectune.checkpoint.WeightSource;
+import dev.spectune.model.ModelGraph;
+import dev.spectune.model.image.ImageProcessor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+public final class DinoModel implements AutoCloseable {
+
+    private final ViTConfig config;
+    private final WeightSource weights;
+    private final ImageProcessor processor;
+
+    private DinoModel(ViTConfig config, WeightSource weights, ImageProcessor processor) {
+        this.config = config;
+        this.weights = weights;
+        this.processor = processor;
+    }
+
+    public static DinoModel open(Path folder) {
+        if (!Files.isRegularFile(folder.resolve("config.json"))) throw new IllegalArgumentException(folder + ": not a ViT model folder (no config.json)");
+        return new DinoModel(ViTConfig.fromJson(folder.resolve("config.json")), Checkpoint.openComponentFolder(folder),
+                ImageProcessor.fromJson(folder.resolve("preprocessor_config.json")));
+    }
+
+    /** CLS embeddings [N, hidden]. */
+    public INDArray embeddings(List<ImageProcessor.Rgb> images) {
+        List<INDArray> out = new ArrayList<>();
+        for (int from = 0; from < images.size(); from += ClipModel.BATCH) {
+            List<ImageProcessor.Rgb> chunk = images.subList(from, Math.min(images.size(), from + ClipModel.BATCH));
+            INDArray pixels = Images.batch(processor, chunk);                                           // [n, 3, H, W]
+            ModelGraph g = ViTModel.build(config, weights, DataType.FLOAT, chunk.size(), (int) pixels.size(2), (int) pixels.size(3));
+            out.add(g.run(Map.of("pixel_values", pixels), "cls").get("cls"));
+        }
+        return Nd4j.concat(0, out.toArray(INDArray[]::new));
+    }
+
+    @Override
+    public void close() {
+        weights.close();
+    }
+}

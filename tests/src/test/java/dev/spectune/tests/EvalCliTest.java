@@ -1,0 +1,92 @@
+/*
+ * EvalCliTest: `spectune eval` end to end with the tiny golden CLIP and DINO models standing in for
+ * the real ones (golden/eval: the numbers are meaningless, the wiring is not). Fed the golden
+ * folders' own split — red_cartoon and vase photos plus the synthetic image as "generated", the dog
+ * photos as "reference", the stored prompts by manifest — it must give transformers' CLIP-I,
+ * CLIP-T and DINO; and a bad option or image folder exits 2 before any model is read.
+ */
+package dev.spectune.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spectune.checkpoint.safetensors.SafetensorsFile;
+import dev.spectune.testing.TestFixtures;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EvalCliTest {
+
+    @Test
+    void theGoldenSplitGivesTransformersScores(@TempDir Path dir) throws Exception {
+        Path eval = TestFixtures.path("golden/eval"), dataset = TestFixtures.path("artifacts/dreambooth/dataset");
+        JsonNode metric = new ObjectMapper().readTree(eval.resolve("clip_tiny/metric.json").toFile());
+        Path generated = Files.createDirectories(dir.resolve("generated"));
+        Map<String, String> prompts = new LinkedHashMap<>();
+        long[] genPrompt;
+        try (SafetensorsFile io = SafetensorsFile.open(eval.resolve("clip_tiny/io.safetensors"))) {
+            genPrompt = io.longs("gen_prompt_idx");
+            long[] shape = io.info("synthetic_u8").shape();                                        // [H, W, 3]
+            long[] u8 = io.longs("synthetic_u8");
+            BufferedImage img = new BufferedImage((int) shape[1], (int) shape[0], BufferedImage.TYPE_INT_RGB);
+            for (int y = 0; y < shape[0]; y++) for (int x = 0; x < shape[1]; x++) {
+                int i = (int) ((y * shape[1] + x) * 3);
+                img.setRGB(x, y, (int) (u8[i] << 16 | u8[i + 1] << 8 | u8[i + 2]));
+            }
+            javax.imageio.ImageIO.write(img, "png", generated.resolve("z_synthetic.png").toFile());
+        }
+        String[] names = {"red_cartoon/00.jpg", "red_cartoon/01.jpg", "red_cartoon/02.jpg", "red_cartoon/03.jpg", "vase/00.jpg", "vase/01.jpg",
+                "vase/02.jpg", "vase/03.jpg", "vase/04.jpg", "vase/05.jpg", null};
+        for (int g = 0; g < names.length; g++) {
+            String file = names[g] == null ? "z_synthetic.png" : names[g].replace('/', '_');
+            if (names[g] != null) Files.copy(dataset.resolve(names[g]), generated.resolve(file));
+            prompts.put(file, metric.path("prompts").get((int) genPrompt[g]).path("text").asText());
+        }
+        Path manifest = Files.writeString(dir.resolve("prompts.json"), new ObjectMapper().writeValueAsString(prompts));
+        Path out = dir.resolve("scores");
+        CheckpointCliTest.Run r = CheckpointCliTest.run("eval", "--generated", generated.toString(), "--reference", dataset.resolve("dog").toString(),
+                "--prompts", manifest.toString(), "--clip-t-prompt", "as-given", "--clip", eval.resolve("clip_tiny").toString(),
+                "--dino", eval.resolve("dino_vit_tiny").toString(), "--out", out.toString());
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        JsonNode scores = new ObjectMapper().readTree(out.resolve("scores.json").toFile());
+        try (SafetensorsFile clip = SafetensorsFile.open(eval.resolve("clip_tiny/io.safetensors"));
+             SafetensorsFile dino = SafetensorsFile.open(eval.resolve("dino_vit_tiny/io.safetensors"))) {
+            assertThat(scores.path("clip_i").asDouble()).isCloseTo(clip.doubles("clip_i_f64")[0], within(1e-5));
+            assertThat(scores.path("clip_t").asDouble()).isCloseTo(clip.doubles("clip_t_f64")[0], within(1e-5));
+            assertThat(scores.path("dino").asDouble()).isCloseTo(dino.doubles("dino_f64")[0], within(1e-5));
+        }
+        assertThat(scores.path("per_image")).hasSize(11);
+        assertThat(scores.path("per_prompt")).hasSize(3);
+        assertThat(Files.readAllLines(out.resolve("scores.csv"))).hasSize(12).first().isEqualTo("file,prompt,clip_i,clip_t,dino");
+        assertThat(Files.readString(out.resolve("scores.md"))).contains("CLIP-I").contains("| 11 |");
+    }
+
+    @Test
+    void badInputIsRefusedBeforeAnyModelIsRead(@TempDir Path dir) throws Exception {
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        CheckpointCliTest.Run r = CheckpointCliTest.run("eval", "--generated", empty.toString(), "--reference", empty.toString(),
+                "--clip", dir.resolve("no-clip").toString(), "--dino", dir.resolve("no-dino").toString(), "--out", dir.resolve("o").toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--generated").contains("no .png or .jpg images").doesNotContain("no-clip");
+        r = CheckpointCliTest.run("eval", "--generated", empty.toString(), "--reference", empty.toString(), "--clip-t-prompt", "strip",
+                "--clip", "c", "--dino", "d", "--out", dir.resolve("o").toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--clip-t-prompt must be without-identifier or as-given");
+        assertThat(dir.resolve("o")).doesNotExist();
+    }
+
+    @Test
+    void theIdentifierIsRemovedForClipT() {
+        assertThat(dev.spectune.evaluation.DreamBoothEval.clipTPrompt("a sks dog on the beach", "sks")).isEqualTo("a dog on the beach");
+        assertThat(dev.spectune.evaluation.DreamBoothEval.clipTPrompt("sks dog", "sks")).isEqualTo("dog");
+        assertThat(dev.spectune.evaluation.DreamBoothEval.clipTPrompt("a sksy dog", "sks")).isEqualTo("a sksy dog");
+        assertThat(dev.spectune.evaluation.DreamBoothEval.clipTPrompt("a sks dog", null)).isEqualTo("a sks dog");
+    }
+}
