@@ -24,20 +24,23 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "eval", mixinStandardHelpOptions = true, description = "CLIP-I, CLIP-T and DINO of generated images against reference photos (DreamBooth's metrics).")
+@Command(name = "eval", mixinStandardHelpOptions = true, subcommands = EvalDreamBoothCommand.class, description = "CLIP-I, CLIP-T and DINO of generated images against reference photos (DreamBooth's metrics).")
 public final class EvalCommand implements Callable<Integer> {
 
-    @Option(names = "--generated", required = true, description = "Folder of generated images (.png, .jpg).") Path generated;
-    @Option(names = "--reference", required = true, description = "Folder of the subject's real photos.") Path reference;
+    @Option(names = "--generated", description = "Folder of generated images (.png, .jpg).") Path generated;
+    @Option(names = "--reference", description = "Folder of the subject's real photos.") Path reference;
     @Option(names = "--prompts", description = "JSON object: generated image file name → prompt (default: name.txt beside each image).") Path prompts;
-    @Option(names = "--clip", required = true, description = "A transformers CLIPModel folder (e.g. openai/clip-vit-large-patch14).") Path clip;
-    @Option(names = "--dino", required = true, description = "A transformers ViTModel folder (e.g. facebook/dino-vits16).") Path dino;
+    @Option(names = "--clip", description = "A transformers CLIPModel folder (e.g. openai/clip-vit-large-patch14).") Path clip;
+    @Option(names = "--dino", description = "A transformers ViTModel folder (e.g. facebook/dino-vits16).") Path dino;
     @Option(names = "--identifier", defaultValue = "sks", description = "The subject identifier removed from prompts for CLIP-T (default ${DEFAULT-VALUE}).") String identifier;
     @Option(names = "--clip-t-prompt", defaultValue = "without-identifier", description = "without-identifier (\"a sks dog\" → \"a dog\") or as-given.") String clipTPrompt;
-    @Option(names = "--out", required = true, description = "Output folder: scores.json, scores.csv, scores.md.") Path out;
+    @Option(names = "--out", description = "Output folder: scores.json, scores.csv, scores.md.") Path out;
 
     @Override
     public Integer call() throws Exception {
+        for (var o : new Object[][] {{"--generated", generated}, {"--reference", reference}, {"--clip", clip}, {"--dino", dino}, {"--out", out}}) {
+            if (o[1] == null) throw new IllegalArgumentException("eval needs " + o[0] + " (or the dreambooth subcommand)");
+        }
         if (!clipTPrompt.equals("without-identifier") && !clipTPrompt.equals("as-given")) {
             throw new IllegalArgumentException("--clip-t-prompt must be without-identifier or as-given, got '" + clipTPrompt + "'");
         }

@@ -89,4 +89,25 @@ class EvalCliTest {
         assertThat(dev.spectune.evaluation.DreamBoothEval.clipTPrompt("a sksy dog", "sks")).isEqualTo("a sksy dog");
         assertThat(dev.spectune.evaluation.DreamBoothEval.clipTPrompt("a sks dog", null)).isEqualTo("a sks dog");
     }
+
+    /** eval dreambooth: the subject's live prompts (a dog), seeded images from the tiny pipeline, scored by the tiny metric models. */
+    @Test
+    void theDreamBoothProtocolGeneratesAndScores(@TempDir Path dir) throws Exception {
+        Path eval = TestFixtures.path("golden/eval"), out = dir.resolve("row");
+        CheckpointCliTest.Run r = CheckpointCliTest.run("eval", "dreambooth", "--model", TestFixtures.path("golden/pipeline_tiny").toString(), "--subject", "dog",
+                "--reference", TestFixtures.path("artifacts/dreambooth/dataset/dog").toString(), "--clip", eval.resolve("clip_tiny").toString(),
+                "--dino", eval.resolve("dino_vit_tiny").toString(), "--prompts", "2", "--images-per-prompt", "2", "--steps", "2", "--resolution", "32",
+                "--out", out.toString());
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        JsonNode manifest = new ObjectMapper().readTree(out.resolve("prompts.json").toFile());
+        assertThat(manifest.path("00-0.png").asText()).isEqualTo("a sks dog in the jungle");
+        assertThat(manifest.path("01-1.png").asText()).isEqualTo("a sks dog in the snow");
+        try (var images = Files.list(out.resolve("images"))) {
+            assertThat(images.count()).isEqualTo(4);
+        }
+        JsonNode scores = new ObjectMapper().readTree(out.resolve("scores.json").toFile());
+        for (String k : new String[] {"clip_i", "clip_t", "dino"}) assertThat(scores.path(k).asDouble()).as(k).isBetween(-1.0, 1.0);
+        assertThat(scores.path("per_prompt")).hasSize(2);
+        assertThat(r.out()).contains("dog (dog): 2 prompts × 2 images vs 5 photos");
+    }
 }
