@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "eval", mixinStandardHelpOptions = true, subcommands = EvalDreamBoothCommand.class, description = "CLIP-I, CLIP-T and DINO of generated images against reference photos (DreamBooth's metrics).")
+@Command(name = "eval", mixinStandardHelpOptions = true, subcommands = {EvalDreamBoothCommand.class, EvalAggregateCommand.class}, description = "CLIP-I, CLIP-T and DINO of generated images against reference photos (DreamBooth's metrics).")
 public final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--generated", description = "Folder of generated images (.png, .jpg).") Path generated;

@@ -113,6 +113,44 @@ public final class DreamBoothEval {
                 text(out.resolve("scores.csv"), csv.toString()), text(out.resolve("scores.md"), md));
     }
 
+    /** One metric over subjects: the mean and the sample standard deviation (n − 1; 0 for one subject). */
+    public record Spread(double mean, double std, int subjects) {
+        static Spread of(double[] v) {
+            double mean = java.util.Arrays.stream(v).average().orElse(Double.NaN), ss = 0;
+            for (double x : v) ss += (x - mean) * (x - mean);
+            return new Spread(mean, v.length > 1 ? Math.sqrt(ss / (v.length - 1)) : 0, v.length);
+        }
+    }
+
+    /**
+     * The papers' row: each metric's mean ± std over subjects, from the scores.json of one
+     * `eval dreambooth` run per subject; written as aggregate.json and aggregate.md.
+     */
+    public static Map<String, Spread> aggregate(List<Path> runs, Path out) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        Map<String, Spread> result = new LinkedHashMap<>();
+        for (String metric : List.of("clip_i", "clip_t", "dino")) {
+            double[] v = new double[runs.size()];
+            for (int i = 0; i < v.length; i++) {
+                Path file = runs.get(i).resolve("scores.json");
+                if (!Files.isRegularFile(file)) throw new IllegalArgumentException(file + ": no scores.json (run eval dreambooth into " + runs.get(i) + " first)");
+                var node = json.readTree(file.toFile()).path(metric);
+                if (!node.isNumber()) throw new IllegalArgumentException(file + ": " + metric + " is " + (node.isMissingNode() ? "missing" : node) + ", not a number");
+                v[i] = node.asDouble();
+            }
+            result.put(metric, Spread.of(v));
+        }
+        Files.createDirectories(out);
+        Map<String, Object> doc = new LinkedHashMap<>();
+        result.forEach((k, sp) -> doc.put(k, row("mean", sp.mean(), "std", sp.std())));
+        doc.put("subjects", runs.stream().map(p -> p.getFileName().toString()).toList());
+        text(out.resolve("aggregate.json"), json.enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc) + "\n");
+        StringBuilder md = new StringBuilder("| subjects | CLIP-I | CLIP-T | DINO |\n|---|---|---|---|\n| " + runs.size());
+        for (Spread sp : result.values()) md.append(" | ").append(num(sp.mean())).append(" ± ").append(num(sp.std()));
+        text(out.resolve("aggregate.md"), md.append(" |\n").toString());
+        return result;
+    }
+
     private static Map<String, Object> row(Object... kv) {
         Map<String, Object> m = new LinkedHashMap<>();
         for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], kv[i + 1]);

@@ -110,4 +110,21 @@ class EvalCliTest {
         assertThat(scores.path("per_prompt")).hasSize(2);
         assertThat(r.out()).contains("dog (dog): 2 prompts × 2 images vs 5 photos");
     }
+
+    /** eval aggregate: mean ± sample std over subjects' scores.json; a folder without one is named. */
+    @Test
+    void subjectsAggregateToMeanAndStd(@TempDir Path dir) throws Exception {
+        Path a = Files.createDirectories(dir.resolve("dog")), b = Files.createDirectories(dir.resolve("vase"));
+        Files.writeString(a.resolve("scores.json"), "{\"clip_i\": 0.8, \"clip_t\": 0.3, \"dino\": 0.6}");
+        Files.writeString(b.resolve("scores.json"), "{\"clip_i\": 0.6, \"clip_t\": 0.1, \"dino\": 0.4}");
+        CheckpointCliTest.Run r = CheckpointCliTest.run("eval", "aggregate", "--out", dir.resolve("row").toString(), a.toString(), b.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode row = new ObjectMapper().readTree(dir.resolve("row/aggregate.json").toFile());
+        assertThat(row.path("clip_i").path("mean").asDouble()).isCloseTo(0.7, within(1e-12));
+        assertThat(row.path("dino").path("std").asDouble()).isCloseTo(Math.sqrt(0.02), within(1e-12));
+        assertThat(Files.readString(dir.resolve("row/aggregate.md"))).contains("| 2 | 0.700000 ± 0.141421");
+        r = CheckpointCliTest.run("eval", "aggregate", "--out", dir.resolve("row2").toString(), a.toString(), dir.resolve("missing").toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("missing/scores.json: no scores.json");
+    }
 }
