@@ -32,6 +32,7 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--prompts", description = "JSON object: generated image file name → prompt (default: name.txt beside each image).") Path prompts;
     @Option(names = "--clip", description = "A transformers CLIPModel folder (e.g. openai/clip-vit-large-patch14).") Path clip;
     @Option(names = "--dino", description = "A transformers ViTModel folder (e.g. facebook/dino-vits16).") Path dino;
+    @Option(names = "--dino-transform", defaultValue = "hf", description = "hf (the model folder's ViTImageProcessor) or original (the DINO repository's Resize 256 bicubic + CenterCrop 224).") String dinoTransform;
     @Option(names = "--identifier", defaultValue = "sks", description = "The subject identifier removed from prompts for CLIP-T (default ${DEFAULT-VALUE}).") String identifier;
     @Option(names = "--clip-t-prompt", defaultValue = "without-identifier", description = "without-identifier (\"a sks dog\" → \"a dog\") or as-given.") String clipTPrompt;
     @Option(names = "--out", description = "Output folder: scores.json, scores.csv, scores.md.") Path out;
@@ -41,6 +42,7 @@ public final class EvalCommand implements Callable<Integer> {
         for (var o : new Object[][] {{"--generated", generated}, {"--reference", reference}, {"--clip", clip}, {"--dino", dino}, {"--out", out}}) {
             if (o[1] == null) throw new IllegalArgumentException("eval needs " + o[0] + " (or the dreambooth subcommand)");
         }
+        if (!dinoTransform.equals("hf") && !dinoTransform.equals("original")) throw new IllegalArgumentException("--dino-transform must be hf or original, got '" + dinoTransform + "'");
         if (!clipTPrompt.equals("without-identifier") && !clipTPrompt.equals("as-given")) {
             throw new IllegalArgumentException("--clip-t-prompt must be without-identifier or as-given, got '" + clipTPrompt + "'");
         }
@@ -68,7 +70,7 @@ public final class EvalCommand implements Callable<Integer> {
         List<ImageProcessor.Rgb> ref = refImages.stream().map(ImageProcessor::of).toList();
         Nd4jRuntime.init();
         DreamBoothEval.Scores s;
-        try (ClipModel c = ClipModel.open(clip); DinoModel d = DinoModel.open(dino)) {
+        try (ClipModel c = ClipModel.open(clip); DinoModel d = DinoModel.open(dino, dinoTransform.equals("original"))) {
             s = DreamBoothEval.score(c, d, gen, ref, clipTPrompt.equals("as-given") ? null : identifier);
         }
         DreamBoothEval.write(s, out);

@@ -47,6 +47,7 @@ public final class EvalDreamBoothCommand implements Callable<Integer> {
     @Option(names = "--reference", required = true, description = "The subject's real photos.") Path reference;
     @Option(names = "--clip", required = true) Path clip;
     @Option(names = "--dino", required = true) Path dino;
+    @Option(names = "--dino-transform", defaultValue = "hf", description = "hf (the model folder's ViTImageProcessor) or original (the DINO repository's Resize 256 bicubic + CenterCrop 224).") String dinoTransform;
     @Option(names = "--identifier", defaultValue = "sks") String identifier;
     @Option(names = "--clip-t-prompt", defaultValue = "without-identifier", description = "without-identifier or as-given.") String clipTPrompt;
     @Option(names = "--prompts", description = "Use the first N of the 25 prompts (default all).") Integer promptCount;
@@ -59,6 +60,7 @@ public final class EvalDreamBoothCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (!dinoTransform.equals("hf") && !dinoTransform.equals("original")) throw new IllegalArgumentException("--dino-transform must be hf or original, got '" + dinoTransform + "'");
         if (!clipTPrompt.equals("without-identifier") && !clipTPrompt.equals("as-given")) {
             throw new IllegalArgumentException("--clip-t-prompt must be without-identifier or as-given, got '" + clipTPrompt + "'");
         }
@@ -110,7 +112,7 @@ public final class EvalDreamBoothCommand implements Callable<Integer> {
         }
         Files.writeString(out.resolve("prompts.json"), new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(manifest) + "\n");
         DreamBoothEval.Scores s;
-        try (ClipModel c = ClipModel.open(clip); DinoModel d = DinoModel.open(dino)) {
+        try (ClipModel c = ClipModel.open(clip); DinoModel d = DinoModel.open(dino, dinoTransform.equals("original"))) {
             s = DreamBoothEval.score(c, d, generated, ref, clipTPrompt.equals("as-given") ? null : identifier);
         }
         DreamBoothEval.write(s, out);

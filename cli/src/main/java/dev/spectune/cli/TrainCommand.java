@@ -60,6 +60,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--max-grad-norm", defaultValue = "1.0") double maxGradNorm;
     @Option(names = "--random-flip") boolean randomFlip;
     @Option(names = "--validation-every", defaultValue = "0") int validationEvery;
+    @Option(names = "--eval-every", defaultValue = "0", description = "Every N steps, sample the validation prompts and score them (CLIP-I, CLIP-T, DINO) into OUT/eval.csv; needs --eval-clip and --eval-dino.") int evalEvery;
+    @Option(names = "--eval-clip", description = "A transformers CLIPModel folder for --eval-every.") Path evalClip;
+    @Option(names = "--eval-dino", description = "A transformers ViTModel (DINO) folder for --eval-every.") Path evalDino;
     @Option(names = "--validation-prompt", description = "A validation prompt, sampled with seed 1 (repeat for several: one grid PNG; default: the instance prompt).")
     List<String> validationPrompts;
     @Option(names = "--out", required = true) Path out;
@@ -103,7 +106,8 @@ public final class TrainCommand implements Callable<Integer> {
                 new TrainingConfig.Loss(snrGamma, offsetNoise, dcoBeta,
                         classImages == null ? null : new TrainingConfig.PriorPreservation(classImages, classPrompt, numClassImages, priorLossWeight)),
                 new TrainingConfig.Outputs(out, validationEvery, validationPrompts != null && !validationPrompts.isEmpty() ? validationPrompts : List.of(prompt),
-                        checkpointEvery, keepCheckpoints, resume, overwrite));
+                        checkpointEvery, keepCheckpoints, resume, overwrite))
+                .withEvaluation(new TrainingConfig.Evaluation(evalEvery, evalClip, evalDino));
         TrainingRun.Result r;
         if (System.console() != null) {                                  // a terminal: a progress bar with loss, it/s and ETA
             try (ProgressBar bar = new ProgressBar("training", steps)) {

@@ -31,9 +31,15 @@ public final class DinoModel implements AutoCloseable {
     }
 
     public static DinoModel open(Path folder) {
+        return open(folder, false);
+    }
+
+    /** @param originalTransform the DINO repository's evaluation transform (ImageProcessor.dinoOriginal) instead of the folder's HF processor */
+    public static DinoModel open(Path folder, boolean originalTransform) {
         if (!Files.isRegularFile(folder.resolve("config.json"))) throw new IllegalArgumentException(folder + ": not a ViT model folder (no config.json)");
-        return new DinoModel(ViTConfig.fromJson(folder.resolve("config.json")), Checkpoint.openComponentFolder(folder),
-                ImageProcessor.fromJson(folder.resolve("preprocessor_config.json")));
+        ViTConfig config = ViTConfig.fromJson(folder.resolve("config.json"));
+        ImageProcessor processor = originalTransform ? ImageProcessor.dinoOriginal() : ImageProcessor.fromJson(folder.resolve("preprocessor_config.json"));
+        return new DinoModel(config, Checkpoint.openComponentFolder(folder), processor);
     }
 
     /** CLS embeddings [N, hidden]. */

@@ -127,4 +127,21 @@ class EvalCliTest {
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("missing/scores.json: no scores.json");
     }
+
+    /** train --eval-every: the validation prompts scored during training, one eval.csv row per evaluation. */
+    @Test
+    void trainingRecordsScoresEveryNSteps(@TempDir Path dir) throws Exception {
+        Path eval = TestFixtures.path("golden/eval"), out = dir.resolve("run");
+        CheckpointCliTest.Run r = CheckpointCliTest.run(TrainCliTest.args(out, "--eval-every", "1", "--eval-clip", eval.resolve("clip_tiny").toString(),
+                "--eval-dino", eval.resolve("dino_vit_tiny").toString()));
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        var lines = Files.readAllLines(out.resolve("eval.csv"));
+        assertThat(lines).hasSize(3).first().isEqualTo("step,clip_i,clip_t,dino");
+        assertThat(lines.get(1)).startsWith("1,");
+        assertThat(lines.get(2)).startsWith("2,");
+        assertThat(r.out()).contains("eval step 2: CLIP-I");
+        r = CheckpointCliTest.run(TrainCliTest.args(dir.resolve("run2"), "--eval-every", "1"));
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--eval-every needs --eval-clip and --eval-dino");
+    }
 }

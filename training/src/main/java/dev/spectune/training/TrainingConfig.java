@@ -19,7 +19,28 @@ import java.util.List;
 import java.util.function.Function;
 
 public record TrainingConfig(Subject subject, AdapterSpec adapter, String targets, String textTargets, Optimization optimization, Loss loss,
-                             Outputs outputs) {
+                             Outputs outputs, Evaluation evaluation) {
+
+    /** Without scoring during training. */
+    public TrainingConfig(Subject subject, AdapterSpec adapter, String targets, String textTargets, Optimization optimization, Loss loss, Outputs outputs) {
+        this(subject, adapter, targets, textTargets, optimization, loss, outputs, Evaluation.NONE);
+    }
+
+    /**
+     * Scoring during training (`--eval-every N --eval-clip DIR --eval-dino DIR`): every N steps the
+     * validation prompts are sampled and scored (CLIP-I, CLIP-T, DINO) against the instance images.
+     */
+    public record Evaluation(int every, Path clip, Path dino) {
+        public static final Evaluation NONE = new Evaluation(0, null, null);
+
+        public Evaluation {
+            if (every < 0) throw new IllegalArgumentException("--eval-every must be >= 0 (0: none), got " + every);
+            if (every > 0 && (clip == null || dino == null)) throw new IllegalArgumentException("--eval-every needs --eval-clip and --eval-dino (CLIP and DINO model folders)");
+            for (Path p : new Path[] {clip, dino}) {
+                if (every > 0 && !java.nio.file.Files.isDirectory(p)) throw new IllegalArgumentException(p + ": no such model folder (--eval-clip / --eval-dino)");
+            }
+        }
+    }
 
     /** What to learn: the base model, the subject's images, the instance prompt, the training resolution and augmentations. */
     public record Subject(Path model, Path images, String prompt, int resolution, boolean randomFlip, boolean sampleLatents) {
@@ -113,19 +134,19 @@ public record TrainingConfig(Subject subject, AdapterSpec adapter, String target
     }
 
     public TrainingConfig withSubject(Subject s) {
-        return new TrainingConfig(s, adapter, targets, textTargets, optimization, loss, outputs);
+        return new TrainingConfig(s, adapter, targets, textTargets, optimization, loss, outputs, evaluation);
     }
 
     public TrainingConfig withTargets(String unetTargets, String textEncoderTargets) {
-        return new TrainingConfig(subject, adapter, unetTargets, textEncoderTargets, optimization, loss, outputs);
+        return new TrainingConfig(subject, adapter, unetTargets, textEncoderTargets, optimization, loss, outputs, evaluation);
     }
 
     public TrainingConfig withOptimization(Optimization o) {
-        return new TrainingConfig(subject, adapter, targets, textTargets, o, loss, outputs);
+        return new TrainingConfig(subject, adapter, targets, textTargets, o, loss, outputs, evaluation);
     }
 
     public TrainingConfig withLoss(Loss l) {
-        return new TrainingConfig(subject, adapter, targets, textTargets, optimization, l, outputs);
+        return new TrainingConfig(subject, adapter, targets, textTargets, optimization, l, outputs, evaluation);
     }
 
     /** The same outputs, taking a folder that holds another run or not (`--overwrite`). */
@@ -134,8 +155,12 @@ public record TrainingConfig(Subject subject, AdapterSpec adapter, String target
         return withOutputs(new Outputs(o.out(), o.validationEvery(), o.validationPrompts(), o.checkpointEvery(), o.keepCheckpoints(), o.resume(), overwrite));
     }
 
+    public TrainingConfig withEvaluation(Evaluation e) {
+        return new TrainingConfig(subject, adapter, targets, textTargets, optimization, loss, outputs, e);
+    }
+
     public TrainingConfig withOutputs(Outputs o) {
-        return new TrainingConfig(subject, adapter, targets, textTargets, optimization, loss, o);
+        return new TrainingConfig(subject, adapter, targets, textTargets, optimization, loss, o, evaluation);
     }
 
     /** The resolution (px). */
@@ -244,7 +269,10 @@ public record TrainingConfig(Subject subject, AdapterSpec adapter, String target
             new Setting("checkpoint_every", TrainingConfig::checkpointEvery, false),
             new Setting("keep_checkpoints", TrainingConfig::keepCheckpoints, false),
             new Setting("resume", TrainingConfig::resume, false),
-            new Setting("overwrite", TrainingConfig::overwrite, false));
+            new Setting("overwrite", TrainingConfig::overwrite, false),
+            new Setting("eval_every", c -> c.evaluation().every(), false),
+            new Setting("eval_clip", c -> c.evaluation().clip(), false),
+            new Setting("eval_dino", c -> c.evaluation().dino(), false));
 
     /** Every setting by its run.json name. */
     public ObjectNode toJson() {

@@ -15,6 +15,10 @@ import dev.spectune.model.pipeline.PngWriter;
 import dev.spectune.model.pipeline.StableDiffusionPipeline;
 import dev.spectune.model.pipeline.StepListener;
 import dev.spectune.adapters.io.AdapterDirectory;
+import dev.spectune.evaluation.ClipModel;
+import dev.spectune.evaluation.DinoModel;
+import dev.spectune.evaluation.DreamBoothEval;
+import dev.spectune.model.image.ImageProcessor;
 import dev.spectune.training.io.TrainingCheckpoint;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -54,7 +58,9 @@ public final class TrainingRun {
         var decoded = dev.spectune.training.data.ImageFolder.read(c.images(), c.prompt());       // every image and caption checked first, all bad ones named
         var memory = TrainingMemory.check(c);                                                    // then a run that cannot fit is refused, before anything large is made
         var images = dev.spectune.training.data.ImageFolder.resize(decoded, c.resolution());
+        List<ImageProcessor.Rgb> references = c.evaluation().every() > 0 ? decoded.stream().map(d -> ImageProcessor.of(d.image())).toList() : List.of();
         decoded = null;                                                                          // the full-size photos are not needed past here
+        List<String> evalRows = new ArrayList<>();
         String hash = ModelHash.of(c.model());
         String fingerprint = c.fingerprint(hash);
         RunFolder folder = RunFolder.claim(c, hash);
@@ -92,6 +98,9 @@ public final class TrainingRun {
                     }
                     if (c.validationEvery() > 0 && (s + 1) % c.validationEvery() == 0 && s + 1 < c.steps()) {
                         validate(trainer, c, hash, c.out().resolve(String.format("validation_step%05d.png", s + 1)));
+                    }
+                    if (c.evaluation().every() > 0 && (s + 1) % c.evaluation().every() == 0) {
+                        evaluate(trainer, c, s + 1, references, evalRows, out);
                     }
                     Path written = null;
                     if (c.checkpointEvery() > 0 && (s + 1) % c.checkpointEvery() == 0 && s + 1 < c.steps()) {
@@ -173,23 +182,57 @@ public final class TrainingRun {
      * steps, guidance 5): one image, or with several prompts a grid of them in prompt order.
      */
     static void validate(DreamBoothTrainer trainer, TrainingConfig c, String modelHash, Path png) throws IOException {
-        trainer.releaseBuffers();                                                              // sampling's peak is its own, not added to training's
-        StableDiffusionPipeline pipe = trainer.pipeline();
-        pipe.setUNetHook(g -> copyInto(g, trainer.adapted(), c.targets(), c));
-        if (c.trainsTextEncoder()) pipe.setTextEncoderHook(g -> copyInto(g, trainer.textAdapted(), c.textTargets(), c));
-        List<INDArray> images = new java.util.ArrayList<>();
-        GenerationRequest r = null;
-        for (String prompt : c.validationPrompts()) {
-            r = GenerationRequest.of(prompt).withSteps(20).withGuidance(5.0).withSeed(1).withSize(c.resolution(), c.resolution());
-            images.add(pipe.generate(r, StepListener.NONE).images());                      // [1, 3, H, W]
-        }
+        List<INDArray> images = sampleValidation(trainer, c);
+        GenerationRequest r = validationRequest(c, c.validationPrompts().getLast());
         var picture = images.size() == 1 ? PngWriter.toImage(images.get(0).slice(0)) : PngWriter.grid(org.nd4j.linalg.factory.Nd4j.concat(0, images.toArray(INDArray[]::new)));
         String parameters = PngWriter.a1111Parameters(r, "DDIM", modelHash, c.model().getFileName().toString(), c.adapter().method());
         if (images.size() > 1) parameters = "grid of " + String.join(" | ", c.validationPrompts()) + "\n" + parameters;
         PngWriter.write(picture, parameters, png);
+    }
+
+    private static GenerationRequest validationRequest(TrainingConfig c, String prompt) {
+        return GenerationRequest.of(prompt).withSteps(20).withGuidance(5.0).withSeed(1).withSize(c.resolution(), c.resolution());
+    }
+
+    /** One image [1, 3, H, W] per validation prompt from the adapter as trained so far (seed 1, 20 steps). */
+    static List<INDArray> sampleValidation(DreamBoothTrainer trainer, TrainingConfig c) {
+        trainer.releaseBuffers();                                                              // sampling's peak is its own, not added to training's
+        StableDiffusionPipeline pipe = trainer.pipeline();
+        pipe.setUNetHook(g -> copyInto(g, trainer.adapted(), c.targets(), c));
+        if (c.trainsTextEncoder()) pipe.setTextEncoderHook(g -> copyInto(g, trainer.textAdapted(), c.textTargets(), c));
+        List<INDArray> images = new ArrayList<>();
+        for (String prompt : c.validationPrompts()) images.add(pipe.generate(validationRequest(c, prompt), StepListener.NONE).images());   // [1, 3, H, W]
         pipe.setUNetHook(g -> { });
         if (c.trainsTextEncoder()) pipe.setTextEncoderHook(g -> { });
         pipe.releaseBuffers();
+        dev.spectune.runtime.Nd4jRuntime.collectGarbage();
+        return images;
+    }
+
+    /**
+     * `--eval-every`: the validation prompts sampled and scored against the instance images
+     * (CLIP-I, CLIP-T with the prompts as given, DINO; evaluation.DreamBoothEval), one row of
+     * OUT/eval.csv per evaluation.
+     */
+    static void evaluate(DreamBoothTrainer trainer, TrainingConfig c, int step, List<ImageProcessor.Rgb> references, List<String> rows, PrintStream out) throws IOException {
+        List<INDArray> images = sampleValidation(trainer, c);
+        List<DreamBoothEval.Generated> generated = new ArrayList<>();
+        for (int i = 0; i < images.size(); i++) {
+            generated.add(new DreamBoothEval.Generated("step" + step + "-" + i, ImageProcessor.of(PngWriter.toImage(images.get(i).slice(0))), c.validationPrompts().get(i)));
+        }
+        DreamBoothEval.Scores scores;
+        try (ClipModel clip = ClipModel.open(c.evaluation().clip()); DinoModel dino = DinoModel.open(c.evaluation().dino())) {
+            scores = DreamBoothEval.score(clip, dino, generated, references, null);
+        }
+        rows.add(String.format(java.util.Locale.ROOT, "%d,%.6f,%.6f,%.6f", step, scores.clipI(), scores.clipT(), scores.dino()));
+        Path csv = c.out().resolve("eval.csv"), temp = Files.createTempFile(c.out(), ".eval.csv.", ".tmp");
+        try {
+            Files.writeString(temp, "step,clip_i,clip_t,dino\n" + String.join("\n", rows) + "\n");
+            dev.spectune.checkpoint.safetensors.SafetensorsWriter.moveIntoPlace(temp, csv);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+        out.printf(java.util.Locale.ROOT, "eval step %d: CLIP-I %.4f  CLIP-T %.4f  DINO %.4f%n", step, scores.clipI(), scores.clipT(), scores.dino());
         dev.spectune.runtime.Nd4jRuntime.collectGarbage();
     }
 

@@ -15,7 +15,23 @@ import java.nio.file.Path;
 
 public record ImageProcessor(String type, Integer shortestEdge, Integer height, Integer width, boolean doResize, PillowResize.Filter filter,
                              boolean doCenterCrop, int cropHeight, int cropWidth, boolean doRescale, double rescaleFactor,
-                             boolean doNormalize, float[] mean, float[] std) {
+                             boolean doNormalize, float[] mean, float[] std, Convention convention) {
+
+    /**
+     * Whose arithmetic: transformers' (crop offsets floored, x = f32(u8 · factor in float64)) or
+     * torchvision's (CenterCrop rounds the offsets half to even as Python's round(); ToTensor
+     * divides in float32: x = f32(u8) / 255).
+     */
+    public enum Convention { TRANSFORMERS, TORCHVISION }
+
+    /**
+     * The DINO repository's evaluation transform (eval_knn.py): Resize(256, bicubic) on the short
+     * side, CenterCrop(224), ToTensor, Normalize(ImageNet) — the original beside the HF processor.
+     */
+    public static ImageProcessor dinoOriginal() {
+        return new ImageProcessor("torchvision", 256, null, null, true, PillowResize.Filter.BICUBIC, true, 224, 224, true, 1 / 255.0, true,
+                new float[] {0.485f, 0.456f, 0.406f}, new float[] {0.229f, 0.224f, 0.225f}, Convention.TORCHVISION);
+    }
 
     /** An image as processed so far: packed 0xRRGGBB pixels [h][w]. */
     public record Rgb(int[] pixels, int width, int height) {}
@@ -47,7 +63,7 @@ public record ImageProcessor(String type, Integer shortestEdge, Integer height, 
         if (centerCrop && (cropH < 1 || cropW < 1)) throw new ConfigException(file + ": do_center_crop needs crop_size, found " + crop);
         return new ImageProcessor(type, shortest, height, width, j.path("do_resize").asBoolean(true), PillowResize.Filter.ofPil(j.path("resample").asInt(3)),
                 centerCrop, cropH, cropW, j.path("do_rescale").asBoolean(true), j.path("rescale_factor").asDouble(1 / 255.0),
-                j.path("do_normalize").asBoolean(true), floats(file, j, "image_mean"), floats(file, j, "image_std"));
+                j.path("do_normalize").asBoolean(true), floats(file, j, "image_mean"), floats(file, j, "image_std"), Convention.TRANSFORMERS);
     }
 
     private static float[] floats(Path file, JsonNode j, String key) {
@@ -79,12 +95,17 @@ public record ImageProcessor(String type, Integer shortestEdge, Integer height, 
             if (image.height() < cropHeight || image.width() < cropWidth) {
                 throw new IllegalArgumentException("center crop " + cropHeight + "x" + cropWidth + " of a smaller image " + image.height() + "x" + image.width());
             }
-            int top = (image.height() - cropHeight) / 2, left = (image.width() - cropWidth) / 2;
+            int top = offset(image.height() - cropHeight), left = offset(image.width() - cropWidth);
             int[] out = new int[cropHeight * cropWidth];
             for (int y = 0; y < cropHeight; y++) System.arraycopy(image.pixels(), (y + top) * image.width() + left, out, y * cropWidth, cropWidth);
             image = new Rgb(out, cropWidth, cropHeight);
         }
         return image;
+    }
+
+    /** The crop's offset for a margin: transformers floors margin/2, torchvision rounds it half to even. */
+    private int offset(int margin) {
+        return convention == Convention.TORCHVISION ? (int) Math.rint(margin / 2.0) : margin / 2;
     }
 
     /** Model input values [3, h, w] (channels first) of a resized and cropped image. */
@@ -95,7 +116,7 @@ public record ImageProcessor(String type, Integer shortestEdge, Integer height, 
             int p = image.pixels()[i];
             for (int c = 0; c < 3; c++) {
                 int u8 = (p >> (16 - 8 * c)) & 255;
-                float x = doRescale ? (float) (u8 * rescaleFactor) : u8;
+                float x = !doRescale ? u8 : convention == Convention.TORCHVISION ? (float) u8 / 255f : (float) (u8 * rescaleFactor);
                 out[c * n + i] = doNormalize ? (x - mean[c]) / std[c] : x;
             }
         }
