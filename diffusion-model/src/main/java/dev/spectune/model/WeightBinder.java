@@ -187,7 +187,7 @@ public final class WeightBinder {
         for (String k : source.keys()) {
             boolean owned = false;
             for (String p : ownedPrefixes) owned |= k.startsWith(p);
-            if (owned && !requested.containsKey(k)) unexpected.add(k + " " + Arrays.toString(source.shape(k)));
+            if (owned && !requested.containsKey(k) && !isBuffer(k)) unexpected.add(k + " " + Arrays.toString(source.shape(k)));
         }
         if (missing.isEmpty() && misshaped.isEmpty() && unexpected.isEmpty() && nonFinite.isEmpty()) return;
         StringBuilder sb = new StringBuilder(source.description() + ": weights do not match the model");
@@ -196,6 +196,15 @@ public final class WeightBinder {
         append(sb, "unexpected", new ArrayList<>(unexpected));
         append(sb, "non-finite", nonFinite);
         throw new CheckpointException(sb.toString());
+    }
+
+    /**
+     * A state-dict entry that is not a weight: transformers' CLIP position_ids, a buffer older
+     * checkpoints saved (SD-1.x text encoders, CLIP .bin files) and newer ones do not. Not read,
+     * not unexpected.
+     */
+    static boolean isBuffer(String key) {
+        return key.endsWith("embeddings.position_ids");
     }
 
     private static void append(StringBuilder sb, String what, List<String> keys) {

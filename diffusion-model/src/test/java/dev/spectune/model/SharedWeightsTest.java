@@ -49,4 +49,18 @@ class SharedWeightsTest {
             }
         }
     }
+
+    /** transformers' position_ids buffer, which older CLIP checkpoints (SD-1.x text encoders, CLIP .bin files) saved, is not a weight: taken, not unexpected. */
+    @Test
+    void clipPositionIdsBuffersAreNotUnexpectedWeights() {
+        Nd4jRuntime.init();
+        var config = dev.spectune.checkpoint.config.TextEncoderConfig.fromJson(Fixtures.locate().orElseThrow().resolve("golden/pipeline_tiny/text_encoder/config.json"));
+        java.util.Map<String, long[]> shapes = new java.util.LinkedHashMap<>(ClipTextModel.parameterShapes(config));
+        shapes.put("text_model.embeddings.position_ids", new long[] {1, config.maxPositionEmbeddings()});
+        ModelGraph g = ClipTextModel.build(config, new RandomWeights(shapes, 1), DataType.FLOAT, 1, 77);
+        assertThat(g.hasTap("pooler_output")).isTrue();
+        shapes.put("text_model.embeddings.not_a_weight", new long[] {3});
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ClipTextModel.build(config, new RandomWeights(shapes, 1), DataType.FLOAT, 1, 77))
+                .hasMessageContaining("unexpected").hasMessageContaining("text_model.embeddings.not_a_weight").hasMessageNotContaining("position_ids");
+    }
 }
