@@ -13,7 +13,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.spectune.checkpoint.safetensors.SafetensorsWriter;
 import dev.spectune.model.image.ImageProcessor;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -109,8 +108,8 @@ public final class DreamBoothEval {
         }
         String md = "| images | CLIP-I | CLIP-T | DINO |\n|---|---|---|---|\n| " + s.perImage().size() + " | " + num(s.clipI()) + " | "
                 + (s.clipT() == null ? "—" : num(s.clipT())) + " | " + num(s.dino()) + " |\n";
-        return List.of(text(out.resolve("scores.json"), new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json) + "\n"),
-                text(out.resolve("scores.csv"), csv.toString()), text(out.resolve("scores.md"), md));
+        return List.of(SafetensorsWriter.writeText(out.resolve("scores.json"), new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json) + "\n"),
+                SafetensorsWriter.writeText(out.resolve("scores.csv"), csv.toString()), SafetensorsWriter.writeText(out.resolve("scores.md"), md));
     }
 
     /** One metric over subjects: the mean and the sample standard deviation (n − 1; 0 for one subject). */
@@ -144,10 +143,10 @@ public final class DreamBoothEval {
         Map<String, Object> doc = new LinkedHashMap<>();
         result.forEach((k, sp) -> doc.put(k, row("mean", sp.mean(), "std", sp.std())));
         doc.put("subjects", runs.stream().map(p -> p.getFileName().toString()).toList());
-        text(out.resolve("aggregate.json"), json.enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc) + "\n");
+        SafetensorsWriter.writeText(out.resolve("aggregate.json"), json.enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc) + "\n");
         StringBuilder md = new StringBuilder("| subjects | CLIP-I | CLIP-T | DINO |\n|---|---|---|---|\n| " + runs.size());
         for (Spread sp : result.values()) md.append(" | ").append(num(sp.mean())).append(" ± ").append(num(sp.std()));
-        text(out.resolve("aggregate.md"), md.append(" |\n").toString());
+        SafetensorsWriter.writeText(out.resolve("aggregate.md"), md.append(" |\n").toString());
         return result;
     }
 
@@ -163,16 +162,5 @@ public final class DreamBoothEval {
 
     private static String quote(String s) {
         return "\"" + s.replace("\"", "\"\"") + "\"";
-    }
-
-    private static Path text(Path file, String content) throws IOException {
-        Path temp = Files.createTempFile(file.getParent(), "." + file.getFileName() + ".", ".tmp");
-        try {
-            Files.writeString(temp, content, StandardCharsets.UTF_8);
-            SafetensorsWriter.moveIntoPlace(temp, file);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
-        return file;
     }
 }

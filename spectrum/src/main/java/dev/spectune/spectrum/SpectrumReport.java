@@ -38,8 +38,8 @@ public final class SpectrumReport {
     public static List<Path> write(Path dir, List<SpectrumAnalysis.Layer> layers, int r) throws IOException {
         Files.createDirectories(dir);
         List<Path> written = new ArrayList<>();
-        written.add(writeText(dir.resolve("spectrum.csv"), summaryCsv(layers, r)));
-        written.add(writeText(dir.resolve("singular_values.csv"), valuesCsv(layers)));
+        written.add(SafetensorsWriter.writeText(dir.resolve("spectrum.csv"), summaryCsv(layers, r)));
+        written.add(SafetensorsWriter.writeText(dir.resolve("singular_values.csv"), valuesCsv(layers)));
         for (var block : SpectrumAnalysis.byBlock(layers).entrySet()) {
             written.add(save(singularValueChart(block.getKey(), block.getValue()), dir.resolve("singular_values_" + block.getKey().replace('.', '_') + ".png")));
         }
@@ -180,17 +180,6 @@ public final class SpectrumReport {
         if (!block.isEmpty() && s.startsWith(block + ".")) s = s.substring(block.length() + 1);
         return s.replace("down_blocks.", "down").replace("up_blocks.", "up").replace("attentions.", "a")
                 .replace("transformer_blocks.", "t").replace("mid_block.", "mid.");
-    }
-
-    private static Path writeText(Path file, String text) throws IOException {
-        Path temp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName() + ".", ".tmp");
-        try {
-            Files.writeString(temp, text);
-            SafetensorsWriter.moveIntoPlace(temp, file);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
-        return file;
     }
 
     private static Path save(Chart<?, ?> chart, Path file) throws IOException {

@@ -16,9 +16,7 @@ public final class LossCurve {
     public static void writeCsv(Path file, List<DreamBoothTrainer.StepLog> log) throws IOException {
         StringBuilder sb = new StringBuilder("step,loss,lr,grad_norm,seconds\n");
         for (var l : log) sb.append(String.format("%d,%.8g,%.8g,%.8g,%.4f%n", l.step(), l.loss(), l.learningRate(), l.gradNorm(), l.seconds()));
-        Path temp = Files.createTempFile(file.toAbsolutePath().getParent(), ".log.", ".tmp");
-        Files.writeString(temp, sb.toString());
-        dev.spectune.checkpoint.safetensors.SafetensorsWriter.moveIntoPlace(temp, file);
+        dev.spectune.checkpoint.safetensors.SafetensorsWriter.writeText(file, sb.toString());
     }
 
     public static void writePng(Path file, List<DreamBoothTrainer.StepLog> log, String title) throws IOException {

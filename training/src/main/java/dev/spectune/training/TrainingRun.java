@@ -225,13 +225,7 @@ public final class TrainingRun {
             scores = DreamBoothEval.score(clip, dino, generated, references, null);
         }
         rows.add(String.format(java.util.Locale.ROOT, "%d,%.6f,%.6f,%.6f", step, scores.clipI(), scores.clipT(), scores.dino()));
-        Path csv = c.out().resolve("eval.csv"), temp = Files.createTempFile(c.out(), ".eval.csv.", ".tmp");
-        try {
-            Files.writeString(temp, "step,clip_i,clip_t,dino\n" + String.join("\n", rows) + "\n");
-            dev.spectune.checkpoint.safetensors.SafetensorsWriter.moveIntoPlace(temp, csv);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
+        dev.spectune.checkpoint.safetensors.SafetensorsWriter.writeText(c.out().resolve("eval.csv"), "step,clip_i,clip_t,dino\n" + String.join("\n", rows) + "\n");
         out.printf(java.util.Locale.ROOT, "eval step %d: CLIP-I %.4f  CLIP-T %.4f  DINO %.4f%n", step, scores.clipI(), scores.clipT(), scores.dino());
         dev.spectune.runtime.Nd4jRuntime.collectGarbage();
     }

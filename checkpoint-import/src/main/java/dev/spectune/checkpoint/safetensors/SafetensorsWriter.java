@@ -96,6 +96,18 @@ public final class SafetensorsWriter {
         }
     }
 
+    /** Writes UTF-8 text whole or not at all: a temporary file beside the target, renamed onto it (moveIntoPlace). */
+    public static Path writeText(Path target, String text) throws IOException {
+        Path temp = Files.createTempFile(target.toAbsolutePath().getParent(), "." + target.getFileName() + ".", ".tmp");
+        try {
+            Files.writeString(temp, text, java.nio.charset.StandardCharsets.UTF_8);
+            moveIntoPlace(temp, target);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+        return target;
+    }
+
     /**
      * Renames a finished temporary file onto its target (atomically where the file system can) and
      * gives it ordinary permissions (temporary files are created owner-only).
