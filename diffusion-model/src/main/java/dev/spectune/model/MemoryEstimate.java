@@ -55,17 +55,6 @@ public record MemoryEstimate(String what, long resident, long weights, long adap
                 adapterState > 0 ? ", adapter state " + gib(adapterState) : "", gib(activations));
     }
 
-    /** Float32 bytes of every tensor in {@code shapes} (weights are computed in float32 whatever their stored type). */
-    public static long float32Bytes(Iterable<long[]> shapes) {
-        long n = 0;
-        for (long[] s : shapes) {
-            long e = 1;
-            for (long d : s) e *= d;
-            n += e;
-        }
-        return 4 * n;
-    }
-
     /**
      * Text-to-image sampling of {@code images} images at height × width (classifier-free guidance doubles the UNet's batch).
      *
