@@ -71,8 +71,7 @@ public final class Checkpoint implements AutoCloseable {
         }
         SafetensorsFile f = TensorFiles.open(path);
         if (SingleFileCheckpoint.looksLikeSingleFile(f)) {
-            f.close();
-            SingleFileCheckpoint single = SingleFileCheckpoint.open(path);
+            SingleFileCheckpoint single = SingleFileCheckpoint.of(f);
             Map<String, WeightSource> parts = new LinkedHashMap<>();
             for (Component c : Component.values()) if (single.has(c)) parts.put(c.folder(), single.component(c));
             return new Checkpoint(path, ModelFormat.SINGLE_FILE, parts, single);

@@ -60,7 +60,11 @@ public final class SingleFileCheckpoint implements AutoCloseable {
     }
 
     public static SingleFileCheckpoint open(Path path) {
-        SafetensorsFile f = TensorFiles.open(path);
+        return of(TensorFiles.open(path));
+    }
+
+    /** The checkpoint of a tensor file already open (its header or pickle read once); closes it on a failure. */
+    public static SingleFileCheckpoint of(SafetensorsFile f) {
         try {
             return new SingleFileCheckpoint(f);
         } catch (RuntimeException e) {
