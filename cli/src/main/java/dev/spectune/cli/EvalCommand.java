@@ -79,7 +79,8 @@ public final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static List<Path> images(Path folder, String option) throws java.io.IOException {
+    /** The .png/.jpg images of a folder given by {@code option}, sorted; none is an error naming the option. */
+    static List<Path> images(Path folder, String option) throws java.io.IOException {
         if (!Files.isDirectory(folder)) throw new IllegalArgumentException(option + " " + folder + ": no such folder");
         try (var s = Files.list(folder)) {
             List<Path> files = s.filter(p -> p.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.(png|jpe?g)$")).sorted().toList();

@@ -12,6 +12,7 @@ package dev.spectune.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.spectune.adapters.io.AdapterMerge;
+import dev.spectune.checkpoint.safetensors.SafetensorsWriter;
 import dev.spectune.evaluation.ClipModel;
 import dev.spectune.evaluation.DinoModel;
 import dev.spectune.evaluation.DreamBoothEval;
@@ -75,12 +76,7 @@ public final class EvalDreamBoothCommand implements Callable<Integer> {
             if (promptCount < 1 || promptCount > prompts.size()) throw new IllegalArgumentException("--prompts must be 1.." + prompts.size() + ", got " + promptCount);
             prompts = prompts.subList(0, promptCount);
         }
-        List<Path> refFiles;
-        try (var s = Files.list(reference)) {
-            refFiles = s.filter(p -> p.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.(png|jpe?g)$")).sorted().toList();
-        }
-        if (refFiles.isEmpty()) throw new IllegalArgumentException("--reference " + reference + ": no .png or .jpg images");
-        List<ImageProcessor.Rgb> ref = ImageDecoder.readAll(refFiles).stream().map(ImageProcessor::of).toList();
+        List<ImageProcessor.Rgb> ref = ImageDecoder.readAll(EvalCommand.images(reference, "--reference")).stream().map(ImageProcessor::of).toList();
 
         Nd4jRuntime.init();
         Path images = Files.createDirectories(out.resolve("images"));
@@ -110,7 +106,7 @@ public final class EvalDreamBoothCommand implements Callable<Integer> {
                 System.err.printf("prompt %d/%d: %s%n", p + 1, prompts.size(), prompts.get(p));
             }
         }
-        Files.writeString(out.resolve("prompts.json"), new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(manifest) + "\n");
+        SafetensorsWriter.writeText(out.resolve("prompts.json"), new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(manifest) + "\n");
         DreamBoothEval.Scores s;
         try (ClipModel c = ClipModel.open(clip); DinoModel d = DinoModel.open(dino, dinoTransform.equals("original"))) {
             s = DreamBoothEval.score(c, d, generated, ref, clipTPrompt.equals("as-given") ? null : identifier);

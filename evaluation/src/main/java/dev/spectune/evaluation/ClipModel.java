@@ -16,7 +16,6 @@ import dev.spectune.model.image.ImageProcessor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -24,8 +23,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 public final class ClipModel implements AutoCloseable {
-
-    static final int BATCH = 8;
 
     private final ClipVisionConfig vision;
     private final TextEncoderConfig text;
@@ -61,13 +58,8 @@ public final class ClipModel implements AutoCloseable {
 
     /** get_image_features of each image: [N, projection_dim]. */
     public INDArray imageFeatures(List<ImageProcessor.Rgb> images) {
-        List<INDArray> out = new ArrayList<>();
-        for (int from = 0; from < images.size(); from += BATCH) {
-            List<ImageProcessor.Rgb> chunk = images.subList(from, Math.min(images.size(), from + BATCH));
-            ModelGraph g = ClipVisionModel.build(vision, weights, DataType.FLOAT, chunk.size());
-            out.add(g.run(Map.of("pixel_values", Images.batch(processor, chunk)), "image_embeds_unnormalized").get("image_embeds_unnormalized"));
-        }
-        return Nd4j.concat(0, out.toArray(INDArray[]::new));
+        return Images.inBatches(images, chunk -> ClipVisionModel.build(vision, weights, DataType.FLOAT, chunk.size())
+                .run(Map.of("pixel_values", Images.batch(processor, chunk)), "image_embeds_unnormalized").get("image_embeds_unnormalized"));
     }
 
     /** get_text_features of each prompt (padded to 77 tokens, truncated as the tokenizer does): [N, projection_dim]. */

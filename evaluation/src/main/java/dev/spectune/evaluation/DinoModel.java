@@ -7,16 +7,13 @@ package dev.spectune.evaluation;
 
 import dev.spectune.checkpoint.Checkpoint;
 import dev.spectune.checkpoint.WeightSource;
-import dev.spectune.model.ModelGraph;
 import dev.spectune.model.image.ImageProcessor;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 public final class DinoModel implements AutoCloseable {
 
@@ -44,14 +41,11 @@ public final class DinoModel implements AutoCloseable {
 
     /** CLS embeddings [N, hidden]. */
     public INDArray embeddings(List<ImageProcessor.Rgb> images) {
-        List<INDArray> out = new ArrayList<>();
-        for (int from = 0; from < images.size(); from += ClipModel.BATCH) {
-            List<ImageProcessor.Rgb> chunk = images.subList(from, Math.min(images.size(), from + ClipModel.BATCH));
+        return Images.inBatches(images, chunk -> {
             INDArray pixels = Images.batch(processor, chunk);                                           // [n, 3, H, W]
-            ModelGraph g = ViTModel.build(config, weights, DataType.FLOAT, chunk.size(), (int) pixels.size(2), (int) pixels.size(3));
-            out.add(g.run(Map.of("pixel_values", pixels), "cls").get("cls"));
-        }
-        return Nd4j.concat(0, out.toArray(INDArray[]::new));
+            return ViTModel.build(config, weights, DataType.FLOAT, chunk.size(), (int) pixels.size(2), (int) pixels.size(3))
+                    .run(Map.of("pixel_values", pixels), "cls").get("cls");
+        });
     }
 
     @Override

@@ -11,6 +11,16 @@ import org.nd4j.linalg.factory.Nd4j;
 final class Images {
     private Images() {}
 
+    /** {@code model} applied to BATCH images at a time, its rows concatenated: [N, *]. */
+    static INDArray inBatches(List<ImageProcessor.Rgb> images, java.util.function.Function<List<ImageProcessor.Rgb>, INDArray> model) {
+        List<INDArray> out = new java.util.ArrayList<>();
+        for (int from = 0; from < images.size(); from += BATCH) out.add(model.apply(images.subList(from, Math.min(images.size(), from + BATCH))));
+        return Nd4j.concat(0, out.toArray(INDArray[]::new));
+    }
+
+    /** Images per model run: one graph per batch size, so at most two graphs per call. */
+    static final int BATCH = 8;
+
     static INDArray batch(ImageProcessor processor, List<ImageProcessor.Rgb> images) {
         INDArray[] rows = new INDArray[images.size()];
         for (int i = 0; i < rows.length; i++) {
