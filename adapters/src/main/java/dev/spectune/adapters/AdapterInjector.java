@@ -63,11 +63,15 @@ public final class AdapterInjector {
     }
 
     /** As {@link #inject(SameDiff, Pattern, Method)}, with input forms used from weights of {@code inputFormMinElements} up. */
+    /** Whether a weight is adapted: a linear (rank 2) or conv (rank 4) weight whose name the targets regex matches. */
+    public static boolean selects(Pattern keys, String name, int rank) {
+        return (rank == 2 || rank == 4) && BoundedRegex.matches(keys, name);
+    }
+
     public static List<AdaptedWeight> inject(SameDiff sd, Pattern keys, Method method, long inputFormMinElements) {
         List<SDVariable> targets = new ArrayList<>();
         for (SDVariable v : sd.variables()) {
-            if (v.getVariableType() == VariableType.CONSTANT && BoundedRegex.matches(keys, v.name()) && v.getArr() != null
-                    && (v.getArr().rank() == 2 || v.getArr().rank() == 4)) {
+            if (v.getVariableType() == VariableType.CONSTANT && v.getArr() != null && selects(keys, v.name(), v.getArr().rank())) {
                 targets.add(v);
             }
         }

@@ -8,7 +8,7 @@
 package dev.spectune.training;
 
 import dev.spectune.adapters.AdapterMethods;
-import dev.spectune.adapters.BoundedRegex;
+import dev.spectune.adapters.AdapterInjector;
 import dev.spectune.checkpoint.WeightSource;
 import dev.spectune.model.MemoryEstimate;
 import dev.spectune.model.pipeline.StableDiffusionPipeline;
@@ -46,14 +46,14 @@ public final class TrainingMemory {
         return side -> MemoryEstimate.training(resident, pipe.unetConfig(), pipe.vaeConfig(), weights, unet, state, side, batch, checkpointing);
     }
 
-    /** Float32 bytes of the linear and conv weights whose names the targets regex selects (as AdapterInjector selects them). */
+    /** Float32 bytes of the weights AdapterInjector would adapt under the targets regex. */
     static long selectedBytes(WeightSource w, String targets) {
         if (targets == null) return 0;
         Pattern p = Pattern.compile(targets);
         long n = 0;
         for (String key : w.keys()) {
             long[] shape = w.shape(key);
-            if ((shape.length == 2 || shape.length == 4) && BoundedRegex.matches(p, key)) {
+            if (AdapterInjector.selects(p, key, shape.length)) {
                 long e = 1;
                 for (long d : shape) e *= d;
                 n += e;
