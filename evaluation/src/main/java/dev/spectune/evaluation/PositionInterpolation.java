@@ -30,10 +30,11 @@ public final class PositionInterpolation {
         if ((long) side * side != positions) throw new IllegalArgumentException("position table of " + positions + " patches is not a square grid");
         double scaleY = (rows + 0.1) / Math.sqrt(positions), scaleX = (cols + 0.1) / Math.sqrt(positions);
         int outRows = (int) Math.floor(side * scaleY), outCols = (int) Math.floor(side * scaleX);
-        double[] grid = table.castTo(DataType.DOUBLE).get(org.nd4j.linalg.indexing.NDArrayIndex.point(0),
+        INDArray doubles = table.castTo(DataType.DOUBLE);                                          // [1, 1 + N, D]
+        double[] grid = doubles.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0),
                 org.nd4j.linalg.indexing.NDArrayIndex.interval(1, positions + 1), org.nd4j.linalg.indexing.NDArrayIndex.all()).dup('c').data().asDouble();   // [N, D]
         double[] out = new double[(1 + outRows * outCols) * (int) dim];
-        double[] cls = table.castTo(DataType.DOUBLE).get(org.nd4j.linalg.indexing.NDArrayIndex.point(0), org.nd4j.linalg.indexing.NDArrayIndex.point(0),
+        double[] cls = doubles.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0), org.nd4j.linalg.indexing.NDArrayIndex.point(0),
                 org.nd4j.linalg.indexing.NDArrayIndex.all()).dup('c').data().asDouble();
         System.arraycopy(cls, 0, out, 0, (int) dim);
         for (int oy = 0; oy < outRows; oy++) {

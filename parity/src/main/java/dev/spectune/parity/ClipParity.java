@@ -73,7 +73,7 @@ public final class ClipParity {
             long[] gen = golden.get("set_gen_idx", DataType.INT64).toLongVector(), real = golden.get("set_real_idx", DataType.INT64).toLongVector();
             long[] genPrompt = golden.get("gen_prompt_idx", DataType.INT64).toLongVector();
             double logitScale = weights.read("logit_scale", DataType.DOUBLE).getDouble(0);
-            report.exact("logit_scale (the stored parameter)", golden.get("logit_scale", DataType.DOUBLE).getDouble(0) == weights.read("logit_scale", DataType.FLOAT).getDouble(0), "weights");
+            report.exact("logit_scale (the stored parameter)", golden.get("logit_scale", DataType.DOUBLE).getDouble(0) == logitScale, "weights");
             for (DataType type : List.of(DataType.FLOAT, DataType.DOUBLE)) {
                 boolean f64 = type == DataType.DOUBLE;
                 String s = f64 ? "_f64" : "";

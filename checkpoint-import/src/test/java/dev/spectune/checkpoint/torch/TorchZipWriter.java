@@ -62,7 +62,7 @@ final class TorchZipWriter {
         throw new IllegalArgumentException(d.toString());
     }
 
-    private static void stored(ZipOutputStream zip, String name, byte[] data) throws IOException {
+    static void stored(ZipOutputStream zip, String name, byte[] data) throws IOException {
         ZipEntry e = new ZipEntry(name);
         e.setMethod(ZipEntry.STORED);
         e.setSize(data.length);

@@ -13,8 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.zip.CRC32;
-import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,16 +25,7 @@ class ZipIndexTest {
             Path zip = dir.resolve("z" + count + ".zip");
             try (ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(zip))) {
                 for (int i = 0; i < count; i++) {
-                    byte[] data = ("entry " + i).getBytes(StandardCharsets.US_ASCII);
-                    ZipEntry e = new ZipEntry("archive/data/" + i);
-                    e.setMethod(ZipEntry.STORED);
-                    e.setSize(data.length);
-                    CRC32 crc = new CRC32();
-                    crc.update(data);
-                    e.setCrc(crc.getValue());
-                    out.putNextEntry(e);
-                    out.write(data);
-                    out.closeEntry();
+                    TorchZipWriter.stored(out, "archive/data/" + i, ("entry " + i).getBytes(StandardCharsets.US_ASCII));
                 }
             }
             try (FileChannel ch = FileChannel.open(zip, StandardOpenOption.READ)) {
