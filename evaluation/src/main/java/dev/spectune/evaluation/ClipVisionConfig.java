@@ -24,12 +24,7 @@ public record ClipVisionConfig(int hiddenSize, int intermediateSize, int numHidd
     }
 
     public static ClipVisionConfig fromClipModelConfig(Path file) {
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(file.toFile());
-        } catch (IOException e) {
-            throw new ConfigException(file + ": not valid JSON: " + e.getMessage());
-        }
+        JsonNode root = dev.spectune.checkpoint.config.ConfigJson.readObject(file);
         JsonNode v = root.path("vision_config");
         try {
             return new ClipVisionConfig(v.path("hidden_size").asInt(768), v.path("intermediate_size").asInt(3072), v.path("num_hidden_layers").asInt(12),

@@ -26,12 +26,7 @@ public record ViTConfig(int hiddenSize, int numHiddenLayers, int numAttentionHea
     }
 
     public static ViTConfig fromJson(Path file) {
-        JsonNode j;
-        try {
-            j = new ObjectMapper().readTree(file.toFile());
-        } catch (IOException e) {
-            throw new ConfigException(file + ": not valid JSON: " + e.getMessage());
-        }
+        JsonNode j = dev.spectune.checkpoint.config.ConfigJson.readObject(file);
         String type = j.path("model_type").asText("vit");
         if (!type.equals("vit")) throw new ConfigException(file + ": model_type '" + type + "' is not a ViT (vit)");
         ViTConfig d = DEFAULTS;

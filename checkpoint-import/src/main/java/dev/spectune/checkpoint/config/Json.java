@@ -14,8 +14,7 @@ import java.util.List;
 
 final class Json {
     /** diffusers configs are written by Python's json, which emits Infinity/NaN (e.g. lambda_min_clipped). */
-    private static final ObjectMapper MAPPER = new ObjectMapper()
-            .enable(com.fasterxml.jackson.core.JsonParser.Feature.ALLOW_NON_NUMERIC_NUMBERS);
+    private static final ObjectMapper MAPPER = ConfigJson.MAPPER;
 
     private final String source;
     private final JsonNode root;
@@ -26,14 +25,7 @@ final class Json {
     }
 
     static Json read(Path file) {
-        if (!Files.isRegularFile(file)) throw new ConfigException(file + ": config file not found");
-        try {
-            JsonNode root = MAPPER.readTree(file.toFile());
-            if (root == null || !root.isObject()) throw new ConfigException(file + ": not a JSON object");
-            return new Json(file.toString(), root);
-        } catch (IOException e) {
-            throw new ConfigException(file + ": not valid JSON: " + e.getMessage());
-        }
+        return new Json(file.toString(), ConfigJson.readObject(file));
     }
 
     static Json parse(String source, String text) {

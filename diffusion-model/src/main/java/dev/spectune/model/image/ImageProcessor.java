@@ -37,12 +37,7 @@ public record ImageProcessor(String type, Integer shortestEdge, Integer height, 
     public record Rgb(int[] pixels, int width, int height) {}
 
     public static ImageProcessor fromJson(Path file) {
-        JsonNode j;
-        try {
-            j = new ObjectMapper().readTree(file.toFile());
-        } catch (IOException e) {
-            throw new ConfigException(file + ": not valid JSON: " + e.getMessage());
-        }
+        JsonNode j = dev.spectune.checkpoint.config.ConfigJson.readObject(file);
         String type = j.path("image_processor_type").asText(j.path("feature_extractor_type").asText(""));
         JsonNode size = j.path("size");
         Integer shortest = null, height = null, width = null;
