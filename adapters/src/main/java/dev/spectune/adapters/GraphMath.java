@@ -7,6 +7,7 @@
  */
 package dev.spectune.adapters;
 
+import dev.spectune.plan.KroneckerFusion;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.factory.Nd4j;
@@ -82,9 +83,13 @@ final class GraphMath {
      * R = Q1 ⊗ … ⊗ Qm [n, n]: (A ⊗ B)[i·b + k, j·b + l] = A[i, j]·B[k, l], as the outer product
      * vec(A)·vec(B)ᵀ [a², b²] (a rank-1 matmul) with its axes (i, j, k, l) permuted to (i, k, j, l).
      * A broadcast product [a, 1, a, 1]·[1, b, 1, b] gives the same values, but ND4J's backward of a
-     * two-sided broadcast tiles both operands (~60 µs a call against ~10 for these two ops).
+     * two-sided broadcast tiles both operands (~60 µs a call against ~10 for these two ops). The
+     * result is named {@link KroneckerFusion#name} so an execution plan forms it, and the factors'
+     * gradients, in one op each; SameDiff's own executor runs the chain.
      */
     static SDVariable kronecker(SameDiff sd, SDVariable[] factors, int[] sizes) {
+        String name = KroneckerFusion.name(java.util.Arrays.stream(factors).map(SDVariable::name).toList());
+        if (sd.hasVariable(name)) return sd.getVariable(name);                                       // formed before from the same factors
         SDVariable r = factors[0];
         long a = sizes[0];
         for (int i = 1; i < factors.length; i++) {
@@ -94,7 +99,7 @@ final class GraphMath {
             r = sd.reshape(ikjl, a * b, a * b);                                                      // [a·b, a·b]
             a *= b;
         }
-        return r;
+        return factors.length > 1 ? r.rename(name) : r;                                               // the name lets a plan fuse the chain
     }
 
     private static long product(int[] sizes) {

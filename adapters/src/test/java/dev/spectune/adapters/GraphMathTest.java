@@ -57,6 +57,43 @@ class GraphMathTest {
         assertThat(modes.sub(formed).amaxNumber().doubleValue()).isLessThan(1e-10);
     }
 
+    /**
+     * A plan forms the named product and its factors' gradients in one op each (KroneckerFusion):
+     * loss = Σ C ∘ (W·Rᵀ), gradients with respect to the factors and W equal SameDiff's run of the
+     * unfused chain (float64), and no permute or outer product of the chain runs after the first step.
+     */
+    @Test
+    void aPlanFusesTheFormedRotationAndItsFactorGradients() {
+        int[] sizes = {2, 3, 4};
+        Nd4j.getRandom().setSeed(11);
+        SameDiff sd = SameDiff.create();
+        SDVariable[] factors = new SDVariable[sizes.length];
+        java.util.List<String> wrt = new java.util.ArrayList<>();
+        for (int i = 0; i < sizes.length; i++) {
+            factors[i] = sd.var("layer.soda_Q" + (i + 1), Nd4j.randn(DataType.DOUBLE, sizes[i], sizes[i]));
+            wrt.add(factors[i].name());
+        }
+        SDVariable w = sd.var("w", Nd4j.randn(DataType.DOUBLE, 5, 24));                              // [5, 24]
+        wrt.add("w");
+        SDVariable c = sd.constant("c", Nd4j.randn(DataType.DOUBLE, 5, 24));                          // [5, 24]
+        SDVariable rotated = GraphMath.timesKroneckerTranspose(sd, w, 5, factors, sizes);               // [5, 24] = W·Rᵀ, R formed
+        sd.sum("loss", rotated.mul(c));
+        sd.setLossVariables("loss");
+        java.util.Map<String, INDArray> expected = sd.calculateGradients(java.util.Map.of(), wrt);
+
+        var plan = new dev.spectune.plan.GradientPlan(sd, java.util.List.of(), wrt);
+        plan.run(java.util.Map.of());                                                                  // the first run compiles
+        plan.plan().startProfiling();
+        var got = plan.run(java.util.Map.of()).gradients();
+        for (String v : wrt) {
+            double rel = expected.get(v).sub(got.get(v)).norm2Number().doubleValue() / expected.get(v).norm2Number().doubleValue();
+            assertThat(rel).as(v).isLessThanOrEqualTo(dev.spectune.runtime.Tolerances.PLAN_VS_SAMEDIFF_F64_REL);
+        }
+        java.util.Set<String> kinds = plan.plan().profile().keySet();
+        assertThat(kinds).as("ops of a later run").doesNotContain("permute").contains("reshape*");
+        assertThat(plan.plan().opsPerRun()).as("ops per run (the unfused chain runs 24)").isLessThanOrEqualTo(12);
+    }
+
     @Test
     void theCostRuleFormsSmallRotationsOnly() {
         assertThat(GraphMath.formsRotation(32, new int[] {4, 4, 2})).isTrue();                          // the small UNet's 32-wide layers

@@ -63,8 +63,19 @@ public final class TrainBenchCommand implements Callable<Integer> {
     @Option(names = "--iters", defaultValue = "5") int iterations;
     @Option(names = "--warmup", defaultValue = "2") int warmup;
     @Option(names = "--gradient-checkpointing", description = "Recompute block activations in backward (train --gradient-checkpointing).") boolean checkpointing;
+    @Option(names = "--top-ops", defaultValue = "8", description = "How many op kinds the profile line lists, costliest first (default ${DEFAULT-VALUE}).") int topOps;
 
-    record Row(String method, long parameters, double gradientMs, double optimizerMs, double peakGib) {}
+    record Row(String method, long parameters, double gradientMs, double optimizerMs, double peakGib) {
+        double msPerStep() {
+            return gradientMs + optimizerMs;
+        }
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
 
     @Override
     public Integer call() throws IOException {
@@ -90,11 +101,22 @@ public final class TrainBenchCommand implements Callable<Integer> {
             System.out.printf("  %-11s %,10d params  %9.1f ms/step (forward+backward %.1f, clip+optimizer %.1f)  peak RSS %.2f GiB%n",
                     r.method(), r.parameters(), r.gradientMs() + r.optimizerMs(), r.gradientMs(), r.optimizerMs(), r.peakGib());
         }
-        Row lora = rows.stream().filter(r -> r.method().equals("lora")).findFirst().orElse(null);
-        if (lora != null) {
+        Row firstLora = rows.stream().filter(r -> r.method().equals("lora")).findFirst().orElse(null);
+        if (firstLora != null) {
+            Row lora = firstLora;                                                          // each row against the LoRA row of its own round (the nearest before it)
             for (Row r : rows) {
-                if (r != lora) System.out.printf("  %s / lora: %.2fx time per step, %.2fx peak memory%n", r.method(),
-                        (r.gradientMs() + r.optimizerMs()) / (lora.gradientMs() + lora.optimizerMs()), r.peakGib() / lora.peakGib());
+                if (r.method().equals("lora")) {
+                    lora = r;
+                    continue;
+                }
+                System.out.printf("  %s / lora: %.2fx time per step, %.2fx peak memory%n", r.method(), r.msPerStep() / lora.msPerStep(), r.peakGib() / lora.peakGib());
+            }
+            java.util.Map<String, List<Double>> times = new java.util.LinkedHashMap<>();
+            for (Row r : rows) times.computeIfAbsent(r.method(), k -> new ArrayList<>()).add(r.msPerStep());
+            if (times.values().stream().anyMatch(t -> t.size() > 1)) {                     // rounds: medians, the steadier figure on a shared machine
+                double loraMedian = median(times.get("lora"));
+                times.forEach((m, t) -> System.out.printf("  median of %d: %-11s %9.1f ms/step%s%n", t.size(), m, median(t),
+                        m.equals("lora") ? "" : String.format(" = %.2fx lora's median", median(t) / loraMedian)));
             }
         }
         return 0;
@@ -147,7 +169,7 @@ public final class TrainBenchCommand implements Callable<Integer> {
                 builtGib, firstGib, UNetBenchCommand.rssGib(), step.plan().pooledBytes() / (double) (1L << 30),
                 (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / (double) (1L << 30), Runtime.getRuntime().totalMemory() / (double) (1L << 30));
         System.out.printf("    plan: %,d ops per step (%,d before folding); top ops:", step.plan().opsPerRun(), step.plan().totalOps());
-        profile.entrySet().stream().limit(8).forEach(e -> System.out.printf(" %s %.0f%% (%d, %.3f ms each)", e.getKey(), 100 * e.getValue()[0] / total,
+        profile.entrySet().stream().limit(topOps).forEach(e -> System.out.printf(" %s %.0f%% (%d, %.3f ms each)", e.getKey(), 100 * e.getValue()[0] / total,
                 e.getValue()[1] / iterations, e.getValue()[0] / 1e6 / e.getValue()[1]));
         System.out.println();
         double flops = step.plan().flopsPerRun(), achieved = flops / (gradientNanos / iterations);      // FLOP per ns = GFLOP/s

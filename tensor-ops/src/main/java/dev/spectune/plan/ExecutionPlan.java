@@ -14,7 +14,8 @@
  *      merging may edit in place) are computed on every run;
  *   3. rewrites that drop outputs nobody reads ({@link FrozenWeightGradients}: a frozen conv or
  *      matmul weight gets no gradient computed or allocated) and fusions ({@link AttentionFusion}:
- *      attention whose scores nothing else reads runs over blocks of query rows);
+ *      attention whose scores nothing else reads runs over blocks of query rows; {@link KroneckerFusion}:
+ *      a Kronecker product and its factors' gradients formed in one op each);
  *   4. buffers assigned by liveness: an intermediate goes back to the {@link BufferPool} after its
  *      last reader, and the next op that fits takes it; from the second run on a step allocates
  *      nothing. A reshape is a view of its input's buffer (no op, no copy); the buffer then lives
@@ -125,6 +126,7 @@ public final class ExecutionPlan {
         List<PlanOp> fused = AttentionFusion.fuse(ops, readerCounts());
         ops.clear();
         ops.addAll(fused);
+        KroneckerFusion.fuse(ops, slotNames, slots, "-grad");
         for (PlanOp op : ops) {                                        // static: shape_of, or every input static (random ops never)
             boolean st = !op.isRandom() && (op.readsShapeOnly() || Arrays.stream(op.inputs()).allMatch(i -> isStatic[i]));
             op.setStatic(st);
