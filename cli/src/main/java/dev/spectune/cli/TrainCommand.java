@@ -91,9 +91,8 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    @Override
-    public Integer call() throws Exception {
-        Nd4jRuntime.init();
+    /** The run these options describe (a sweep computes run identities from it without training). */
+    public TrainingConfig config() {
         AdapterFlags flags = new AdapterFlags(rankOption, alpha, rsLora, columnBlock, spectralColumns, spectralStiefel, initDelta, !noRelu, side, factors,
                 oftBlockSize, oftLayout, neumannTerms, coftEps, blockShare, boftFactors, veraDInitial, ia3Feedforward, lidbA, lidbB);
         AdapterSpec spec = AdapterSpec.of(method, flags, seed);
@@ -108,6 +107,13 @@ public final class TrainCommand implements Callable<Integer> {
                 new TrainingConfig.Outputs(out, validationEvery, validationPrompts != null && !validationPrompts.isEmpty() ? validationPrompts : List.of(prompt),
                         checkpointEvery, keepCheckpoints, resume, overwrite))
                 .withEvaluation(new TrainingConfig.Evaluation(evalEvery, evalClip, evalDino));
+        return c;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Nd4jRuntime.init();
+        TrainingConfig c = config();
         TrainingRun.Result r;
         if (System.console() != null) {                                  // a terminal: a progress bar with loss, it/s and ETA
             try (ProgressBar bar = new ProgressBar("training", steps)) {

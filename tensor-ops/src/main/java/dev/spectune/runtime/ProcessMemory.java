@@ -44,6 +44,12 @@ public final class ProcessMemory {
         return cap > 0 ? Math.min(limit, cap) : limit;
     }
 
+    /** What the kernel says new processes can still take (MemAvailable), in bytes; Long.MAX_VALUE when it cannot be read. */
+    public static long available() {
+        long available = kib(Path.of("/proc/meminfo"), "MemAvailable:") * 1024;
+        return available > 0 ? available : Long.MAX_VALUE;
+    }
+
     private static long kib(Path file, String field) {
         try {
             for (String line : Files.readAllLines(file)) {

@@ -105,6 +105,7 @@ public final class TrainingRun {
                     Path written = null;
                     if (c.checkpointEvery() > 0 && (s + 1) % c.checkpointEvery() == 0 && s + 1 < c.steps()) {
                         written = writeCheckpoint(trainer, c, checkpoints, s + 1, log, fingerprint, before, hash);
+                        out.println("checkpoint " + written + " written after step " + (s + 1));
                     }
                     hook.afterStep(l);
                     if (interruption.requested()) {                                                  // Ctrl-C: keep what this run has done (once)
@@ -122,7 +123,10 @@ public final class TrainingRun {
             LossCurve.writeCsv(c.out().resolve("log.csv"), log);
             LossCurve.writePng(c.out().resolve("loss_curve.png"), log, "spectune " + c.adapter().method() + ": " + c.prompt());
             validate(trainer, c, hash, c.out().resolve("validation_final.png"));
-            writeRunJson(c, hash, new Outcome(before, after, trainer.trainableParameters()));
+            double seconds = 0;
+            for (DreamBoothTrainer.StepLog l : log) seconds += l.seconds();
+            writeRunJson(c, hash, new Outcome(before, after, trainer.trainableParameters(), log.isEmpty() ? 0 : log.getLast().loss(),
+                    log.isEmpty() ? 0 : 1000 * seconds / log.size(), dev.spectune.runtime.ProcessMemory.peak() / (double) (1L << 30)));
             return new Result(log, before, after, trainer.trainableParameters(), adapterDir);
         } catch (IOException | RuntimeException e) {
             try {
@@ -241,8 +245,12 @@ public final class TrainingRun {
         for (AdaptedWeight a : fresh) for (AdapterParameter p : a.parameters()) p.value().assign(values.get(p.name()));
     }
 
-    /** What a finished run adds to run.json. */
-    record Outcome(double evalLossBefore, double evalLossAfter, long trainableParameters) {}
+    /**
+     * What a finished run adds to run.json: the evaluation loss before and after, the parameter count,
+     * the last step's loss, the mean step time (of every step, resumed ones included) and this
+     * process's peak resident memory.
+     */
+    record Outcome(double evalLossBefore, double evalLossAfter, long trainableParameters, double finalLoss, double msPerStep, double peakRssGib) {}
 
     /** run.json: every setting and the base model's hash; with {@code outcome} null (a run under way) no results yet. */
     static void writeRunJson(TrainingConfig c, String hash, Outcome outcome) throws IOException {
@@ -251,7 +259,8 @@ public final class TrainingRun {
         n.put("base_model_hash", hash).put("status", outcome == null ? "running" : "finished");
         if (outcome != null) {
             n.put("trainable_parameters", outcome.trainableParameters()).put("eval_loss_before", outcome.evalLossBefore())
-                    .put("eval_loss_after", outcome.evalLossAfter());
+                    .put("eval_loss_after", outcome.evalLossAfter()).put("final_loss", outcome.finalLoss())
+                    .put("ms_per_step", outcome.msPerStep()).put("peak_rss_gib", outcome.peakRssGib());
         }
         Path temp = Files.createTempFile(c.out(), ".run.json.", ".tmp");
         try {

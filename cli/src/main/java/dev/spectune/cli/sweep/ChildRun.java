@@ -1,0 +1,88 @@
+/*
+ * ChildRun: one sweep run as `spectune train` in a JVM of its own — SameDiff and ND4J keep global
+ * state, and a native crash must take down one run, not the sweep. Every engine launches runs
+ * through this class (the Spark engine on its executors), so a run gets the same JVM flags and the
+ * same ND4J/OpenBLAS thread count wherever it runs. The child's output is appended to
+ * RUN/train.log (a resumed attempt adds to the same log).
+ */
+package dev.spectune.cli.sweep;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+public record ChildRun(String javaBinary, String classPath, int threads, double memoryGib, String nativeExtension) implements Serializable {
+
+    public static final String LOG = "train.log";
+
+    /** A launcher with this JVM's java, classpath and ND4J native build. */
+    public static ChildRun like(SweepPlan plan) {
+        return new ChildRun(Path.of(System.getProperty("java.home"), "bin", "java").toString(), System.getProperty("java.class.path"),
+                plan.threads(), plan.memoryGib(), System.getProperty("org.bytedeco.javacpp.platform.extension", ""));
+    }
+
+    /** The same launcher on another machine: that JVM's java and classpath, this plan's threads, memory and native build. */
+    public ChildRun here() {
+        return new ChildRun(Path.of(System.getProperty("java.home"), "bin", "java").toString(), System.getProperty("java.class.path"), threads, memoryGib, nativeExtension);
+    }
+
+    /** The child's command: the JVM flags the launcher bin/spectune uses, the heap at most half the run's memory. */
+    List<String> command(SweepRun run, Path folder) {
+        long memoryMib = (long) (memoryGib * 1024);
+        long heapMib = Math.max(256, Math.min(3072, memoryMib / 2));
+        List<String> c = new ArrayList<>(List.of(javaBinary, "-Xmx" + heapMib + "m", "-Dorg.bytedeco.javacpp.maxphysicalbytes=" + memoryMib + "M",
+                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+                "-Dorg.bytedeco.javacpp.platform.extension=" + nativeExtension));
+        String commit = System.getProperty("spectune.git.commit");
+        if (commit != null) c.add("-Dspectune.git.commit=" + commit);
+        c.addAll(List.of("-cp", classPath, "dev.spectune.cli.Main"));
+        c.addAll(run.commandLine(folder));
+        return c;
+    }
+
+    /**
+     * Runs {@code run} in {@code folder} to its end.
+     *
+     * @param killWhen test hook: when a line of the child's log matches, the child is killed (SIGKILL), as a lost executor would be
+     * @return the child's exit code (137 when killed)
+     */
+    public int run(SweepRun run, Path folder, Predicate<String> killWhen) throws IOException, InterruptedException {
+        Files.createDirectories(folder);
+        Path log = folder.resolve(LOG);
+        ProcessBuilder pb = new ProcessBuilder(command(run, folder)).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        Map<String, String> env = pb.environment();
+        env.put("OMP_NUM_THREADS", Integer.toString(threads));                                   // libnd4j's OpenMP pool
+        env.put("OPENBLAS_NUM_THREADS", Integer.toString(threads));                              // OpenBLAS's own
+        Process p = pb.start();
+        if (killWhen == null) return p.waitFor();
+        long read = Files.size(log);
+        StringBuilder partial = new StringBuilder();
+        while (p.isAlive()) {
+            Thread.sleep(100);
+            long size = Files.size(log);
+            if (size <= read) continue;
+            try (var ch = java.nio.channels.FileChannel.open(log)) {
+                var buf = java.nio.ByteBuffer.allocate((int) (size - read));
+                ch.read(buf, read);
+                partial.append(new String(buf.array(), 0, buf.position(), java.nio.charset.StandardCharsets.UTF_8));
+                read += buf.position();
+            }
+            int nl;
+            while ((nl = partial.indexOf("\n")) >= 0) {
+                String line = partial.substring(0, nl);
+                partial.delete(0, nl + 1);
+                if (killWhen.test(line)) {
+                    p.destroyForcibly();
+                    return p.waitFor();
+                }
+            }
+        }
+        return p.waitFor();
+    }
+}
