@@ -22,13 +22,31 @@ public record ChildRun(String javaBinary, String classPath, int threads, double 
 
     /** A launcher with this JVM's java, classpath and ND4J native build. */
     public static ChildRun like(SweepPlan plan) {
-        return new ChildRun(Path.of(System.getProperty("java.home"), "bin", "java").toString(), System.getProperty("java.class.path"),
-                plan.threads(), plan.memoryGib(), System.getProperty("org.bytedeco.javacpp.platform.extension", ""));
+        return new ChildRun(javaHere(), classPathHere(), plan.threads(), plan.memoryGib(), System.getProperty("org.bytedeco.javacpp.platform.extension", ""));
     }
 
     /** The same launcher on another machine: that JVM's java and classpath, this plan's threads, memory and native build. */
     public ChildRun here() {
-        return new ChildRun(Path.of(System.getProperty("java.home"), "bin", "java").toString(), System.getProperty("java.class.path"), threads, memoryGib, nativeExtension);
+        return new ChildRun(javaHere(), classPathHere(), threads, memoryGib, nativeExtension);
+    }
+
+    private static String javaHere() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /**
+     * Where spectune's classes are, then this JVM's classpath: a Spark executor loads the
+     * application jar (the spark-submit assembly) through its own class loader, not java.class.path.
+     */
+    private static String classPathHere() {
+        String classPath = System.getProperty("java.class.path");
+        try {
+            var source = ChildRun.class.getProtectionDomain().getCodeSource();
+            if (source != null) return Path.of(source.getLocation().toURI()) + java.io.File.pathSeparator + classPath;
+        } catch (java.net.URISyntaxException | SecurityException e) {
+            // fall back to the classpath alone
+        }
+        return classPath;
     }
 
     /** The child's command: the JVM flags the launcher bin/spectune uses, the heap at most half the run's memory. */

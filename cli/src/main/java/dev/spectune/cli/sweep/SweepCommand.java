@@ -53,20 +53,21 @@ public final class SweepCommand implements Callable<Integer> {
         }
         System.out.printf("sweep %s: %d runs, %d to run, engine %s%n", plan, runs.size(), todo.size(), e.name());
         long t0 = System.nanoTime();
+        ChildRun launcher = ChildRun.like(p);
         Map<String, SweepEngine.Outcome> outcomes = todo.isEmpty() ? Map.of()
-                : e.run(todo, out.toAbsolutePath(), ChildRun.like(p), new SweepEngine.Options(parallel, master, injectKill));
+                : e.run(todo, out.toAbsolutePath(), launcher, new SweepEngine.Options(parallel, master, injectKill));
         for (SweepRun r : todo) {
             SweepEngine.Outcome o = outcomes.get(r.id());
             if (o == null) o = new SweepEngine.Outcome(-1, "the engine did not report this run", 0, 0);
-            SweepResults.writeOutcome(SweepEngine.folder(out, r.id()), r, e.name(), o);
+            SweepResults.writeOutcome(SweepEngine.folder(out, r.id()), r, e.name(), launcher, o);
             if (o.exitCode() != 0) System.out.printf("  run %s failed: %s%n", r.id(), o.error());
         }
         Map<String, Map<String, String>> list = new LinkedHashMap<>();
         for (SweepRun r : runs) list.put(r.id(), r.settings());
         var rows = SweepResults.write(out, list, p.score());
         long failed = rows.stream().filter(r -> r.state() == SweepResults.State.FAILED).count();
-        System.out.printf("sweep: %d finished, %d failed, in %.1f s; results in %s (results.csv, results.md, results.png)%n",
-                rows.size() - failed, failed, (System.nanoTime() - t0) / 1e9, out);
+        System.out.printf("sweep: %d finished, %d failed, in %.1f s; results in %s (results.csv, results.md, results.png); driver peak RSS %.2f GiB%n",
+                rows.size() - failed, failed, (System.nanoTime() - t0) / 1e9, out, dev.spectune.runtime.ProcessMemory.peak() / (double) (1L << 30));
         return failed > 0 ? 1 : 0;
     }
 

@@ -76,9 +76,10 @@ public final class SweepResults {
         return runs;
     }
 
-    /** RUN/sweep.json: how the run's last attempt under the sweep ended. */
-    static void writeOutcome(Path folder, SweepRun run, String engine, SweepEngine.Outcome o) throws IOException {
+    /** RUN/sweep.json: how the run's last attempt under the sweep ended, with the threads and ND4J native build it ran on (bit-identity needs the same). */
+    static void writeOutcome(Path folder, SweepRun run, String engine, ChildRun launcher, SweepEngine.Outcome o) throws IOException {
         ObjectNode n = JSON.createObjectNode().put("id", run.id()).put("state", o.exitCode() == 0 ? "finished" : "failed").put("engine", engine)
+                .put("threads", launcher.threads()).put("native_build", launcher.nativeExtension().isEmpty() ? "generic" : launcher.nativeExtension().substring(1))
                 .put("exit_code", o.exitCode()).put("attempts", o.attempts()).put("seconds", o.seconds());
         if (o.error() != null) n.put("error", o.error());
         n.set("settings", JSON.valueToTree(run.settings()));
