@@ -122,9 +122,12 @@ class SweepTest {
         assertThat(status.out()).contains("finished: 1", "failed: 1", "pending: 0", runs.get(1).id());
 
         String adapter = Files.readString(good.resolve("adapter/adapter_config.json"));
+        Files.writeString(good.resolve("eval.csv"), "step,clip_i,clip_t,dino\n1,0.5,0.25,0.125\n2,0.75,0.3,0.2\n");   // as train --eval-every writes it
         CheckpointCliTest.Run again = CheckpointCliTest.run("sweep", "--plan", p.toString(), "--out", out.toString());
         assertThat(again.code()).isEqualTo(1);
         assertThat(again.out()).contains("run " + runs.get(0).id() + " finished before: skipped").contains("1 to run");
         assertThat(Files.readString(good.resolve("adapter/adapter_config.json"))).isEqualTo(adapter);
+        assertThat(Files.readString(out.resolve("results.csv"))).as("the last evaluation's scores").contains(",0.75,0.3,0.2,");
+        assertThat(Files.readString(out.resolve("results.md"))).contains("clip_i");
     }
 }

@@ -5,8 +5,8 @@
  *   failed       its last attempt ended with an error (RUN/sweep.json, written by the sweep);
  *   interrupted  started (a run.json "running" or checkpoints) and neither of the above: a rerun resumes it;
  *   pending      not started.
- * results.csv: run id, every setting of the plan, status, the run's results (run.json), ms/step and
- * peak GiB; results.md: mean ± sample std over seeds for each method and setting; results.png: the
+ * results.csv: run id, every setting of the plan, status, the run's results (run.json; CLIP-I, CLIP-T
+ * and DINO from its eval.csv when it scored itself), ms/step and peak GiB; results.md: mean ± sample std over seeds for each method and setting; results.png: the
  * plan's score per method. Every file is written to a temporary name and renamed.
  */
 package dev.spectune.cli.sweep;
@@ -32,7 +32,10 @@ public final class SweepResults {
 
     public static final String RUNS_JSON = "runs.json", SWEEP_JSON = "sweep.json";
     /** run.json results gathered into the tables, in column order; the last two are the timing columns. */
-    static final List<String> RESULTS = List.of("trainable_parameters", "eval_loss_before", "eval_loss_after", "final_loss", "ms_per_step", "peak_rss_gib");
+    static final List<String> RESULTS = List.of("trainable_parameters", "eval_loss_before", "eval_loss_after", "final_loss", "clip_i", "clip_t", "dino",
+            "ms_per_step", "peak_rss_gib");
+    /** The DreamBooth scores, from the last row of the run's eval.csv (train --eval-every N --eval-clip DIR --eval-dino DIR). */
+    static final List<String> SCORES = List.of("clip_i", "clip_t", "dino");
     /** Columns that depend on the machine and the moment, not on what was trained. */
     public static final List<String> TIMING = List.of("ms_per_step", "peak_rss_gib");
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -97,12 +100,30 @@ public final class SweepResults {
             State state = stateOf(folder);
             Map<String, String> results = new LinkedHashMap<>();
             JsonNode run = read(folder.resolve("run.json"));
-            for (String k : RESULTS) results.put(k, state == State.FINISHED && run != null && run.has(k) ? run.get(k).asText() : "");
+            Map<String, String> scores = state == State.FINISHED ? lastEvaluation(folder.resolve("eval.csv")) : Map.of();
+            for (String k : RESULTS) {
+                results.put(k, SCORES.contains(k) ? scores.getOrDefault(k, "") : state == State.FINISHED && run != null && run.has(k) ? run.get(k).asText() : "");
+            }
             JsonNode sweep = read(folder.resolve(SWEEP_JSON));
             String error = state == State.FAILED && sweep != null ? sweep.path("error").asText("") : "";
             rows.add(new Row(e.getKey(), e.getValue(), state, results, error));
         }
         return rows;
+    }
+
+    /** The last row of an eval.csv (step,clip_i,clip_t,dino) by column; empty when there is none. */
+    static Map<String, String> lastEvaluation(Path csv) {
+        try {
+            if (!Files.isRegularFile(csv)) return Map.of();
+            List<String> lines = Files.readAllLines(csv).stream().filter(l -> !l.isBlank()).toList();
+            if (lines.size() < 2) return Map.of();
+            String[] header = lines.getFirst().split(","), last = lines.getLast().split(",");
+            Map<String, String> m = new LinkedHashMap<>();
+            for (int i = 0; i < Math.min(header.length, last.length); i++) m.put(header[i], last[i]);
+            return m;
+        } catch (IOException e) {
+            return Map.of();
+        }
     }
 
     /** Writes results.csv, results.md and results.png; returns the rows. */
@@ -163,7 +184,8 @@ public final class SweepResults {
     }
 
     private static String markdown(List<Row> rows, LinkedHashSet<String> varied, String score) {
-        List<String> columns = RESULTS.stream().filter(k -> !k.equals("trainable_parameters")).toList();
+        List<String> columns = RESULTS.stream().filter(k -> !k.equals("trainable_parameters"))
+                .filter(k -> rows.stream().anyMatch(r -> !r.results().get(k).isEmpty())).toList();              // scores only where runs scored themselves
         StringBuilder md = new StringBuilder("# Sweep results\n\nMean ± sample standard deviation over seeds (finished runs); n = runs in the group. Score plotted: `")
                 .append(score).append("`.\n\n| method and settings | n | parameters |");
         for (String c : columns) md.append(' ').append(c).append(" |");
@@ -174,7 +196,7 @@ public final class SweepResults {
         for (var e : byGroup.entrySet()) {
             md.append("| ").append(e.getKey()).append(" | ").append(e.getValue().size()).append(" | ").append(e.getValue().getFirst().results().get("trainable_parameters")).append(" |");
             for (String c : columns) {
-                double[] v = e.getValue().stream().map(r -> r.results().get(c)).filter(s -> !s.isEmpty()).mapToDouble(Double::parseDouble).toArray();
+                double[] v = e.getValue().stream().map(r -> r.results().get(c)).filter(x -> !x.isEmpty()).mapToDouble(Double::parseDouble).toArray();
                 md.append(' ').append(meanStd(v)).append(" |");
             }
             md.append('\n');

@@ -40,8 +40,8 @@ public final class SparkEngine implements SweepEngine {
     /** What a task sends back: how the run ended and its small outputs (path relative to the run folder → bytes). */
     record Result(String id, int exitCode, String error, int attempts, double seconds, Map<String, byte[]> files) implements Serializable {}
 
-    /** The outputs a task returns to the driver: run.json, the adapter folder, the loss log and the child's log. */
-    static final List<String> RETURNED = List.of("run.json", "log.csv", ChildRun.LOG, "adapter");
+    /** The outputs a task returns to the driver: run.json, the adapter folder, the loss log, the scores and the child's log. */
+    static final List<String> RETURNED = List.of("run.json", "log.csv", "eval.csv", ChildRun.LOG, "adapter");
 
     @Override
     public String name() {
