@@ -104,15 +104,29 @@ public final class KroneckerFusion {
         return seen;
     }
 
-    /** The factors' sizes (square factors) and whether the values are of a type computed here. */
-    private static int[] sizes(INDArray[] values, int[] factors) {
-        int[] k = new int[factors.length];
-        for (int i = 0; i < factors.length; i++) {
-            INDArray q = values[factors[i]];
-            if (q.rank() != 2 || q.size(0) != q.size(1)) throw new IllegalStateException("kronecker: factor " + i + " is not square: " + java.util.Arrays.toString(q.shape()));
-            k[i] = (int) q.size(0);
+    /**
+     * The factors' values as float64 arrays in c order, their sizes k, the product's side n and the
+     * mixed-radix digits of every index below n (digits[i][f]: factor f's index within i).
+     */
+    private record Factors(double[][] q, int[] k, int n, int[][] digits) {
+        static Factors of(INDArray[] values, int[] slots) {
+            int[] k = new int[slots.length];
+            double[][] q = new double[slots.length][];
+            int n = 1;
+            for (int i = 0; i < slots.length; i++) {
+                INDArray v = values[slots[i]];
+                if (v.rank() != 2 || v.size(0) != v.size(1)) throw new IllegalStateException("kronecker: factor " + i + " is not square: " + java.util.Arrays.toString(v.shape()));
+                k[i] = (int) v.size(0);
+                q[i] = read(v);
+                n *= k[i];
+            }
+            return new Factors(q, k, n, KroneckerFusion.digits(k, n));
         }
-        return k;
+
+        /** Factor f's entry at the digits of (i, j). */
+        double entry(int f, int i, int j) {
+            return q[f][digits[i][f] * k[f] + digits[j][f]];
+        }
     }
 
     private static boolean computable(INDArray a) {
@@ -181,19 +195,15 @@ public final class KroneckerFusion {
 
         @Override
         public void execute(INDArray[] values, long[][] shapes, int[] originalInputs, int[] outputs, BufferPool pool) {
-            int[] k = sizes(values, factors);
-            int n = 1;
-            for (int s : k) n *= s;
-            double[][] q = new double[factors.length][];
-            for (int f = 0; f < factors.length; f++) q[f] = read(values[factors[f]]);
+            Factors q = Factors.of(values, factors);
+            int n = q.n();
             boolean single = values[factors[0]].dataType() == DataType.FLOAT;
-            int[][] d = digits(k, n);
             double[] r = new double[n * n];                                                   // [n, n]
             for (int i = 0; i < n; i++) {
                 for (int j = 0; j < n; j++) {
-                    double p = q[0][d[i][0] * k[0] + d[j][0]];
+                    double p = q.entry(0, i, j);
                     for (int f = 1; f < factors.length; f++) {
-                        p *= q[f][d[i][f] * k[f] + d[j][f]];
+                        p *= q.entry(f, i, j);
                         if (single) p = (float) p;                                           // the chain rounds after each product
                     }
                     r[i * n + j] = p;
@@ -233,20 +243,15 @@ public final class KroneckerFusion {
 
         @Override
         public void execute(INDArray[] values, long[][] shapes, int[] originalInputs, int[] outputs, BufferPool pool) {
-            int[] k = sizes(values, factors);
-            int n = 1;
-            for (int s : k) n *= s;
-            double[][] q = new double[factors.length][];
-            for (int f = 0; f < factors.length; f++) q[f] = read(values[factors[f]]);
+            Factors q = Factors.of(values, factors);
+            int n = q.n(), kk = q.k()[factor];
             double[] dr = read(values[rGrad]);                                                // [n, n]
-            int[][] d = digits(k, n);
-            int kk = k[factor];
             double[] g = new double[kk * kk];                                                 // [k, k]
             for (int i = 0; i < n; i++) {
                 for (int j = 0; j < n; j++) {
                     double p = dr[i * n + j];
-                    for (int f = 0; f < factors.length; f++) if (f != factor) p *= q[f][d[i][f] * k[f] + d[j][f]];
-                    g[d[i][factor] * kk + d[j][factor]] += p;
+                    for (int f = 0; f < factors.length; f++) if (f != factor) p *= q.entry(f, i, j);
+                    g[q.digits()[i][factor] * kk + q.digits()[j][factor]] += p;
                 }
             }
             INDArray out = pool.take(LongShapeDescriptor.fromShape(new long[] {kk, kk}, values[rGrad].dataType()));
