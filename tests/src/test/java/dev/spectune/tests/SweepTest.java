@@ -88,6 +88,18 @@ class SweepTest {
     }
 
     @Test
+    void withoutTheSparkModuleTheSparkEngineSaysHowToGetIt() throws Exception {
+        Path p = plan("settings:\n" + shared() + "grid:\n  seed: [0]\n");
+        CheckpointCliTest.Run r = CheckpointCliTest.run("sweep", "--plan", p.toString(), "--out", dir.resolve("o").toString(), "--engine", "spark");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--engine spark", "sweep-spark", "not on the classpath");
+        CheckpointCliTest.Run bad = CheckpointCliTest.run("sweep", "--plan", p.toString(), "--out", dir.resolve("o").toString(), "--engine", "ray");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("--engine ray: unknown engine");
+        assertThat(dir.resolve("o")).doesNotExist();
+    }
+
+    @Test
     void thePoolNeverRunsMoreThanFit() {
         assertThat(LocalEngine.workers(0, 2, 1, 22.0, 3.0)).isEqualTo(2);             // cores
         assertThat(LocalEngine.workers(0, 16, 1, 10.0, 4.0)).isEqualTo(2);            // memory
