@@ -10,7 +10,8 @@
  * 2023) peft 0.17 (in/b)·b(b−1)/2, 0.13 (out/b)·b², shared: one block; BOFT (Liu et al. 2024)
  * m·D·H² + out; VeRA (Kopiczko et al. 2024) out + r; LiDB (Ruiz et al. 2023) r·(a + b), a ≤ out,
  * b ≤ in; LoHa (Hyeon-Woo et al. 2022) 2r·(out + in); LoKr out₁·in₁ + out₂·in₂; HRA (Yuan et al.
- * 2024) in·r; IA3 (Liu et al. 2022) out, or in for a feed-forward layer.
+ * 2024) in·r; IA3 (Liu et al. 2022) out, or in for a feed-forward layer; full fine-tuning (DreamBooth,
+ * Ruiz et al. 2023) out·in.
  */
 package dev.spectune.adapters;
 
@@ -30,7 +31,7 @@ public final class AdapterMethods {
 
     /** Every method, in the order the command line lists them. */
     public static final List<AdapterMethod<?>> ALL = List.of(SodaSvd.METHOD, SodaQr.METHOD, SpectralAdapter.ADDITIVE, SpectralAdapter.ROTATIONAL,
-            Svdiff.METHOD, Lora.METHOD, Dora.METHOD, Oft.METHOD, Boft.METHOD, Vera.METHOD, Lidb.METHOD, Loha.METHOD, Lokr.METHOD, Hra.METHOD, Ia3.METHOD);
+            Svdiff.METHOD, Lora.METHOD, Dora.METHOD, Oft.METHOD, Boft.METHOD, Vera.METHOD, Lidb.METHOD, Loha.METHOD, Lokr.METHOD, Hra.METHOD, Ia3.METHOD, Full.METHOD);
 
     public static List<String> names() {
         return ALL.stream().map(AdapterMethod::name).toList();
