@@ -67,6 +67,8 @@ class SweepTest {
                 .hasMessageContaining("setting 'out' is set by the sweep itself");
         assertThatThrownBy(() -> SweepRun.allOf(SweepPlan.read(plan("settings:\n" + shared() + "grid:\n  seed: [0]\nruns:\n  - {seed: 0}\n"))))
                 .hasMessageContaining("two runs train the same thing");
+        assertThatThrownBy(() -> SweepRun.allOf(SweepPlan.read(plan("settings:\n" + shared().replace("pipeline_tiny", "pipeline_absent") + "grid:\n  seed: [0]\n"))))
+                .hasMessageContaining("pipeline_absent is not a folder");
         assertThatThrownBy(() -> SweepRun.allOf(SweepPlan.read(plan("settings:\n" + shared() + "grid:\n  random-flip: [maybe]\n"))))
                 .hasMessageContaining("setting 'random-flip' is true or false, found 'maybe'");
     }

@@ -74,6 +74,7 @@ public record SweepRun(String id, Map<String, String> settings, List<String> tra
         }
         TrainingConfig c = command.config();
         Path model = c.model().toAbsolutePath().normalize();
+        if (!java.nio.file.Files.isDirectory(model)) throw new IllegalArgumentException("run " + settings + ": model " + model + " is not a folder (a diffusers pipeline)");
         String hash = hashes.get(model);
         if (hash == null) {
             hash = ModelHash.of(model);
