@@ -67,28 +67,11 @@ public final class SubjectFidelity {
         List<Region> out = new ArrayList<>();
         for (int start = 0; start < rgb.length; start++) {
             if (seen[start] || label[start] == bg) continue;
-            int head = 0, tail = 0, x0 = side, y0 = side, x1 = -1, y1 = -1;
-            queue[tail++] = start;
-            seen[start] = true;
-            while (head < tail) {
-                int p = queue[head++], x = p % side, y = p / side;
-                x0 = Math.min(x0, x);
-                x1 = Math.max(x1, x);
-                y0 = Math.min(y0, y);
-                y1 = Math.max(y1, y);
-                for (int dy = -1; dy <= 1; dy++) {
-                    for (int dx = -1; dx <= 1; dx++) {
-                        int nx = x + dx, ny = y + dy;
-                        if (nx < 0 || ny < 0 || nx >= side || ny >= side) continue;
-                        int q = ny * side + nx;
-                        if (!seen[q] && label[q] != bg) {
-                            seen[q] = true;
-                            queue[tail++] = q;
-                        }
-                    }
-                }
-            }
+            int background = bg;
+            int tail = Regions.flood(side, start, q -> label[q] != background, seen, queue);
             if (tail < minArea) continue;
+            int[] box = Regions.box(side, queue, tail);
+            int x0 = box[0], y0 = box[1], x1 = box[2], y1 = box[3];
             boolean[] in = new boolean[rgb.length];
             for (int k = 0; k < tail; k++) in[queue[k]] = true;
             double[] hist = new double[labels];

@@ -41,28 +41,10 @@ public record WorldAnalysis(Palette background, List<Detected> objects, int side
         for (int start = 0; start < rgb.length; start++) {
             if (seen[start] || label[start] == null || label[start] == background) continue;
             Palette colour = label[start];
-            int head = 0, tail = 0, x0 = side, y0 = side, x1 = -1, y1 = -1;
-            queue[tail++] = start;
-            seen[start] = true;
-            while (head < tail) {
-                int p = queue[head++], x = p % side, y = p / side;
-                x0 = Math.min(x0, x);
-                x1 = Math.max(x1, x);
-                y0 = Math.min(y0, y);
-                y1 = Math.max(y1, y);
-                for (int dy = -1; dy <= 1; dy++) {
-                    for (int dx = -1; dx <= 1; dx++) {
-                        int nx = x + dx, ny = y + dy;
-                        if (nx < 0 || ny < 0 || nx >= side || ny >= side) continue;
-                        int q = ny * side + nx;
-                        if (!seen[q] && label[q] == colour) {
-                            seen[q] = true;
-                            queue[tail++] = q;
-                        }
-                    }
-                }
-            }
+            int tail = Regions.flood(side, start, q -> label[q] == colour, seen, queue);
             if (tail < minArea) continue;
+            int[] box = Regions.box(side, queue, tail);
+            int x0 = box[0], y0 = box[1], x1 = box[2], y1 = box[3];
             int w = x1 - x0 + 1, h = y1 - y0 + 1;
             boolean[] mask = new boolean[w * h];                                          // [h, w], the region within its box
             for (int k = 0; k < tail; k++) mask[(queue[k] / side - y0) * w + (queue[k] % side - x0)] = true;
@@ -75,9 +57,9 @@ public record WorldAnalysis(Palette background, List<Detected> objects, int side
                     best = s;
                 }
             }
-            double[] box = best.box();
-            double smallSide = Size.SMALL.radius * side * Math.max(box[2] - box[0], box[3] - box[1]);
-            double largeSide = Size.LARGE.radius * side * Math.max(box[2] - box[0], box[3] - box[1]);
+            double[] unit = best.box();
+            double smallSide = Size.SMALL.radius * side * Math.max(unit[2] - unit[0], unit[3] - unit[1]);
+            double largeSide = Size.LARGE.radius * side * Math.max(unit[2] - unit[0], unit[3] - unit[1]);
             Size size = Math.max(w, h) >= (smallSide + largeSide) / 2 ? Size.LARGE : Size.SMALL;
             Position position = Position.nearest((x0 + x1 + 1) / 2.0 / side, (y0 + y1 + 1) / 2.0 / side);
             objects.add(new Detected(colour, best, bestIoU, size, position, tail, x0, y0, x1, y1, mask));
