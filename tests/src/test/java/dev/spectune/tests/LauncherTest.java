@@ -84,4 +84,38 @@ class LauncherTest {
         }
         assertThat(List.of(130, 143)).contains(p.exitValue());
     }
+
+    /**
+     * A sweep stopped by SIGTERM to its launcher stops its runs the same way (each writes a
+     * checkpoint and exits: none is left running), and a rerun resumes the run to its end.
+     */
+    @Test
+    void aStoppedSweepLeavesNoRunBehindAndResumes() throws Exception {
+        Path root = Path.of(System.getenv().getOrDefault("SPECTUNE_ROOT", "..")).toAbsolutePath().normalize();
+        Path plan = dir.resolve("plan.yaml"), out = dir.resolve("sweep");
+        Files.writeString(plan, "settings:\n  model: " + TestFixtures.path("golden/pipeline_tiny") + "\n  images: " + TestFixtures.path("artifacts/dreambooth/dataset/dog")
+                + "\n  prompt: a photo of sks dog\n  resolution: 32\n  steps: 150\n  method: lora\ngrid:\n  seed: [0]\nmemory_gib: 2\n");
+        ProcessBuilder pb = new ProcessBuilder("bash", root.resolve("bin/spectune").toString(), "sweep", "--plan", plan.toString(), "--out", out.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("sweep.log").toFile());
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        Process p = pb.start();
+        var runs = dev.spectune.cli.sweep.SweepRun.allOf(dev.spectune.cli.sweep.SweepPlan.read(plan));
+        Path log = out.resolve("runs").resolve(runs.getFirst().id()).resolve("train.log");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!(Files.exists(log) && Files.readString(log).lines().anyMatch(l -> l.startsWith("step "))) && System.nanoTime() < deadline) Thread.sleep(200);
+        assertThat(Files.readString(log).lines().anyMatch(l -> l.startsWith("step "))).as("the run's first step line").isTrue();
+        List<ProcessHandle> children = p.children().flatMap(ProcessHandle::children).toList();       // launcher → the sweep's JVM → the run's JVM
+        assertThat(children).as("the run's JVM").hasSize(1);
+        assertThat(new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor()).isZero();
+        assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
+        assertThat(children.getFirst().onExit().get(30, TimeUnit.SECONDS).isAlive()).as("the run's JVM after the sweep stopped").isFalse();
+        assertThat(Files.readString(log)).contains("interrupted after step");
+        assertThat(dev.spectune.cli.sweep.SweepResults.stateOf(log.getParent())).isEqualTo(dev.spectune.cli.sweep.SweepResults.State.INTERRUPTED);
+
+        CheckpointCliTest.Run again = CheckpointCliTest.run("sweep", "--plan", plan.toString(), "--out", out.toString());
+        assertThat(again.code()).as(again.out() + again.err()).isZero();
+        assertThat(again.out()).contains("was interrupted: resuming");
+        assertThat(Files.readString(log)).contains("resumed from");
+        assertThat(dev.spectune.cli.sweep.SweepResults.stateOf(log.getParent())).isEqualTo(dev.spectune.cli.sweep.SweepResults.State.FINISHED);
+    }
 }

@@ -20,6 +20,30 @@ public record ChildRun(String javaBinary, String classPath, int threads, double 
 
     public static final String LOG = "train.log";
 
+    /**
+     * The children this JVM runs. When the sweep itself is stopped (Ctrl-C, SIGTERM to its JVM),
+     * each gets SIGTERM — `train` then writes a checkpoint and exits — and the JVM waits for them,
+     * so no run is left orphaned and a rerun resumes every one.
+     */
+    private static final java.util.Set<Process> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** How long a stopped sweep waits for its runs to write their checkpoints. */
+    static final long STOP_WAIT_SECONDS = 120;
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(ChildRun::stopAll, "spectune-sweep-runs"));
+    }
+
+    private static void stopAll() {
+        for (Process p : LIVE) p.destroy();
+        for (Process p : LIVE) {
+            try {
+                if (!p.waitFor(STOP_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly();
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
     /** A launcher with this JVM's java, classpath and ND4J native build. */
     public static ChildRun like(SweepPlan plan) {
         return new ChildRun(javaHere(), classPathHere(), plan.threads(), plan.memoryGib(), System.getProperty("org.bytedeco.javacpp.platform.extension", ""));
@@ -78,7 +102,16 @@ public record ChildRun(String javaBinary, String classPath, int threads, double 
         env.put("OMP_NUM_THREADS", Integer.toString(threads));                                   // libnd4j's OpenMP pool
         env.put("OPENBLAS_NUM_THREADS", Integer.toString(threads));                              // OpenBLAS's own
         Process p = pb.start();
-        if (killWhen == null) return p.waitFor();
+        LIVE.add(p);
+        try {
+            return killWhen == null ? p.waitFor() : watch(p, log, killWhen);
+        } finally {
+            LIVE.remove(p);
+        }
+    }
+
+    /** Waits for {@code p}, killing it (SIGKILL) at the first log line {@code killWhen} matches. */
+    private static int watch(Process p, Path log, Predicate<String> killWhen) throws IOException, InterruptedException {
         long read = Files.size(log);
         StringBuilder partial = new StringBuilder();
         while (p.isAlive()) {
