@@ -9,8 +9,6 @@ package dev.spectune.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.spectune.evaluation.ClipModel;
-import dev.spectune.evaluation.DinoModel;
 import dev.spectune.evaluation.DreamBoothEval;
 import dev.spectune.model.image.ImageDecoder;
 import dev.spectune.model.image.ImageProcessor;
@@ -32,9 +30,7 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--prompts", description = "JSON object: generated image file name → prompt (default: name.txt beside each image).") Path prompts;
     @Option(names = "--clip", description = "A transformers CLIPModel folder (e.g. openai/clip-vit-large-patch14).") Path clip;
     @Option(names = "--dino", description = "A transformers ViTModel folder (e.g. facebook/dino-vits16).") Path dino;
-    @Option(names = "--dino-transform", defaultValue = "hf", description = "hf (the model folder's ViTImageProcessor) or original (the DINO repository's Resize 256 bicubic + CenterCrop 224).") String dinoTransform;
-    @Option(names = "--identifier", defaultValue = "sks", description = "The subject identifier removed from prompts for CLIP-T (default ${DEFAULT-VALUE}).") String identifier;
-    @Option(names = "--clip-t-prompt", defaultValue = "without-identifier", description = "without-identifier (\"a sks dog\" → \"a dog\") or as-given.") String clipTPrompt;
+    @picocli.CommandLine.Mixin EvalScoring scoring;
     @Option(names = "--out", description = "Output folder: scores.json, scores.csv, scores.md.") Path out;
 
     @Override
@@ -42,10 +38,7 @@ public final class EvalCommand implements Callable<Integer> {
         for (var o : new Object[][] {{"--generated", generated}, {"--reference", reference}, {"--clip", clip}, {"--dino", dino}, {"--out", out}}) {
             if (o[1] == null) throw new IllegalArgumentException("eval needs " + o[0] + " (or the dreambooth subcommand)");
         }
-        if (!dinoTransform.equals("hf") && !dinoTransform.equals("original")) throw new IllegalArgumentException("--dino-transform must be hf or original, got '" + dinoTransform + "'");
-        if (!clipTPrompt.equals("without-identifier") && !clipTPrompt.equals("as-given")) {
-            throw new IllegalArgumentException("--clip-t-prompt must be without-identifier or as-given, got '" + clipTPrompt + "'");
-        }
+        scoring.check();
         if (Files.isRegularFile(out)) throw new IllegalArgumentException(out + " is a file; --out is a folder");
         List<Path> genFiles = images(generated, "--generated"), refFiles = images(reference, "--reference");
         JsonNode manifest = null;
@@ -69,10 +62,7 @@ public final class EvalCommand implements Callable<Integer> {
         }
         List<ImageProcessor.Rgb> ref = refImages.stream().map(ImageProcessor::of).toList();
         Nd4jRuntime.init();
-        DreamBoothEval.Scores s;
-        try (ClipModel c = ClipModel.open(clip); DinoModel d = DinoModel.open(dino, dinoTransform.equals("original"))) {
-            s = DreamBoothEval.score(c, d, gen, ref, clipTPrompt.equals("as-given") ? null : identifier);
-        }
+        DreamBoothEval.Scores s = scoring.score(clip, dino, gen, ref);
         DreamBoothEval.write(s, out);
         System.out.printf(Locale.ROOT, "%d generated vs %d reference images: CLIP-I %.4f, CLIP-T %s, DINO %.4f; scores in %s%n", gen.size(), ref.size(), s.clipI(),
                 s.clipT() == null ? "— (no prompts)" : String.format(Locale.ROOT, "%.4f", s.clipT()), s.dino(), out);

@@ -13,8 +13,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.spectune.adapters.io.AdapterMerge;
 import dev.spectune.checkpoint.safetensors.SafetensorsWriter;
-import dev.spectune.evaluation.ClipModel;
-import dev.spectune.evaluation.DinoModel;
 import dev.spectune.evaluation.DreamBoothEval;
 import dev.spectune.evaluation.DreamBoothPrompts;
 import dev.spectune.model.image.ImageDecoder;
@@ -48,9 +46,7 @@ public final class EvalDreamBoothCommand implements Callable<Integer> {
     @Option(names = "--reference", required = true, description = "The subject's real photos.") Path reference;
     @Option(names = "--clip", required = true) Path clip;
     @Option(names = "--dino", required = true) Path dino;
-    @Option(names = "--dino-transform", defaultValue = "hf", description = "hf (the model folder's ViTImageProcessor) or original (the DINO repository's Resize 256 bicubic + CenterCrop 224).") String dinoTransform;
-    @Option(names = "--identifier", defaultValue = "sks") String identifier;
-    @Option(names = "--clip-t-prompt", defaultValue = "without-identifier", description = "without-identifier or as-given.") String clipTPrompt;
+    @picocli.CommandLine.Mixin EvalScoring scoring;
     @Option(names = "--prompts", description = "Use the first N of the 25 prompts (default all).") Integer promptCount;
     @Option(names = "--images-per-prompt", defaultValue = "4") int imagesPerPrompt;
     @Option(names = "--steps", defaultValue = "25") int steps;
@@ -61,17 +57,14 @@ public final class EvalDreamBoothCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!dinoTransform.equals("hf") && !dinoTransform.equals("original")) throw new IllegalArgumentException("--dino-transform must be hf or original, got '" + dinoTransform + "'");
-        if (!clipTPrompt.equals("without-identifier") && !clipTPrompt.equals("as-given")) {
-            throw new IllegalArgumentException("--clip-t-prompt must be without-identifier or as-given, got '" + clipTPrompt + "'");
-        }
+        scoring.check();
         if (imagesPerPrompt < 1) throw new IllegalArgumentException("--images-per-prompt must be >= 1, got " + imagesPerPrompt);
         if (Files.isRegularFile(out)) throw new IllegalArgumentException(out + " is a file; --out is a folder");
         Path file = promptsFile != null ? promptsFile : reference.toAbsolutePath().getParent().resolve("prompts_and_classes.txt");
         if (!Files.isRegularFile(file)) throw new IllegalArgumentException(file + ": no prompts file; give --prompts-file (the DreamBooth dataset's prompts_and_classes.txt)");
         DreamBoothPrompts table = DreamBoothPrompts.read(file);
         String noun = classNoun != null ? classNoun : table.classOf(subject);
-        List<String> prompts = table.prompts(noun, identifier);
+        List<String> prompts = table.prompts(noun, scoring.identifier());
         if (promptCount != null) {
             if (promptCount < 1 || promptCount > prompts.size()) throw new IllegalArgumentException("--prompts must be 1.." + prompts.size() + ", got " + promptCount);
             prompts = prompts.subList(0, promptCount);
@@ -83,8 +76,7 @@ public final class EvalDreamBoothCommand implements Callable<Integer> {
         List<DreamBoothEval.Generated> generated = new ArrayList<>();
         Map<String, String> manifest = new LinkedHashMap<>();
         try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(model, null)) {
-            int f = dev.spectune.model.AutoencoderKL.factor(pipe.vaeConfig());
-            int size = resolution != null ? resolution : (pipe.unetConfig().sampleSize() != null ? pipe.unetConfig().sampleSize() * f : 512);
+            int size = resolution != null ? resolution : pipe.defaultImageSide(512);
             var estimates = pipe.memoryEstimates(size, size, imagesPerPrompt, guidance > 1);
             estimates.apply(size).check(ProcessMemory.limit(), estimates, size, 64, "--resolution", "lower --images-per-prompt");
             if (adapter != null) {
@@ -107,10 +99,7 @@ public final class EvalDreamBoothCommand implements Callable<Integer> {
             }
         }
         SafetensorsWriter.writeText(out.resolve("prompts.json"), new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(manifest) + "\n");
-        DreamBoothEval.Scores s;
-        try (ClipModel c = ClipModel.open(clip); DinoModel d = DinoModel.open(dino, dinoTransform.equals("original"))) {
-            s = DreamBoothEval.score(c, d, generated, ref, clipTPrompt.equals("as-given") ? null : identifier);
-        }
+        DreamBoothEval.Scores s = scoring.score(clip, dino, generated, ref);
         DreamBoothEval.write(s, out);
         System.out.printf(Locale.ROOT, "%s (%s): %d prompts × %d images vs %d photos: CLIP-I %.4f, CLIP-T %.4f, DINO %.4f; %s%n", subject, noun, prompts.size(),
                 imagesPerPrompt, ref.size(), s.clipI(), s.clipT(), s.dino(), out);

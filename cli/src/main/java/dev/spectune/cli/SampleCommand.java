@@ -74,9 +74,7 @@ public final class SampleCommand implements Callable<Integer> {
         }
         Nd4jRuntime.init();
         try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(model, config)) {
-            int factor = 1 << (pipe.component("vae").keys().stream().filter(k -> k.matches("encoder\\.down_blocks\\.\\d+\\.resnets\\.0\\.conv1\\.weight")).count() - 1);
-            Integer sampleSize = pipe.unetConfig().sampleSize();
-            int h = height != null ? height : (sampleSize != null ? sampleSize * factor : 512);
+            int h = height != null ? height : pipe.defaultImageSide(512);
             int w = width != null ? width : h;
             GenerationRequest request = GenerationRequest.of(prompt).withNegativePrompt(negativePrompt).withSteps(steps).withGuidance(guidance).withSeed(seed)
                     .withSize(h, w).withScheduler(scheduler, eta).withClipSkip(clipSkip).withImages(numImages, null);

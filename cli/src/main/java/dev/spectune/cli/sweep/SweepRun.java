@@ -41,7 +41,8 @@ public record SweepRun(String id, Map<String, String> settings, List<String> tra
      * @param hashes     base model hashes already computed, by model folder (hashing reads the UNet weights once)
      */
     static SweepRun of(Map<String, String> settings, Path planFolder, Map<Path, String> hashes) throws IOException {
-        CommandLine train = new CommandLine(new TrainCommand());
+        TrainCommand command = new TrainCommand();
+        CommandLine train = new CommandLine(command);
         List<String> args = new ArrayList<>();
         for (var e : settings.entrySet()) {
             String name = optionName(e.getKey());
@@ -64,11 +65,10 @@ public record SweepRun(String id, Map<String, String> settings, List<String> tra
                 args.add(e.getValue());
             }
         }
-        TrainCommand command = new TrainCommand();
         List<String> parsed = new ArrayList<>(args);
         parsed.addAll(List.of("--out", planFolder.toString()));                              // the folder is no part of the identity
         try {
-            new CommandLine(command).parseArgs(parsed.toArray(String[]::new));
+            train.parseArgs(parsed.toArray(String[]::new));
         } catch (CommandLine.ParameterException e) {
             throw new IllegalArgumentException("run " + settings + ": " + e.getMessage());
         }

@@ -124,9 +124,7 @@ public final class WorldCommand implements Runnable {
             ObjectNode root = json.createObjectNode();
             var perPrompt = root.putArray("per_prompt");
             try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(model, null)) {
-                int factor = 1 << (pipe.component("vae").keys().stream().filter(k -> k.matches("encoder\\.down_blocks\\.\\d+\\.resnets\\.0\\.conv1\\.weight")).count() - 1);
-                Integer sampleSize = pipe.unetConfig().sampleSize();
-                int side = resolution != null ? resolution : (sampleSize != null ? sampleSize * factor : 64);
+                int side = resolution != null ? resolution : pipe.defaultImageSide(64);
                 for (int i = 0; i < lines.size(); i++) {
                     Map<String, int[]> mine = new LinkedHashMap<>();
                     for (String a : PromptFidelity.ATTRIBUTES) mine.put(a, new int[2]);

@@ -136,6 +136,12 @@ public final class StableDiffusionPipeline implements AutoCloseable {
         return vaeConfig;
     }
 
+    /** The image side the model is made for: the UNet's sample_size × the VAE's downsampling factor, or {@code fallback} when the UNet config gives no sample size. */
+    public int defaultImageSide(int fallback) {
+        Integer latent = unetConfig.sampleSize();
+        return latent == null ? fallback : latent * dev.spectune.model.AutoencoderKL.factor(vaeConfig);
+    }
+
     public ClipTokenizer tokenizer() {
         return tokenizer;
     }
