@@ -1,76 +1,148 @@
 /*
- * DemoCommand: `spectune demo` — the README's main job, with nothing downloaded: it writes a
- * miniature Stable Diffusion with seeded random weights (an embedded default), draws a subject
- * procedurally (a red disc with a yellow star, in a few views), samples "a photo of sks toy"
- * before training, teaches the subject with SODA (SVD spectrum + Kronecker rotations on every UNet
- * attention projection), prints the loss at the start and the end, and samples again.
- *
- * The base model is random, so the samples show the mechanics (the adapter changes what the model
- * draws for the prompt) rather than a photo; give `spectune train` a real model for real results.
+ * DemoCommand: `spectune demo` — the README's main job, offline: personalization on the embedded
+ * world model (a text-to-image model spectune pretrained on its procedural world, models/world).
+ * The subject is one the world's grammar cannot express — a striped ring with a notch
+ * (StripedRing), the "sks toy" — in 4 rendered views with captions of their context. The demo
+ * samples 4 new contexts before training (the model draws something else for "sks toy"), trains
+ * SODA (SVD spectrum + Kronecker rotations of every UNet attention projection, Stiefel Adam) on
+ * the views, and samples the same contexts after; the images are scored from their pixels
+ * (subject fidelity against the views, prompt fidelity of background, position and count) into
+ * metrics.json. DreamBooth's protocol in miniature (Ruiz et al. 2023, §4.1).
  */
 package dev.spectune.cli;
 
-import dev.spectune.adapters.AdapterInjector;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spectune.adapters.AdapterSpec;
-import dev.spectune.model.pipeline.GenerationRequest;
-import dev.spectune.model.pipeline.ModelHash;
+import dev.spectune.checkpoint.safetensors.SafetensorsWriter;
+import dev.spectune.cli.world.WorldCommand;
+import dev.spectune.cli.world.WorldSamples;
 import dev.spectune.model.pipeline.PngWriter;
 import dev.spectune.model.pipeline.StableDiffusionPipeline;
-import dev.spectune.model.pipeline.StepListener;
 import dev.spectune.runtime.Nd4jRuntime;
-import dev.spectune.model.TinyModel;
 import dev.spectune.training.TrainingConfig;
 import dev.spectune.training.TrainingRun;
-import dev.spectune.training.data.ProceduralSubject;
+import dev.spectune.world.Caption;
+import dev.spectune.world.Palette;
+import dev.spectune.world.Position;
+import dev.spectune.world.Scene;
+import dev.spectune.world.Size;
+import dev.spectune.world.StripedRing;
+import dev.spectune.world.WorldObject;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Teach a small embedded model a procedurally drawn subject with SODA, sampling before and after.")
+        description = "Teach the embedded world model a subject it cannot draw (a striped ring, \"sks toy\") with SODA; sample and score 4 contexts before and after.")
 public final class DemoCommand implements Callable<Integer> {
 
+    @Option(names = "--model", description = "Base model (default: the embedded world model, " + EmbeddedModel.WORLD + ").") Path model;
     @Option(names = "--out", defaultValue = "spectune-demo", description = "Output folder (default ${DEFAULT-VALUE}).") Path out;
-    @Option(names = "--steps", defaultValue = "150", description = "Training steps (default ${DEFAULT-VALUE}).") int steps;
+    @Option(names = "--steps", defaultValue = "" + DEFAULT_STEPS, description = "Training steps (default ${DEFAULT-VALUE}).") int steps;
+    @Option(names = "--seeds", defaultValue = "2", description = "Images per context, before and after (default ${DEFAULT-VALUE}).") int seeds;
+    @Option(names = "--sample-steps", defaultValue = "" + WorldSamples.Sampling.DEFAULT_STEPS) int sampleSteps;
+    @Option(names = "--guidance", defaultValue = "" + WorldSamples.Sampling.DEFAULT_GUIDANCE) double guidance;
     @Option(names = "--seed", defaultValue = "0") long seed;
 
-    static final String PROMPT = "a photo of sks toy";
+    static final int DEFAULT_STEPS = 200;
+    static final String IDENTIFIER = Caption.IDENTIFIER + " toy";
+    static final StripedRing SUBJECT = new StripedRing(Palette.ORANGE, Palette.PURPLE);
+
+    /** A rendered view of the subject: where it is drawn, and the caption that says so. */
+    record View(Palette background, Size size, Position position) {
+        String caption() {
+            return "a photo of " + Caption.of(new Scene(background, List.of(new WorldObject(null, null, size, position, IDENTIFIER))));
+        }
+    }
+
+    static final List<View> VIEWS = List.of(new View(Palette.YELLOW, Size.LARGE, Position.CENTER), new View(Palette.BLUE, Size.SMALL, Position.TOP_RIGHT),
+            new View(Palette.WHITE, Size.LARGE, Position.BOTTOM_LEFT), new View(Palette.RED, Size.SMALL, Position.CENTER));
+
+    /** The contexts sampled before and after: backgrounds, positions and sizes the views do not pair this way. */
+    static final List<String> CONTEXTS = List.of("a photo of sks toy on a green background", "a sks toy at the top left on a blue background",
+            "a large sks toy on a white background", "a small sks toy at the bottom right on a black background");
 
     @Override
     public Integer call() throws Exception {
         long start = System.nanoTime();
+        if (steps < 1) throw new IllegalArgumentException("--steps must be >= 1, got " + steps);
+        if (seeds < 1) throw new IllegalArgumentException("--seeds must be >= 1, got " + seeds);
+        Path base = model != null ? model : EmbeddedModel.world();
         Nd4jRuntime.init();
-        Path model = TinyModel.write(out.resolve("model"), seed);
-        Path images = out.resolve("images");
-        ProceduralSubject.writeViews(images, 4, 32);
-        System.out.println("spectune demo: a miniature Stable Diffusion (seeded random weights) in " + model);
-        System.out.println("subject: 4 procedurally drawn views in " + images);
+        System.out.println("spectune demo: the world model " + base + " learns a subject it cannot draw (\"" + IDENTIFIER + "\": a striped ring with a notch)");
 
-        GenerationRequest request = GenerationRequest.of(PROMPT).withSteps(20).withGuidance(5.0).withSeed(1).withSize(32, 32);
-        try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(model, null)) {
-            PngWriter.write(PngWriter.toImage(pipe.generate(request, StepListener.NONE).images().slice(0)),
-                    PngWriter.a1111Parameters(request, "DDIM", ModelHash.of(model), "spectune-demo-tiny", ""), out.resolve("before.png"));
+        int side;
+        List<WorldSamples.Sample> before;
+        WorldSamples.Sampling sampling;
+        try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(base, null)) {
+            side = pipe.defaultImageSide(64);
+            sampling = new WorldSamples.Sampling(sampleSteps, guidance, side);
+            before = WorldSamples.sample(pipe, CONTEXTS, seeds, sampling, null, "");
         }
-        System.out.println("sampled \"" + PROMPT + "\" before training: " + out.resolve("before.png"));
+        List<int[]> references = writeViews(out.resolve("images"), side);
+        System.out.println("subject: " + VIEWS.size() + " rendered views with captions in " + out.resolve("images"));
+        writeGrid(before, out.resolve("before.png"));
+        System.out.println("sampled " + CONTEXTS.size() + " contexts × " + seeds + " seeds before training: " + out.resolve("before.png"));
 
-        AdapterSpec spec = AdapterSpec.defaults("soda-svd");
-        TrainingConfig c = TrainingConfig.of(model, images, PROMPT, spec, out.resolve("run")).withResolution(32).withSteps(steps, 1e-2, 2e-2, seed)
-                .withOverwrite(true);                                                               // the demo's folder is the demo's: a rerun with other --steps replaces it
+        TrainingConfig c = TrainingConfig.of(base, out.resolve("images"), "a photo of " + IDENTIFIER, AdapterSpec.defaults("soda-svd"), out.resolve("run"))
+                .withResolution(side).withSteps(steps, 1e-2, 2e-2, seed)
+                .withOverwrite(true);                                                                // the demo's folder is the demo's: a rerun replaces its run
         TrainingRun.Result r = TrainingRun.run(c, System.out);
-        List<dev.spectune.training.DreamBoothTrainer.StepLog> log = r.log();
-        int window = Math.max(1, log.size() / 10);
-        System.out.printf("loss curve: first %d steps mean %.5f, last %d steps mean %.5f; fixed-noise evaluation loss %.5f -> %.5f%n",
-                window, mean(log.subList(0, window)), window, mean(log.subList(log.size() - window, log.size())), r.evalLossBefore(), r.evalLossAfter());
-        java.nio.file.Files.copy(out.resolve("run/validation_final.png"), out.resolve("after.png"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        System.out.println("sampled \"" + PROMPT + "\" after training: " + out.resolve("after.png"));
-        System.out.println("adapter: " + r.adapter() + "  loss curve: " + out.resolve("run/loss_curve.png"));
-        System.out.printf("done in %.0f s (the base model is random: the images show the mechanics, not a photo)%n", (System.nanoTime() - start) / 1e9);
+        System.out.printf("SODA: %d trainable parameters; fixed-noise evaluation loss %.5f -> %.5f%n", r.trainableParameters(), r.evalLossBefore(), r.evalLossAfter());
+
+        List<WorldSamples.Sample> after;
+        try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(base, null)) {
+            MergedAdapters.into(pipe, List.of(r.adapter()), List.of(1.0));
+            after = WorldSamples.sample(pipe, CONTEXTS, seeds, sampling, null, "");
+        }
+        writeGrid(after, out.resolve("after.png"));
+        System.out.println("sampled the same contexts after training: " + out.resolve("after.png"));
+
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode metrics = json.createObjectNode();
+        metrics.set("before", scores(json, before, references));
+        metrics.set("after", scores(json, after, references));
+        metrics.put("steps", steps).put("seeds", seeds).put("model", base.toString()).putPOJO("contexts", CONTEXTS);
+        metrics.put("seconds", (System.nanoTime() - start) / 1e9);
+        SafetensorsWriter.writeText(out.resolve("metrics.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(metrics));
+        for (String phase : List.of("before", "after")) {
+            System.out.printf("%-6s subject fidelity %.3f  prompt fidelity %.3f%n", phase, metrics.get(phase).get("subject_fidelity").asDouble(),
+                    metrics.get(phase).get("prompt_fidelity").asDouble());
+        }
+        System.out.printf("done in %.0f s: %s%n", (System.nanoTime() - start) / 1e9, out.resolve("metrics.json"));
         return 0;
     }
 
-    private static double mean(List<dev.spectune.training.DreamBoothTrainer.StepLog> l) {
-        return l.stream().mapToDouble(dev.spectune.training.DreamBoothTrainer.StepLog::loss).average().orElse(Double.NaN);
+    private static ObjectNode scores(ObjectMapper json, List<WorldSamples.Sample> samples, List<int[]> references) {
+        var checks = WorldSamples.checks(samples);
+        return json.createObjectNode().put("subject_fidelity", WorldSamples.subjectFidelity(samples, references))
+                .put("prompt_fidelity", WorldSamples.promptFidelity(checks)).put("diversity", WorldSamples.diversity(samples));
+    }
+
+    /** The views as PNGs with their captions beside them (name.txt); returns their pixels. */
+    private static List<int[]> writeViews(Path folder, int side) throws java.io.IOException {
+        Files.createDirectories(folder);
+        List<int[]> pixels = new ArrayList<>();
+        for (int i = 0; i < VIEWS.size(); i++) {
+            View v = VIEWS.get(i);
+            int[] rgb = SUBJECT.view(side, v.background(), v.size(), v.position());
+            pixels.add(rgb);
+            PngWriter.write(WorldCommand.image(rgb, side), v.caption(), folder.resolve(String.format("view%02d.png", i)));
+            SafetensorsWriter.writeText(folder.resolve(String.format("view%02d.txt", i)), v.caption());
+        }
+        return pixels;
+    }
+
+    /** Contexts as columns, seeds as rows. */
+    private void writeGrid(List<WorldSamples.Sample> samples, Path file) throws java.io.IOException {
+        List<BufferedImage> ordered = new ArrayList<>();
+        for (int s = 0; s < seeds; s++) for (int c = 0; c < CONTEXTS.size(); c++) ordered.add(samples.get(c * seeds + s).image());
+        PngWriter.write(WorldSamples.grid(ordered, CONTEXTS.size()), String.join(" | ", CONTEXTS), file);
     }
 }

@@ -11,7 +11,6 @@ package dev.spectune.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.spectune.adapters.io.AdapterMerge;
 import dev.spectune.checkpoint.safetensors.SafetensorsWriter;
 import dev.spectune.evaluation.DreamBoothEval;
 import dev.spectune.evaluation.DreamBoothPrompts;
@@ -80,9 +79,7 @@ public final class EvalDreamBoothCommand implements Callable<Integer> {
             var estimates = pipe.memoryEstimates(size, size, imagesPerPrompt, guidance > 1);
             estimates.apply(size).check(ProcessMemory.limit(), estimates, size, 64, "--resolution", "lower --images-per-prompt");
             if (adapter != null) {
-                AdapterMerge.Fused fused = AdapterMerge.fuse(List.of(adapter), List.of(1.0), pipe.component("unet"), pipe.component("vae"), pipe.component("text_encoder"));
-                pipe.setUNetHook(g -> AdapterMerge.addInto(g.sd(), fused.unet(), 1.0));
-                if (!fused.textEncoder().isEmpty()) pipe.setTextEncoderHook(g -> AdapterMerge.addInto(g.sd(), fused.textEncoder(), 1.0));
+                MergedAdapters.into(pipe, List.of(adapter), List.of(1.0));
             }
             for (int p = 0; p < prompts.size(); p++) {
                 GenerationRequest request = GenerationRequest.of(prompts.get(p)).withSteps(steps).withGuidance(guidance).withSeed(seed + p)

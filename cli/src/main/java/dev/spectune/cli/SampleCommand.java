@@ -19,7 +19,6 @@ import dev.spectune.model.scheduler.Schedulers;
 import dev.spectune.runtime.Nd4jRuntime;
 import dev.spectune.runtime.ProcessMemory;
 import dev.spectune.adapters.io.AdapterDirectory;
-import dev.spectune.adapters.io.AdapterMerge;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -87,10 +86,8 @@ public final class SampleCommand implements Callable<Integer> {
             String adapterNote = "";
             if (adapters != null && !adapters.isEmpty()) {
                 List<Double> lambdas = ExportCommand.fusionStrengths(adapters.size(), strengths, fusion);
-                AdapterMerge.Fused fused = AdapterMerge.fuse(adapters, lambdas, pipe.component("unet"), pipe.component("vae"), pipe.component("text_encoder"));
                 for (Path a : adapters) warnIfTrainedOnAnotherModel(a, modelHash);
-                pipe.setUNetHook(g -> AdapterMerge.addInto(g.sd(), fused.unet(), 1.0));        // merged into W0: no inference overhead
-                if (!fused.textEncoder().isEmpty()) pipe.setTextEncoderHook(g -> AdapterMerge.addInto(g.sd(), fused.textEncoder(), 1.0));
+                MergedAdapters.into(pipe, adapters, lambdas);                                 // merged into W0: no inference overhead
                 StringBuilder note = new StringBuilder();
                 for (int i = 0; i < adapters.size(); i++) note.append(i == 0 ? "" : " + ").append(String.format("%.2f×%s", lambdas.get(i), adapters.get(i).getFileName()));
                 adapterNote = note.toString();

@@ -94,17 +94,33 @@ public final class AutoencoderKL {
         SameDiff sd = Graphs.create();
         ModelGraph g = new ModelGraph(sd, type);
         WeightBinder w = new WeightBinder(sd, weights, type, "");
-        decoderInto(config, g, w, type, batch, latentHeight, latentWidth);
+        decoderInto(config, g, w, g.input("latents", type, batch, config.latentChannels(), latentHeight, latentWidth));
         w.finish("decoder.", "post_quant_conv.");
         return g;
     }
 
-    private static void decoderInto(VaeConfig config, ModelGraph g, WeightBinder w, DataType type, int batch, int latentHeight, int latentWidth) {
+    /**
+     * Encoder and decoder in one graph with every weight trainable — the autoencoder as it is
+     * trained (LDM's AutoencoderKL training, Rombach et al. 2022, §3 and App. G): inputs "image"
+     * [B, 3, H, W] and "eps" [B, L, H/f, W/f]; the decoder reads the posterior sample z = mean + std·eps
+     * (taps as in {@link #encoder} and {@link #decoder}: "posterior_mean", "posterior_logvar", "decoded").
+     */
+    public static ModelGraph autoencoder(VaeConfig config, WeightSource weights, DataType type, int batch, int height, int width) {
+        SameDiff sd = Graphs.create();
+        ModelGraph g = new ModelGraph(sd, type);
+        WeightBinder w = new WeightBinder(sd, weights, type, "").trainable(true);
+        encoderInto(config, g, w, type, batch, height, width);
+        decoderInto(config, g, w, g.get("z"));
+        w.finish();
+        return g;
+    }
+
+    /** The decoder from the (unscaled) latents {@code z} [B, L, h, w]. */
+    private static void decoderInto(VaeConfig config, ModelGraph g, WeightBinder w, SDVariable z) {
         SameDiff sd = g.sd();
         List<Integer> ch = config.blockOutChannels();
         int groups = config.normNumGroups(), latent = config.latentChannels(), levels = config.levels();
 
-        SDVariable z = g.input("latents", type, batch, latent, latentHeight, latentWidth);
         SDVariable h = g.tap("post_quant_conv", Conv2d.apply(sd, z, w.conv("post_quant_conv.weight", latent, latent, 1), w.param("post_quant_conv.bias", latent), 1, 0, 1));
         int channels = ch.get(levels - 1);
         h = Conv2d.apply(sd, h, w.conv("decoder.conv_in.weight", channels, latent, 3), w.param("decoder.conv_in.bias", channels), 1, 1, 1);
@@ -138,7 +154,8 @@ public final class AutoencoderKL {
         shapes.putAll(w.requested());
         SameDiff sd2 = Graphs.create();
         WeightBinder w2 = WeightBinder.shapesOnly(sd2, DataType.FLOAT);
-        decoderInto(config, new ModelGraph(sd2, DataType.FLOAT), w2, DataType.FLOAT, 1, 1, 1);
+        ModelGraph g2 = new ModelGraph(sd2, DataType.FLOAT);
+        decoderInto(config, g2, w2, g2.input("latents", DataType.FLOAT, 1, config.latentChannels(), 1, 1));
         shapes.putAll(w2.requested());
         return shapes;
     }

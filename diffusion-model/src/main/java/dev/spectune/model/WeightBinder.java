@@ -173,6 +173,28 @@ public final class WeightBinder {
     }
 
     /**
+     * The inverse of binding: weights as a graph binds them (by key; conv weights YXIO) as a state
+     * dict in PyTorch layout (conv weights back to OIHW), in the order of {@code shapes} (a model's
+     * parameterShapes). Fails naming every key that is missing or has another shape.
+     */
+    public static Map<String, INDArray> export(Map<String, INDArray> bound, Map<String, long[]> shapes) {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        List<String> problems = new ArrayList<>();
+        shapes.forEach((key, shape) -> {
+            INDArray a = bound.get(key);
+            if (a == null) {
+                problems.add(key + ": not in the graph");
+                return;
+            }
+            INDArray stored = shape.length == 4 ? Conv2d.yxioToOihw(a) : a.dup('c');
+            if (!Arrays.equals(stored.shape(), shape)) problems.add(key + ": expected " + Arrays.toString(shape) + ", found " + Arrays.toString(stored.shape()));
+            else out.put(key, stored);
+        });
+        if (!problems.isEmpty()) throw new IllegalStateException("cannot export the graph's weights: " + String.join("; ", problems));
+        return out;
+    }
+
+    /**
      * Fails with every missing, mis-shaped and unexpected key (keys under {@code prefix} that no
      * module requested). Call once the graph is complete.
      */

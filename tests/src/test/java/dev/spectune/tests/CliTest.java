@@ -35,22 +35,29 @@ class CliTest {
     }
 
     @Test
-    void demoTrainsTheEmbeddedModelAndSamplesBeforeAndAfter(@TempDir Path dir) throws Exception {
-        CheckpointCliTest.Run r = run("demo", "--steps", "8", "--out", dir.toString());
+    void demoTeachesTheEmbeddedWorldModelTheSubjectAndScoresBeforeAndAfter(@TempDir Path dir) throws Exception {
+        Path model = Path.of("..", "models", "world").toAbsolutePath().normalize();                    // the embedded default, as bin/spectune finds it
+        CheckpointCliTest.Run r = run("demo", "--model", model.toString(), "--steps", "6", "--seeds", "1", "--sample-steps", "4", "--out", dir.toString());
         System.out.println(r.out());
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(number(r.out(), "loss curve: first \\d+ steps mean (\\S+),")).isPositive();
-        assertThat(number(r.out(), "fixed-noise evaluation loss (\\S+) ->")).isPositive();
-        for (String f : new String[] {"before.png", "after.png", "run/loss_curve.png", "run/log.csv", "run/run.json",
+        for (String f : new String[] {"before.png", "after.png", "metrics.json", "images/view00.png", "images/view00.txt", "run/log.csv", "run/run.json",
                 "run/adapter/adapter_config.json", "run/adapter/adapter_model.safetensors"}) {
             assertThat(dir.resolve(f)).as(f).isRegularFile();
         }
-        assertThat(Files.readAllLines(dir.resolve("run/log.csv"))).hasSize(9);
-        assertThat(Files.readAllBytes(dir.resolve("after.png"))).as("the adapter changes the sample").isNotEqualTo(Files.readAllBytes(dir.resolve("before.png")));
+        assertThat(Files.readString(dir.resolve("images/view00.txt"))).contains("sks toy");
+        assertThat(Files.readAllLines(dir.resolve("run/log.csv"))).hasSize(7);
+        var metrics = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("metrics.json").toFile());
+        for (String phase : new String[] {"before", "after"}) {
+            for (String score : new String[] {"subject_fidelity", "prompt_fidelity"}) {
+                assertThat(metrics.get(phase).get(score).asDouble()).as(phase + " " + score).isBetween(0.0, 1.0);
+                assertThat(r.out()).contains(phase);
+            }
+        }
+        assertThat(Files.readAllBytes(dir.resolve("after.png"))).as("the adapter changes the samples").isNotEqualTo(Files.readAllBytes(dir.resolve("before.png")));
 
-        CheckpointCliTest.Run again = run("demo", "--steps", "4", "--out", dir.toString());                // other steps: the demo's folder is its own
-        assertThat(again.code()).as(again.err()).isZero();
-        assertThat(Files.readAllLines(dir.resolve("run/log.csv"))).hasSize(5);
+        CheckpointCliTest.Run again = run("demo", "--model", model.toString(), "--steps", "3", "--seeds", "1", "--sample-steps", "2", "--out", dir.toString());
+        assertThat(again.code()).as(again.err()).isZero();                                             // other steps: the demo's folder is its own
+        assertThat(Files.readAllLines(dir.resolve("run/log.csv"))).hasSize(4);
     }
 
     @Test

@@ -1,5 +1,6 @@
 /*
  * Interruption: Ctrl-C (SIGINT) or a polite kill (SIGTERM) during the steps of `spectune train`
+ * (and `world pretrain`)
  * ends the run with a checkpoint instead of losing the steps since the last one (kohya's
  * sd-scripts saves on KeyboardInterrupt the same way). The JVM runs shutdown hooks on those
  * signals while the main thread goes on: the hook marks the request and waits until the training
@@ -10,7 +11,7 @@ package dev.spectune.training;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-final class Interruption implements AutoCloseable {
+public final class Interruption implements AutoCloseable {
 
     /** How long the hook waits for the step under way and the checkpoint (an SD-1.5 512 px step takes ~30 s here). */
     static final long WAIT_MINUTES = 10;
@@ -31,19 +32,19 @@ final class Interruption implements AutoCloseable {
         }, "spectune-train-interruption");
     }
 
-    static Interruption install() {
+    public static Interruption install() {
         Interruption i = new Interruption();
         Runtime.getRuntime().addShutdownHook(i.hook);
         return i;
     }
 
     /** Whether a signal asked the run to stop (checked after each step). */
-    boolean requested() {
+    public boolean requested() {
         return requested;
     }
 
     /** The checkpoint is written (or the run ended): the JVM may exit. */
-    void handled() {
+    public void handled() {
         handled.countDown();
     }
 

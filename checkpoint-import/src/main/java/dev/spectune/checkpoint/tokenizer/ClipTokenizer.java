@@ -138,6 +138,18 @@ public final class ClipTokenizer {
         return content != null && content.isTextual() ? content.textValue() : fallback;
     }
 
+    /**
+     * The first 512 entries of every CLIP vocabulary (openai's simple_tokenizer): the 256 byte
+     * symbols, then the same with the end-of-word mark "&lt;/w&gt;". With no merges these alone
+     * tokenize any text, byte by byte.
+     */
+    public static Map<String, Integer> byteLevelVocabulary() {
+        Map<String, Integer> v = new java.util.LinkedHashMap<>();
+        for (int b = 0; b < 256; b++) v.put(String.valueOf(ByteUnicode.of((byte) b)), v.size());
+        for (int b = 0; b < 256; b++) v.put(ByteUnicode.of((byte) b) + "</w>", v.size());
+        return v;
+    }
+
     public int bosId() { return bosId; }
     public int eosId() { return eosId; }
     public int padId() { return padId; }

@@ -12,7 +12,9 @@ import dev.spectune.model.pipeline.GenerationRequest;
 import dev.spectune.model.pipeline.PngWriter;
 import dev.spectune.model.pipeline.StableDiffusionPipeline;
 import dev.spectune.runtime.Nd4jRuntime;
+import dev.spectune.cli.EmbeddedModel;
 import dev.spectune.world.Caption;
+import dev.spectune.world.HeldOut;
 import dev.spectune.world.PromptFidelity;
 import dev.spectune.world.Scene;
 import dev.spectune.world.WorldAnalysis;
@@ -30,7 +32,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "world", mixinStandardHelpOptions = true, subcommands = {WorldCommand.Render.class, WorldCommand.Score.class},
+@Command(name = "world", mixinStandardHelpOptions = true, subcommands = {WorldCommand.Render.class, WorldCommand.Score.class, PretrainCommand.class},
         description = "The procedural captioned world: render its scenes, score a model's images of its prompts.")
 public final class WorldCommand implements Runnable {
 
@@ -42,13 +44,13 @@ public final class WorldCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
-    static BufferedImage image(int[] rgb, int side) {
+    public static BufferedImage image(int[] rgb, int side) {
         BufferedImage img = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
         img.setRGB(0, 0, side, side, rgb, 0, side);
         return img;
     }
 
-    static int[] pixels(BufferedImage img) {
+    public static int[] pixels(BufferedImage img) {
         int w = img.getWidth(), h = img.getHeight();
         if (w != h) throw new IllegalArgumentException("world images are square, got " + w + "x" + h);
         int[] rgb = img.getRGB(0, 0, w, h, null, 0, w);
@@ -88,82 +90,93 @@ public final class WorldCommand implements Runnable {
     }
 
     @Command(name = "score", mixinStandardHelpOptions = true,
-            description = "Sample each prompt (one a line, in the world's grammar) with --seeds seeds and score the images from their pixels: scores.json, images/.")
+            description = "Sample each prompt (one a line, in the world's grammar) with --seeds seeds and score the images from their pixels: scores.json, images/. "
+                    + "--gate instead samples the quality gate's prompts (colour-shape pairs held out of pretraining) and checks its thresholds.")
     static final class Score implements Callable<Integer> {
-        @Option(names = "--model", required = true, description = "A diffusers pipeline folder (the embedded world model is not built yet).") Path model;
-        @Option(names = "--prompts", required = true, description = "Prompts, one a line ('#' starts a comment).") Path prompts;
+        @Option(names = "--model", description = "A diffusers pipeline folder (default: the embedded world model, " + EmbeddedModel.WORLD + ").") Path model;
+        @Option(names = "--prompts", description = "Prompts, one a line ('#' starts a comment).") Path prompts;
+        @Option(names = "--gate", description = "Score the quality gate: --gate-prompts prompts of held-out colour-shape pairs; exit 1 if a threshold is missed.") boolean gate;
+        @Option(names = "--gate-prompts", defaultValue = "64") int gatePrompts;
         @Option(names = "--seeds", defaultValue = "4") int seeds;
-        @Option(names = "--steps", defaultValue = "25") int steps;
-        @Option(names = "--guidance", defaultValue = "7.5") double guidance;
+        @Option(names = "--steps", defaultValue = "" + WorldSamples.Sampling.DEFAULT_STEPS) int steps;
+        @Option(names = "--guidance", defaultValue = "" + WorldSamples.Sampling.DEFAULT_GUIDANCE) double guidance;
         @Option(names = "--resolution", description = "Image side (default: the UNet's sample size × the VAE's factor).") Integer resolution;
         @Option(names = "--out", defaultValue = "world-scores") Path out;
+
+        /** The gate's thresholds (issue: background ≥ 90%, object colour ≥ 85%, shape ≥ 80% on held-out pairs). */
+        static final Map<String, Double> GATE = new LinkedHashMap<>(Map.of("background_colour", 0.90, "object_colour", 0.85, "shape", 0.80));
 
         @Override
         public Integer call() throws Exception {
             if (seeds < 1) throw new IllegalArgumentException("--seeds must be >= 1, got " + seeds);
-            if (!Files.isRegularFile(prompts)) throw new IllegalArgumentException(prompts + ": no such prompts file");
-            List<String> lines = new ArrayList<>();
-            List<Scene> scenes = new ArrayList<>();
-            int n = 0;
-            for (String line : Files.readAllLines(prompts)) {
-                n++;
-                String p = line.strip();
-                if (p.isEmpty() || p.startsWith("#")) continue;
-                try {
-                    scenes.add(Caption.parse(p));
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException(prompts + " line " + n + ": " + e.getMessage());
-                }
-                lines.add(p);
-            }
-            if (lines.isEmpty()) throw new IllegalArgumentException(prompts + ": no prompts");
+            if (gate == (prompts != null)) throw new IllegalArgumentException("give either --prompts FILE or --gate");
+            List<String> lines = gate ? HeldOut.gatePrompts(gatePrompts, 0) : promptLines(prompts);
+            Path modelDir = model != null ? model : EmbeddedModel.world();
             Nd4jRuntime.init();
-            Map<String, int[]> overall = new LinkedHashMap<>();
-            for (String a : PromptFidelity.ATTRIBUTES) overall.put(a, new int[2]);
             ObjectMapper json = new ObjectMapper();
             ObjectNode root = json.createObjectNode();
             var perPrompt = root.putArray("per_prompt");
-            try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(model, null)) {
-                int side = resolution != null ? resolution : pipe.defaultImageSide(64);
+            List<WorldSamples.Sample> all = new ArrayList<>();
+            long start = System.nanoTime();
+            try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(modelDir, null)) {
+                WorldSamples.Sampling sampling = new WorldSamples.Sampling(steps, guidance, resolution != null ? resolution : pipe.defaultImageSide(64));
+                all.addAll(WorldSamples.sample(pipe, lines, seeds, sampling, out.resolve("images"), ""));
                 for (int i = 0; i < lines.size(); i++) {
-                    Map<String, int[]> mine = new LinkedHashMap<>();
-                    for (String a : PromptFidelity.ATTRIBUTES) mine.put(a, new int[2]);
-                    for (int s = 0; s < seeds; s++) {
-                        GenerationRequest request = GenerationRequest.of(lines.get(i)).withSteps(steps).withGuidance(guidance).withSeed(s).withSize(side, side);
-                        BufferedImage img = PngWriter.toImage(pipe.generate(request, (step, total, t) -> { }).images().slice(0));
-                        PngWriter.write(img, lines.get(i), out.resolve("images").resolve(String.format("p%03d_s%d.png", i, s)));
-                        PromptFidelity.Score score = PromptFidelity.score(scenes.get(i), WorldAnalysis.of(pixels(img), side));
-                        for (var e : score.checks().entrySet()) {
-                            for (Map<String, int[]> m : List.of(mine, overall)) {
-                                m.get(e.getKey())[0] += e.getValue()[0];
-                                m.get(e.getKey())[1] += e.getValue()[1];
-                            }
-                        }
-                    }
+                    List<WorldSamples.Sample> mine = all.subList(i * seeds, (i + 1) * seeds);
                     ObjectNode row = perPrompt.addObject().put("prompt", lines.get(i)).put("seeds", seeds);
-                    fractions(row, mine);
+                    fractions(row, WorldSamples.checks(mine));
                     System.out.printf("%-70s prompt fidelity %.3f%n", lines.get(i), row.get("prompt_fidelity").asDouble());
                 }
             }
             ObjectNode o = json.createObjectNode();
+            Map<String, int[]> overall = WorldSamples.checks(all);
             fractions(o, overall);
             root.set("overall", o);
-            root.put("model", model.toString()).put("seeds", seeds).put("steps", steps).put("guidance", guidance);
+            root.put("model", modelDir.toString()).put("seeds", seeds).put("steps", steps).put("guidance", guidance).put("seconds", (System.nanoTime() - start) / 1e9);
+            boolean passed = true;
+            if (gate) {
+                ObjectNode g = root.putObject("gate");
+                for (var e : GATE.entrySet()) {
+                    double v = WorldSamples.share(overall, e.getKey());
+                    boolean ok = v >= e.getValue();
+                    passed &= ok;
+                    g.putObject(e.getKey()).put("value", v).put("threshold", e.getValue()).put("passed", ok);
+                    System.out.printf("gate %-18s %.3f (threshold %.2f) %s%n", e.getKey(), v, e.getValue(), ok ? "passed" : "MISSED");
+                }
+                g.put("passed", passed);
+            }
             SafetensorsWriter.writeText(out.resolve("scores.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(root));
             System.out.printf("overall prompt fidelity %.3f over %d prompts × %d seeds; %s%n", o.get("prompt_fidelity").asDouble(), lines.size(), seeds, out.resolve("scores.json"));
-            return 0;
+            return passed ? 0 : 1;
+        }
+
+        /** The prompt lines of a file (blank lines and '#' comments skipped), each checked against the grammar, naming its line. */
+        static List<String> promptLines(Path file) throws java.io.IOException {
+            if (!Files.isRegularFile(file)) throw new IllegalArgumentException(file + ": no such prompts file");
+            List<String> lines = new ArrayList<>();
+            int n = 0;
+            for (String line : Files.readAllLines(file)) {
+                n++;
+                String p = line.strip();
+                if (p.isEmpty() || p.startsWith("#")) continue;
+                try {
+                    WorldSamples.parse(p);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(file + " line " + n + ": " + e.getMessage());
+                }
+                lines.add(p);
+            }
+            if (lines.isEmpty()) throw new IllegalArgumentException(file + ": no prompts");
+            return lines;
         }
 
         /** Each attribute's share of agreeing checks (null where none was counted) and prompt_fidelity, the share of all checks. */
         static void fractions(ObjectNode node, Map<String, int[]> checks) {
-            int agree = 0, counted = 0;
             for (var e : checks.entrySet()) {
                 if (e.getValue()[1] == 0) node.putNull(e.getKey());
                 else node.put(e.getKey(), e.getValue()[0] / (double) e.getValue()[1]);
-                agree += e.getValue()[0];
-                counted += e.getValue()[1];
             }
-            node.put("prompt_fidelity", counted == 0 ? 1.0 : agree / (double) counted);
+            node.put("prompt_fidelity", WorldSamples.promptFidelity(checks));
         }
     }
 }

@@ -1,0 +1,334 @@
+/*
+ * Pretraining: `spectune world pretrain` — a text-to-image model trained from scratch on the
+ * procedural world, in two stages over one step count: steps [0, vae_steps) train the
+ * AutoencoderKL (AutoencoderTrainer); then its latent scaling factor is fixed as 1 / std of the
+ * latents (how SD's 0.18215 was chosen, Rombach et al. 2022, §4.3.2 and App. G), and the
+ * following steps train the UNet and the CLIP text encoder together (DiffusionPretrainer).
+ *
+ * Seeded and resumable: step s draws everything (scenes, noise, timesteps, dropped captions) from
+ * a generator seeded by (seed, s) alone, and a checkpoint holds every weight, AdamW moment and
+ * moving average, so a run resumed from any checkpoint continues bit-identically. The settings'
+ * fingerprint (all but the diffusion step count, which a later sitting may raise, and the
+ * checkpoint cadence) must match to resume. The run folder gets `model/` (a diffusers pipeline
+ * folder, rewritten at every checkpoint once the diffusion stage runs and at the end),
+ * `checkpoints/`, `log.csv` and `pretrain.json`; nothing else in it is touched.
+ */
+package dev.spectune.pretrain;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spectune.checkpoint.CheckpointException;
+import dev.spectune.checkpoint.config.TextEncoderConfig;
+import dev.spectune.checkpoint.config.VaeConfig;
+import dev.spectune.checkpoint.safetensors.DType;
+import dev.spectune.checkpoint.tokenizer.ClipTokenizer;
+import dev.spectune.model.AutoencoderKL;
+import dev.spectune.model.ClipTextModel;
+import dev.spectune.model.ModelGraph;
+import dev.spectune.model.PipelineFolder;
+import dev.spectune.model.RandomWeights;
+import dev.spectune.model.StateDict;
+import dev.spectune.model.UNet2DConditionModel;
+import dev.spectune.training.Interruption;
+import dev.spectune.training.io.TrainingCheckpoint;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+public final class Pretraining {
+
+    /**
+     * @param spec            the architecture
+     * @param seed            initial weights and every step's draws
+     * @param vaeSteps        autoencoder steps
+     * @param vaeBatch        autoencoder batch
+     * @param vaeLr           autoencoder learning rate
+     * @param klWeight        the KL term's weight (per latent element, against the per-pixel MSE)
+     * @param diffusionSteps  UNet + text encoder steps (may grow between sittings)
+     * @param batch           diffusion batch
+     * @param lr              diffusion learning rate
+     * @param warmupSteps     linear warm-up of both stages' learning rates
+     * @param captionDropout  share of captions replaced by "" (classifier-free guidance)
+     * @param emaDecay        moving-average decay of the shipped diffusion weights
+     * @param checkpointEvery steps between checkpoints (and model folders)
+     * @param keepCheckpoints checkpoints kept
+     * @param weightType      the stored type of the model folder's weights (F16 or F32)
+     */
+    public record Settings(WorldModelSpec spec, long seed, int vaeSteps, int vaeBatch, double vaeLr, double klWeight, int diffusionSteps, int batch,
+                           double lr, int warmupSteps, double captionDropout, double emaDecay, int checkpointEvery, int keepCheckpoints, DType weightType) {
+
+        public static final int DEFAULT_VAE_STEPS = 1500, DEFAULT_VAE_BATCH = 8, DEFAULT_DIFFUSION_STEPS = 12000, DEFAULT_BATCH = 16, DEFAULT_WARMUP = 200;
+        public static final double DEFAULT_VAE_LR = 1e-3, DEFAULT_KL_WEIGHT = 1e-5, DEFAULT_LR = 5e-4, DEFAULT_CAPTION_DROPOUT = 0.1, DEFAULT_EMA = 0.999;
+
+        public Settings {
+            if (vaeSteps < 1 || diffusionSteps < 0 || vaeBatch < 1 || batch < 1) throw new IllegalArgumentException("steps and batches must be positive");
+            if (checkpointEvery < 1) throw new IllegalArgumentException("--checkpoint-every must be >= 1, got " + checkpointEvery);
+            if (weightType != DType.F16 && weightType != DType.F32) throw new IllegalArgumentException("weights are stored as F16 or F32, got " + weightType);
+        }
+
+        /** What a resumed run must share with the checkpoint: every setting but the diffusion steps, the checkpoint cadence and the stored type. */
+        public String fingerprint() {
+            return "world-pretrain v1 " + spec + " seed=" + seed + " vae=" + vaeSteps + "x" + vaeBatch + "@" + vaeLr + " kl=" + klWeight
+                    + " diffusion batch=" + batch + "@" + lr + " warmup=" + warmupSteps + " dropout=" + captionDropout + " ema=" + emaDecay;
+        }
+
+        public int totalSteps() {
+            return vaeSteps + diffusionSteps;
+        }
+    }
+
+    static final String MODEL = "model", CHECKPOINTS = "checkpoints", LOG = "log.csv", SUMMARY = "pretrain.json";
+    private static final int SCALING_BATCHES = 8;
+
+    private final Settings s;
+    private final Path out;
+    private final PrintStream console;
+    private final PipelineFolder.Tokenizer tokenizerFiles = WorldTokenizer.build();
+    private final ClipTokenizer tokenizer = WorldTokenizer.tokenizer(tokenizerFiles);
+    private final TextEncoderConfig textConfig;
+    private final List<double[]> log = new ArrayList<>();
+    private final Map<Integer, String> weightHashes = new TreeMap<>();
+    private AutoencoderTrainer autoencoder;
+    private DiffusionPretrainer diffusion;
+    private Map<String, INDArray> vaeWeights;            // once the autoencoder stage is over
+    private double scalingFactor;
+
+    public Pretraining(Settings settings, Path out, PrintStream console) {
+        this.s = settings;
+        this.out = out;
+        this.console = console;
+        this.textConfig = settings.spec().text(tokenizer.vocabSize());
+    }
+
+    /** What a run did: steps completed, the hash of the trained weights then, wall seconds, the model folder. */
+    public record Outcome(int completedSteps, String weightsHash, double seconds, Path model) {}
+
+    /** Runs (or, with {@code resume}, continues) to the settings' total steps; stops early with a checkpoint on SIGINT/SIGTERM. */
+    public Outcome run(boolean resume) throws IOException {
+        long start = System.nanoTime();
+        Files.createDirectories(out);
+        Path checkpoints = out.resolve(CHECKPOINTS);
+        Optional<Path> latest = TrainingCheckpoint.latest(checkpoints);
+        int step = 0;
+        TrainingCheckpoint.State state = null;
+        if (latest.isPresent()) {
+            if (!resume) throw new IllegalArgumentException(out + " holds a pretraining checkpoint (" + latest.get().getFileName() + "): pass --resume to continue it, or choose another --out");
+            state = TrainingCheckpoint.read(latest.get());
+            if (!s.fingerprint().equals(state.fingerprint())) {
+                throw new IllegalArgumentException(latest.get() + " was written with other settings:\n  checkpoint: " + state.fingerprint() + "\n  this run:   " + s.fingerprint());
+            }
+            step = state.completedSteps();
+            log.addAll(state.log());
+            console.printf("resumed from %s (step %d of %d)%n", latest.get(), step, s.totalSteps());
+        } else if (Files.exists(out.resolve(MODEL)) || Files.exists(out.resolve(SUMMARY))) {
+            throw new IllegalArgumentException(out + " holds a pretraining result without a checkpoint to resume: choose another --out");
+        }
+        try (Interruption interruption = Interruption.install()) {
+            if (step < s.vaeSteps()) {
+                autoencoder = newAutoencoder();
+                if (state != null) autoencoder.restore(state.tensors(), state.scalars());
+                for (; step < s.vaeSteps(); step++) {
+                    long t0 = System.nanoTime();
+                    AutoencoderTrainer.StepResult r = autoencoder.step(step, randomForStep(step));
+                    record(step, 0, r.loss(), r.reconstruction(), r.kl(), autoencoder.learningRate(step), r.gradNorm(), t0);
+                    if (interruption.requested() || (step + 1) % s.checkpointEvery() == 0 && step + 1 < s.vaeSteps()) checkpoint(step + 1);
+                    if (interruption.requested()) return stopped(step + 1, start);
+                }
+                vaeWeights = autoencoder.weights();
+                autoencoder.releaseBuffers();
+                autoencoder = null;
+                scalingFactor = scalingFactor(vaeWeights);
+                console.printf("autoencoder trained: latent scaling factor %.5f%n", scalingFactor);
+                state = null;
+            } else {
+                vaeWeights = select(state.tensors(), "vae_final/");
+                scalingFactor = state.scalars().get("vae_scaling_factor");
+            }
+            diffusion = newDiffusion();
+            if (state != null && step > s.vaeSteps()) diffusion.restore(state.tensors(), state.scalars());
+            for (; step < s.totalSteps(); step++) {
+                long t0 = System.nanoTime();
+                int d = step - s.vaeSteps();
+                DiffusionPretrainer.StepResult r = diffusion.step(d, randomForStep(step));
+                record(step, 1, r.loss(), Double.NaN, Double.NaN, diffusion.learningRate(d), r.gradNorm(), t0);
+                if (interruption.requested() || (step + 1) % s.checkpointEvery() == 0 || step + 1 == s.totalSteps()) checkpoint(step + 1);
+                if (interruption.requested()) return stopped(step + 1, start);
+            }
+            if (step == s.vaeSteps()) checkpoint(step);                       // no diffusion steps: the autoencoder alone
+            writeSummary(step, (System.nanoTime() - start) / 1e9);
+            return new Outcome(step, weightHashes.get(step), (System.nanoTime() - start) / 1e9, out.resolve(MODEL));
+        }
+    }
+
+    private Outcome stopped(int completed, long start) throws IOException {
+        console.printf("interrupted after step %d: checkpoint written; rerun with --resume to continue%n", completed);
+        writeSummary(completed, (System.nanoTime() - start) / 1e9);
+        return new Outcome(completed, weightHashes.get(completed), (System.nanoTime() - start) / 1e9, out.resolve(MODEL));
+    }
+
+    private AutoencoderTrainer newAutoencoder() {
+        VaeConfig vae = s.spec().vae(VaeConfig.SD_SCALING_FACTOR);
+        return new AutoencoderTrainer(vae, new RandomWeights(AutoencoderKL.parameterShapes(vae), s.seed() + 1), s.vaeBatch(), s.spec().side(), s.klWeight(),
+                new FullOptimisation.Settings(s.vaeLr(), s.warmupSteps(), 1.0, 0, 0));
+    }
+
+    private DiffusionPretrainer newDiffusion() {
+        return new DiffusionPretrainer(s.spec().unet(), textConfig, s.spec().vae(scalingFactor), vaeWeights, tokenizer,
+                new RandomWeights(UNet2DConditionModel.parameterShapes(s.spec().unet()), s.seed() + 2),
+                new RandomWeights(ClipTextModel.parameterShapes(textConfig), s.seed() + 3), s.batch(), s.spec().side(), s.captionDropout(),
+                new FullOptimisation.Settings(s.lr(), s.warmupSteps(), 1.0, s.emaDecay(), 1e-2));
+    }
+
+    /** 1 / std of the posterior means of {@value #SCALING_BATCHES} batches of scenes (drawn from the seed, apart from every step's draws). */
+    private double scalingFactor(Map<String, INDArray> weights) {
+        VaeConfig vae = s.spec().vae(1.0);
+        int side = s.spec().side(), latent = s.spec().latentSide();
+        ModelGraph encoder = AutoencoderKL.encoder(vae, new StateDict("the trained autoencoder", weights), DataType.FLOAT, s.vaeBatch(), side, side);
+        Random random = new Random(s.seed() ^ 0x5CA1AB1EL);
+        double sum = 0, sumSq = 0;
+        long n = 0;
+        for (int i = 0; i < SCALING_BATCHES; i++) {
+            INDArray images = WorldData.draw(random, s.vaeBatch(), side, 0).images();
+            INDArray mean = encoder.run(Map.of("image", images, "eps", Nd4j.zeros(DataType.FLOAT, s.vaeBatch(), vae.latentChannels(), latent, latent)),
+                    "posterior_mean").get("posterior_mean").castTo(DataType.DOUBLE);
+            sum += mean.sumNumber().doubleValue();
+            sumSq += mean.mul(mean).sumNumber().doubleValue();
+            n += mean.length();
+        }
+        encoder.releaseBuffers();
+        double var = sumSq / n - (sum / n) * (sum / n);
+        return 1.0 / Math.sqrt(var);
+    }
+
+    private void record(int step, int stage, double loss, double rec, double kl, double lr, double norm, long t0) {
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        log.add(new double[] {step, stage, loss, rec, kl, lr, norm, seconds});
+        if (step == 0 || (step + 1) % 50 == 0 || step + 1 == s.vaeSteps() || step + 1 == s.totalSteps()) {
+            console.printf("step %d/%d  %s  loss %.5f%s  lr %.2e  |g| %.3f  %.2f s/step%n", step + 1, s.totalSteps(), stage == 0 ? "autoencoder" : "diffusion",
+                    loss, stage == 0 ? String.format("  (reconstruction %.5f, kl %.3f)", rec, kl) : "", lr, norm, seconds);
+        }
+    }
+
+    /** Writes checkpoint-N (every weight, moment and average, the log) and, in the diffusion stage, the model folder. */
+    private void checkpoint(int completed) throws IOException {
+        Map<String, INDArray> tensors = new LinkedHashMap<>();
+        Map<String, Double> scalars = new LinkedHashMap<>();
+        if (autoencoder != null) autoencoder.exportTo(tensors, scalars);
+        if (vaeWeights != null) {
+            vaeWeights.forEach((k, v) -> tensors.put("vae_final/" + k, v));
+            scalars.put("vae_scaling_factor", scalingFactor);
+        }
+        if (diffusion != null && completed > s.vaeSteps()) diffusion.exportTo(tensors, scalars);
+        String hash = weightsHash(tensors);
+        weightHashes.put(completed, hash);
+        Path dir = TrainingCheckpoint.write(out.resolve(CHECKPOINTS), new TrainingCheckpoint.State(completed, tensors, scalars, log, s.fingerprint()),
+                adapterDir -> {}, s.keepCheckpoints());
+        if (diffusion != null) writeModel();
+        writeLog();
+        console.printf("checkpoint %s written after step %d (weights sha256 %s)%n", dir.getFileName(), completed, hash.substring(0, 16));
+    }
+
+    /**
+     * SHA-256 over the trained weights ("…param/…" tensors and the finished autoencoder, by name,
+     * float32 little-endian): what a rerun of the same settings, build and thread count reproduces.
+     */
+    static String weightsHash(Map<String, INDArray> tensors) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            for (String k : new TreeMap<>(tensors).keySet()) {
+                if (!k.contains("param/") && !k.startsWith("vae_final/")) continue;
+                md.update(k.getBytes(StandardCharsets.UTF_8));
+                for (float f : tensors.get(k).castTo(DataType.FLOAT).dup('c').data().asFloat()) {
+                    int b = Float.floatToIntBits(f);
+                    md.update(new byte[] {(byte) b, (byte) (b >> 8), (byte) (b >> 16), (byte) (b >> 24)});
+                }
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The pipeline folder, written beside and renamed over the last one. */
+    private void writeModel() throws IOException {
+        Path target = out.resolve(MODEL), temp = out.resolve(".tmp-" + MODEL), old = out.resolve(".old-" + MODEL);
+        deleteTree(temp);
+        deleteTree(old);
+        PipelineFolder.write(temp, s.spec().unet(), s.spec().vae(scalingFactor), textConfig, tokenizerFiles,
+                new PipelineFolder.Weights(diffusion.unetWeights(), vaeWeights, diffusion.textWeights()), s.weightType(),
+                "spectune world model: pretrained from scratch by `spectune world pretrain` on the procedural world");
+        if (Files.exists(target)) Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+        deleteTree(old);
+    }
+
+    private void writeLog() throws IOException {
+        StringBuilder sb = new StringBuilder("step,stage,loss,reconstruction,kl,lr,grad_norm,seconds\n");
+        for (double[] r : log) {
+            sb.append((int) r[0] + 1).append(',').append(r[1] == 0 ? "autoencoder" : "diffusion");
+            for (int i = 2; i < r.length; i++) sb.append(',').append(Double.isNaN(r[i]) ? "" : Double.toString(r[i]));
+            sb.append('\n');
+        }
+        atomicWrite(out.resolve(LOG), sb.toString());
+    }
+
+    private void writeSummary(int completed, double seconds) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode n = json.createObjectNode().put("fingerprint", s.fingerprint()).put("completed_steps", completed).put("total_steps", s.totalSteps())
+                .put("vae_steps", s.vaeSteps()).put("diffusion_steps", s.diffusionSteps()).put("seconds_this_sitting", seconds)
+                .put("latent_scaling_factor", scalingFactor);
+        ObjectNode hashes = n.putObject("weights_sha256_by_step");
+        weightHashes.forEach((k, v) -> hashes.put(Integer.toString(k), v));
+        atomicWrite(out.resolve(SUMMARY), json.writerWithDefaultPrettyPrinter().writeValueAsString(n));
+    }
+
+    private static void atomicWrite(Path file, String text) throws IOException {
+        Path temp = file.resolveSibling("." + file.getFileName() + ".tmp");
+        Files.writeString(temp, text);
+        Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
+    }
+
+    private static Map<String, INDArray> select(Map<String, INDArray> all, String prefix) {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        all.forEach((k, v) -> { if (k.startsWith(prefix)) out.put(k.substring(prefix.length()), v); });
+        if (out.isEmpty()) throw new CheckpointException("the checkpoint holds no " + prefix + " tensors (the finished autoencoder)");
+        return out;
+    }
+
+    /** The generator of step {@code step}: seeded by (seed, step) alone, as the trainer's are. */
+    Random randomForStep(int step) {
+        return new Random(s.seed() * 0x9E3779B97F4A7C15L + step);
+    }
+
+    static INDArray gaussian(Random random, long... shape) {
+        long n = 1;
+        for (long d : shape) n *= d;
+        float[] v = new float[(int) n];
+        for (int i = 0; i < v.length; i++) v[i] = (float) random.nextGaussian();
+        return Nd4j.createFromArray(v).reshape('c', shape);
+    }
+}

@@ -1,0 +1,75 @@
+/*
+ * PretrainingTest: world pretraining on the miniature architecture — a run stopped in either
+ * stage and resumed (with the diffusion step count raised, as a later sitting does) ends with the
+ * weights an uninterrupted run ends with, bit for bit; the written model folder opens as a
+ * pipeline and samples; other settings, or a finished folder without --resume, are refused.
+ */
+package dev.spectune.pretrain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.spectune.checkpoint.safetensors.DType;
+import dev.spectune.model.pipeline.GenerationRequest;
+import dev.spectune.model.pipeline.StableDiffusionPipeline;
+import dev.spectune.training.io.TrainingCheckpoint;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PretrainingTest {
+
+    private static Pretraining.Settings settings(int diffusionSteps) {
+        return new Pretraining.Settings(WorldModelSpec.TEST, 7, 4, 2, 1e-3, 1e-5, diffusionSteps, 2, 5e-4, 2, 0.1, 0.9, 2, 3, DType.F32);
+    }
+
+    private static Pretraining.Outcome run(Pretraining.Settings s, Path out, boolean resume) throws Exception {
+        return new Pretraining(s, out, new PrintStream(new ByteArrayOutputStream())).run(resume);
+    }
+
+    @Test
+    void aResumedRunEndsWithTheWeightsOfAnUninterruptedOne(@TempDir Path dir) throws Exception {
+        Pretraining.Outcome whole = run(settings(4), dir.resolve("whole"), false);
+        assertThat(whole.completedSteps()).isEqualTo(8);
+
+        // A first sitting of 5 steps (the autoencoder's 4, one diffusion step), then a second to 8.
+        Path sittings = dir.resolve("sittings");
+        assertThat(run(settings(1), sittings, false).completedSteps()).isEqualTo(5);
+        assertThat(TrainingCheckpoint.newestFirst(sittings.resolve("checkpoints"))).extracting(p -> p.getFileName().toString())
+                .contains("checkpoint-000002", "checkpoint-000005");
+        Path fromAutoencoderStage = dir.resolve("from-step-2");
+        copyTree(sittings.resolve("checkpoints/checkpoint-000002"), fromAutoencoderStage.resolve("checkpoints/checkpoint-000002"));
+        Pretraining.Outcome resumed = run(settings(4), sittings, true);
+        assertThat(resumed.completedSteps()).isEqualTo(8);
+        assertThat(resumed.weightsHash()).isEqualTo(whole.weightsHash());
+        assertThat(run(settings(4), fromAutoencoderStage, true).weightsHash()).isEqualTo(whole.weightsHash());
+
+        // The model folder is a pipeline: it opens and samples a world prompt.
+        try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(whole.model(), null)) {
+            int side = WorldModelSpec.TEST.side();
+            var result = pipe.generate(GenerationRequest.of("a red circle on a blue background").withSteps(2).withSeed(1).withSize(side, side), (i, n, t) -> { });
+            assertThat(result.images().shape()).containsExactly(1, 3, side, side);
+        }
+        assertThat(Files.readString(dir.resolve("whole/log.csv")).lines()).hasSize(1 + 8);
+
+        // Refusals: other settings; a folder with a checkpoint without --resume.
+        Pretraining.Settings other = new Pretraining.Settings(WorldModelSpec.TEST, 8, 4, 2, 1e-3, 1e-5, 4, 2, 5e-4, 2, 0.1, 0.9, 2, 3, DType.F32);
+        assertThatThrownBy(() -> run(other, sittings, true)).hasMessageContaining("other settings").hasMessageContaining("seed=8");
+        assertThatThrownBy(() -> run(settings(4), sittings, false)).hasMessageContaining("--resume");
+    }
+
+    private static void copyTree(Path from, Path to) throws Exception {
+        try (Stream<Path> walk = Files.walk(from)) {
+            for (Path p : walk.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(target);
+                else Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+}
