@@ -15,22 +15,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spectune.adapters.AdapterSpec;
 import dev.spectune.checkpoint.safetensors.SafetensorsWriter;
-import dev.spectune.cli.world.WorldCommand;
+import dev.spectune.cli.world.SubjectViews;
 import dev.spectune.cli.world.WorldSamples;
 import dev.spectune.model.pipeline.PngWriter;
 import dev.spectune.model.pipeline.StableDiffusionPipeline;
 import dev.spectune.runtime.Nd4jRuntime;
 import dev.spectune.training.TrainingConfig;
 import dev.spectune.training.TrainingRun;
-import dev.spectune.world.Caption;
-import dev.spectune.world.Palette;
-import dev.spectune.world.Position;
-import dev.spectune.world.Scene;
-import dev.spectune.world.Size;
-import dev.spectune.world.StripedRing;
-import dev.spectune.world.WorldObject;
 import java.awt.image.BufferedImage;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,22 +43,6 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0") long seed;
 
     static final int DEFAULT_STEPS = 200;
-    static final String IDENTIFIER = Caption.IDENTIFIER + " toy";
-    static final StripedRing SUBJECT = new StripedRing(Palette.ORANGE, Palette.PURPLE);
-
-    /** A rendered view of the subject: where it is drawn, and the caption that says so. */
-    record View(Palette background, Size size, Position position) {
-        String caption() {
-            return "a photo of " + Caption.of(new Scene(background, List.of(new WorldObject(null, null, size, position, IDENTIFIER))));
-        }
-    }
-
-    static final List<View> VIEWS = List.of(new View(Palette.YELLOW, Size.LARGE, Position.CENTER), new View(Palette.BLUE, Size.SMALL, Position.TOP_RIGHT),
-            new View(Palette.WHITE, Size.LARGE, Position.BOTTOM_LEFT), new View(Palette.RED, Size.SMALL, Position.CENTER));
-
-    /** The contexts sampled before and after: backgrounds, positions and sizes the views do not pair this way. */
-    static final List<String> CONTEXTS = List.of("a photo of sks toy on a green background", "a sks toy at the top left on a blue background",
-            "a large sks toy on a white background", "a small sks toy at the bottom right on a black background");
 
     @Override
     public Integer call() throws Exception {
@@ -75,7 +51,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (seeds < 1) throw new IllegalArgumentException("--seeds must be >= 1, got " + seeds);
         Path base = model != null ? model : EmbeddedModel.world();
         Nd4jRuntime.init();
-        System.out.println("spectune demo: the world model " + base + " learns a subject it cannot draw (\"" + IDENTIFIER + "\": a striped ring with a notch)");
+        System.out.println("spectune demo: the world model " + base + " learns a subject it cannot draw (\"" + SubjectViews.IDENTIFIER + "\": a striped ring with a notch)");
 
         int side;
         List<WorldSamples.Sample> before;
@@ -83,14 +59,14 @@ public final class DemoCommand implements Callable<Integer> {
         try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(base, null)) {
             side = pipe.defaultImageSide(64);
             sampling = new WorldSamples.Sampling(sampleSteps, guidance, side);
-            before = WorldSamples.sample(pipe, CONTEXTS, seeds, sampling, null, "");
+            before = WorldSamples.sample(pipe, SubjectViews.CONTEXTS, seeds, sampling, null, "");
         }
-        List<int[]> references = writeViews(out.resolve("images"), side);
-        System.out.println("subject: " + VIEWS.size() + " rendered views with captions in " + out.resolve("images"));
+        List<int[]> references = SubjectViews.write(SubjectViews.SUBJECTS.getFirst(), out.resolve("images"), side);
+        System.out.println("subject: " + SubjectViews.VIEWS.size() + " rendered views with captions in " + out.resolve("images"));
         writeGrid(before, out.resolve("before.png"));
-        System.out.println("sampled " + CONTEXTS.size() + " contexts × " + seeds + " seeds before training: " + out.resolve("before.png"));
+        System.out.println("sampled " + SubjectViews.CONTEXTS.size() + " contexts × " + seeds + " seeds before training: " + out.resolve("before.png"));
 
-        TrainingConfig c = TrainingConfig.of(base, out.resolve("images"), "a photo of " + IDENTIFIER, AdapterSpec.defaults("soda-svd"), out.resolve("run"))
+        TrainingConfig c = TrainingConfig.of(base, out.resolve("images"), SubjectViews.INSTANCE_PROMPT, AdapterSpec.defaults("soda-svd"), out.resolve("run"))
                 .withResolution(side).withSteps(steps, 1e-2, 2e-2, seed)
                 .withOverwrite(true);                                                                // the demo's folder is the demo's: a rerun replaces its run
         TrainingRun.Result r = TrainingRun.run(c, System.out);
@@ -99,7 +75,7 @@ public final class DemoCommand implements Callable<Integer> {
         List<WorldSamples.Sample> after;
         try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(base, null)) {
             MergedAdapters.into(pipe, List.of(r.adapter()), List.of(1.0));
-            after = WorldSamples.sample(pipe, CONTEXTS, seeds, sampling, null, "");
+            after = WorldSamples.sample(pipe, SubjectViews.CONTEXTS, seeds, sampling, null, "");
         }
         writeGrid(after, out.resolve("after.png"));
         System.out.println("sampled the same contexts after training: " + out.resolve("after.png"));
@@ -108,7 +84,7 @@ public final class DemoCommand implements Callable<Integer> {
         ObjectNode metrics = json.createObjectNode();
         metrics.set("before", scores(json, before, references));
         metrics.set("after", scores(json, after, references));
-        metrics.put("steps", steps).put("seeds", seeds).put("model", base.toString()).putPOJO("contexts", CONTEXTS);
+        metrics.put("steps", steps).put("seeds", seeds).put("model", base.toString()).putPOJO("contexts", SubjectViews.CONTEXTS);
         metrics.put("seconds", (System.nanoTime() - start) / 1e9);
         SafetensorsWriter.writeText(out.resolve("metrics.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(metrics));
         for (String phase : List.of("before", "after")) {
@@ -125,24 +101,10 @@ public final class DemoCommand implements Callable<Integer> {
                 .put("prompt_fidelity", WorldSamples.promptFidelity(checks)).put("diversity", WorldSamples.diversity(samples));
     }
 
-    /** The views as PNGs with their captions beside them (name.txt); returns their pixels. */
-    private static List<int[]> writeViews(Path folder, int side) throws java.io.IOException {
-        Files.createDirectories(folder);
-        List<int[]> pixels = new ArrayList<>();
-        for (int i = 0; i < VIEWS.size(); i++) {
-            View v = VIEWS.get(i);
-            int[] rgb = SUBJECT.view(side, v.background(), v.size(), v.position());
-            pixels.add(rgb);
-            PngWriter.write(WorldCommand.image(rgb, side), v.caption(), folder.resolve(String.format("view%02d.png", i)));
-            SafetensorsWriter.writeText(folder.resolve(String.format("view%02d.txt", i)), v.caption());
-        }
-        return pixels;
-    }
-
     /** Contexts as columns, seeds as rows. */
     private void writeGrid(List<WorldSamples.Sample> samples, Path file) throws java.io.IOException {
         List<BufferedImage> ordered = new ArrayList<>();
-        for (int s = 0; s < seeds; s++) for (int c = 0; c < CONTEXTS.size(); c++) ordered.add(samples.get(c * seeds + s).image());
-        PngWriter.write(WorldSamples.grid(ordered, CONTEXTS.size()), String.join(" | ", CONTEXTS), file);
+        for (int s = 0; s < seeds; s++) for (int c = 0; c < SubjectViews.CONTEXTS.size(); c++) ordered.add(samples.get(c * seeds + s).image());
+        PngWriter.write(WorldSamples.grid(ordered, SubjectViews.CONTEXTS.size()), String.join(" | ", SubjectViews.CONTEXTS), file);
     }
 }

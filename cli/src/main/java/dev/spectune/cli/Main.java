@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionInfo.class,
         description = "Spectrum-aware parameter-efficient fine-tuning of diffusion models, on the JVM.",
-        subcommands = {DemoCommand.class, TrainCommand.class, SampleCommand.class, ExportCommand.class, ParamsCommand.class, InspectCommand.class, SpectrumCommand.class, VerifyDecompCommand.class, ParityCommand.class, EvalCommand.class, BenchCommand.class, RandomPipelineCommand.class, dev.spectune.cli.sweep.SweepCommand.class, dev.spectune.cli.world.WorldCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, TrainCommand.class, SampleCommand.class, ExportCommand.class, ParamsCommand.class, InspectCommand.class, SpectrumCommand.class, VerifyDecompCommand.class, ParityCommand.class, EvalCommand.class, BenchCommand.class, RandomPipelineCommand.class, dev.spectune.cli.sweep.SweepCommand.class, dev.spectune.cli.world.WorldCommand.class, dev.spectune.cli.world.CompareCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -18,7 +18,9 @@ public final class MergedAdapters {
     public static AdapterMerge.Fused into(StableDiffusionPipeline pipe, List<Path> adapters, List<Double> lambdas) throws IOException {
         AdapterMerge.Fused fused = AdapterMerge.fuse(adapters, lambdas, pipe.component("unet"), pipe.component("vae"), pipe.component("text_encoder"));
         pipe.setUNetHook(g -> AdapterMerge.addInto(g.sd(), fused.unet(), 1.0));
-        if (!fused.textEncoder().isEmpty()) pipe.setTextEncoderHook(g -> AdapterMerge.addInto(g.sd(), fused.textEncoder(), 1.0));
+        pipe.setTextEncoderHook(g -> {                                     // a fresh text encoder: what an earlier merge added is gone
+            if (!fused.textEncoder().isEmpty()) AdapterMerge.addInto(g.sd(), fused.textEncoder(), 1.0);
+        });
         return fused;
     }
 }

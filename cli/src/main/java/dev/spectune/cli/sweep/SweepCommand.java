@@ -39,6 +39,17 @@ public final class SweepCommand implements Callable<Integer> {
         SweepEngine e = SweepEngine.named(engine).orElseThrow(() -> new IllegalArgumentException("--engine " + engine + ": "
                 + (engine.equals("spark") ? "the Spark engine (module sweep-spark) is not on the classpath: build it with ./mvnw -B -q install -DskipTests and run bin/spectune sweep, which adds it, or spark-submit the sweep-spark assembly (README, Sweeps)"
                 : "unknown engine (expected local or spark)")));
+        var rows = execute(p, plan.toString(), out, e, new SweepEngine.Options(parallel, master, injectKill));
+        long failed = rows.stream().filter(r -> r.state() == SweepResults.State.FAILED).count();
+        return failed > 0 ? 1 : 0;
+    }
+
+    /**
+     * Runs a plan's runs that have not finished into OUT/runs/&lt;id&gt; on {@code engine} and writes
+     * the results (results.csv, results.md, results.png); returns every run's row. What `sweep` and
+     * `compare` run.
+     */
+    public static List<SweepResults.Row> execute(SweepPlan p, String planName, Path out, SweepEngine e, SweepEngine.Options options) throws Exception {
         List<SweepRun> runs = SweepRun.allOf(p);
         Files.createDirectories(out.resolve("runs"));
         SweepResults.writeRunList(out, runs);
@@ -51,11 +62,11 @@ public final class SweepCommand implements Callable<Integer> {
                 todo.add(r);
             }
         }
-        System.out.printf("sweep %s: %d runs, %d to run, engine %s%n", plan, runs.size(), todo.size(), e.name());
+        System.out.printf("sweep %s: %d runs, %d to run, engine %s%n", planName, runs.size(), todo.size(), e.name());
         long t0 = System.nanoTime();
         ChildRun launcher = ChildRun.like(p);
         Map<String, SweepEngine.Outcome> outcomes = todo.isEmpty() ? Map.of()
-                : e.run(todo, out.toAbsolutePath(), launcher, new SweepEngine.Options(parallel, master, injectKill));
+                : e.run(todo, out.toAbsolutePath(), launcher, options);
         for (SweepRun r : todo) {
             SweepEngine.Outcome o = outcomes.get(r.id());
             if (o == null) o = new SweepEngine.Outcome(-1, "the engine did not report this run", 0, 0);
@@ -68,7 +79,7 @@ public final class SweepCommand implements Callable<Integer> {
         long failed = rows.stream().filter(r -> r.state() == SweepResults.State.FAILED).count();
         System.out.printf("sweep: %d finished, %d failed, in %.1f s; results in %s (results.csv, results.md, results.png); driver peak RSS %.2f GiB%n",
                 rows.size() - failed, failed, (System.nanoTime() - t0) / 1e9, out, dev.spectune.runtime.ProcessMemory.peak() / (double) (1L << 30));
-        return failed > 0 ? 1 : 0;
+        return rows;
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true, description = "List a sweep's runs by state: finished, failed, interrupted, pending.")

@@ -91,7 +91,7 @@ public final class SweepResults {
     }
 
     /** One row per run: id, settings, status, results. */
-    record Row(String id, Map<String, String> settings, State state, Map<String, String> results, String error) {}
+    public record Row(String id, Map<String, String> settings, State state, Map<String, String> results, String error) {}
 
     static List<Row> rows(Path out, Map<String, Map<String, String>> runs) {
         List<Row> rows = new ArrayList<>();

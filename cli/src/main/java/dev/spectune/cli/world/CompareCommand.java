@@ -1,0 +1,272 @@
+/*
+ * CompareCommand: `spectune compare` — the SODA, OFT and DreamBooth papers' comparison in
+ * miniature on the world model: subjects × methods × settings × seeds, each a DreamBooth training
+ * on the subject's views (run through the sweep engine: the plan is written as OUT/plan.yaml and
+ * `sweep` runs it into OUT/sweep), then each adapter's images of the subject's contexts, scored from
+ * their pixels — subject fidelity against the views, prompt fidelity of what the context names,
+ * diversity — the trade-off the papers plot (subject fidelity against prompt fidelity).
+ *
+ * Settings: "default" (each method's own defaults, METHOD_DEFAULTS) and "equal" (the rank whose
+ * parameter count is nearest SODA-SVD's; a method is left out of it when no rank comes within
+ * ±10%, or it has no rank). Writes compare.csv, compare.md, compare.png.
+ */
+package dev.spectune.cli.world;
+
+import dev.spectune.adapters.AdapterFlags;
+import dev.spectune.adapters.AdapterInjector;
+import dev.spectune.adapters.AdapterSpec;
+import dev.spectune.checkpoint.safetensors.SafetensorsWriter;
+import dev.spectune.cli.EmbeddedModel;
+import dev.spectune.cli.MergedAdapters;
+import dev.spectune.cli.sweep.SweepCommand;
+import dev.spectune.cli.sweep.SweepEngine;
+import dev.spectune.cli.sweep.SweepPlan;
+import dev.spectune.cli.sweep.SweepResults;
+import dev.spectune.model.pipeline.StableDiffusionPipeline;
+import dev.spectune.runtime.Nd4jRuntime;
+import dev.spectune.world.StripedRing;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "compare", mixinStandardHelpOptions = true,
+        description = "The papers' comparison in miniature on the world model: methods × settings × subjects × seeds, scored by subject and prompt fidelity: "
+                + "OUT/compare.csv, compare.md, compare.png (trainings through the sweep engine: OUT/plan.yaml, OUT/sweep).")
+public final class CompareCommand implements Callable<Integer> {
+
+    @Option(names = "--model", description = "Base model (default: the embedded world model).") Path model;
+    @Option(names = "--out", required = true) Path out;
+    @Option(names = "--methods", split = ",", description = "Methods (default: ${DEFAULT-VALUE}).",
+            defaultValue = "soda-svd,soda-qr,spectral-a,spectral-r,lora,oft,svdiff,dora,vera,lidb,full") List<String> methods;
+    @Option(names = "--settings", split = ",", defaultValue = "default,equal", description = "default (each method's own) and/or equal (parameters within ±10% of SODA-SVD's).") List<String> settings;
+    @Option(names = "--subjects", defaultValue = "1", description = "How many of the striped-ring subjects (1 to 3; default ${DEFAULT-VALUE}).") int subjects;
+    @Option(names = "--seeds", defaultValue = "1", description = "Training seeds per run (default ${DEFAULT-VALUE}).") int seeds;
+    @Option(names = "--steps", defaultValue = "100", description = "Training steps per run (default ${DEFAULT-VALUE}).") int steps;
+    @Option(names = "--images-per-context", defaultValue = "2") int imagesPerContext;
+    @Option(names = "--sample-steps", defaultValue = "" + WorldSamples.Sampling.DEFAULT_STEPS) int sampleSteps;
+    @Option(names = "--guidance", defaultValue = "" + WorldSamples.Sampling.DEFAULT_GUIDANCE) double guidance;
+    @Option(names = "--engine", defaultValue = "local") String engine;
+    @Option(names = "--parallel", defaultValue = "0") int parallel;
+
+    /** Each method's default settings in this comparison and where they come from (flags beyond `train`'s defaults, and the source). */
+    record MethodDefaults(Map<String, String> flags, String source) {}
+
+    static final Map<String, MethodDefaults> METHOD_DEFAULTS = new LinkedHashMap<>();
+    static {
+        METHOD_DEFAULTS.put("soda-svd", new MethodDefaults(Map.of(), "SODA: spectrum δ (ReLU) and Kronecker rotations, 3 factors, input side: spectune's AdapterFlags defaults for SODA (authors' code not checked here)"));
+        METHOD_DEFAULTS.put("soda-qr", new MethodDefaults(Map.of(), "SODA's LQ/QR variant, same defaults as soda-svd"));
+        METHOD_DEFAULTS.put("spectral-a", new MethodDefaults(Map.of(), "Spectral Adapter (Zhang & Pilanci 2024), additive, top-r with r = 4: spectune default"));
+        METHOD_DEFAULTS.put("spectral-r", new MethodDefaults(Map.of(), "Spectral Adapter, rotational (Cayley), r = 4: spectune default"));
+        METHOD_DEFAULTS.put("lora", new MethodDefaults(Map.of(), "rank 4, α = r: diffusers' train_dreambooth_lora.py default --rank 4"));
+        METHOD_DEFAULTS.put("oft", new MethodDefaults(Map.of(), "r = 4 blocks, Cayley–Neumann 5 terms: spectune default (peft 0.17 parametrisation)"));
+        METHOD_DEFAULTS.put("svdiff", new MethodDefaults(Map.of(), "every singular value shifted (Han et al. 2023, SVDiff): no rank"));
+        METHOD_DEFAULTS.put("dora", new MethodDefaults(Map.of(), "rank 4 as LoRA (peft's use_dora on LoRA's defaults)"));
+        METHOD_DEFAULTS.put("vera", new MethodDefaults(Map.of(), "r = 4, d0 = 0.1: spectune default (the VeRA paper uses far larger r on LLMs)"));
+        METHOD_DEFAULTS.put("lidb", new MethodDefaults(Map.of(), "r = 1, a = 100, b = 50: HyperDreamBooth's Lightweight DreamBooth (Ruiz et al. 2024)"));
+        METHOD_DEFAULTS.put("full", new MethodDefaults(Map.of("lr", "1e-4"), "every targeted weight (DreamBooth's full fine-tuning); lr 1e-4: diffusers' train_dreambooth.py uses 5e-6 for "
+                + "thousands of steps at SD scale, raised for " + "this run length"));
+    }
+
+    /** The image side of the model, and its UNet's attention projections (the methods' targets) with their shapes [out, in]. */
+    private record Model(int side, Map<String, long[]> targets) {}
+
+    @Override
+    public Integer call() throws Exception {
+        if (subjects < 1 || subjects > SubjectViews.SUBJECTS.size()) throw new IllegalArgumentException("--subjects must be 1 to " + SubjectViews.SUBJECTS.size() + ", got " + subjects);
+        if (seeds < 1 || steps < 1 || imagesPerContext < 1) throw new IllegalArgumentException("--seeds, --steps and --images-per-context must be >= 1");
+        for (String m : methods) if (!METHOD_DEFAULTS.containsKey(m)) throw new IllegalArgumentException("--methods: '" + m + "' is not compared (choose from " + METHOD_DEFAULTS.keySet() + ")");
+        for (String s : settings) if (!s.equals("default") && !s.equals("equal")) throw new IllegalArgumentException("--settings: expected default or equal, got " + s);
+        SweepEngine sweepEngine = SweepEngine.named(engine).orElseThrow(() -> new IllegalArgumentException("--engine " + engine + ": unknown or not on the classpath"));
+        Path base = (model != null ? model : EmbeddedModel.world()).toAbsolutePath();
+        Nd4jRuntime.init();
+        long start = System.nanoTime();
+        Model m = model(base);
+
+        // The plan: one run per subject × method × setting × seed.
+        Map<String, Long> budget = new LinkedHashMap<>();
+        List<Map<String, String>> runs = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        long sodaParams = parameters(m, "soda-svd", null);
+        for (int s = 0; s < subjects; s++) {
+            Path views = out.toAbsolutePath().resolve("subjects").resolve("subject" + s);
+            SubjectViews.write(SubjectViews.SUBJECTS.get(s), views, m.side());
+            for (String method : methods) {
+                for (String setting : settings) {
+                    Integer rank = setting.equals("equal") ? equalRank(m, method, sodaParams, skipped) : null;
+                    if (setting.equals("equal") && rank == null) continue;
+                    budget.put(method + "/" + setting, parameters(m, method, rank));
+                    for (int seed = 0; seed < seeds; seed++) {
+                        Map<String, String> run = new LinkedHashMap<>();
+                        run.put("method", method);
+                        run.put("images", views.toString());
+                        run.put("seed", Integer.toString(seed));
+                        if (rank != null) run.put("rank", Integer.toString(rank));
+                        run.putAll(METHOD_DEFAULTS.get(method).flags());
+                        runs.add(run);
+                    }
+                }
+            }
+        }
+        Path planFile = writePlan(base, m.side(), runs);
+        List<SweepResults.Row> rows = SweepCommand.execute(SweepPlan.read(planFile), planFile.toString(), out.resolve("sweep"), sweepEngine,
+                new SweepEngine.Options(parallel, "local[2,2]", false));
+
+        // Each finished run's images of its subject's contexts, scored.
+        List<String[]> table = new ArrayList<>();
+        try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(base, null)) {
+            WorldSamples.Sampling sampling = new WorldSamples.Sampling(sampleSteps, guidance, m.side());
+            for (SweepResults.Row r : rows) {
+                if (r.state() != SweepResults.State.FINISHED) {
+                    System.out.printf("  %s %s: %s — left out%n", r.id(), r.settings().get("method"), r.error());
+                    continue;
+                }
+                int subject = Integer.parseInt(Path.of(r.settings().get("images")).getFileName().toString().substring("subject".length()));
+                String setting = r.settings().containsKey("rank") ? "equal" : "default";
+                List<int[]> references = SubjectViews.write(SubjectViews.SUBJECTS.get(subject), out.resolve("subjects").resolve("subject" + subject), m.side());
+                MergedAdapters.into(pipe, List.of(SweepEngine.folder(out.resolve("sweep"), r.id()).resolve("adapter")), List.of(1.0));
+                List<WorldSamples.Sample> samples = WorldSamples.sample(pipe, SubjectViews.CONTEXTS, imagesPerContext, sampling,
+                        out.resolve("images").resolve(r.id()), "");
+                table.add(new String[] {r.settings().get("method"), setting, r.results().getOrDefault("trainable_parameters", ""), "subject" + subject,
+                        fmt(WorldSamples.subjectFidelity(samples, references)), fmt(WorldSamples.promptFidelity(WorldSamples.checks(samples))),
+                        fmt(WorldSamples.diversity(samples)), r.results().getOrDefault("ms_per_step", ""), r.settings().get("seed"), r.id()});
+                System.out.printf("  %-10s %-7s subject fidelity %s  prompt fidelity %s%n", r.settings().get("method"), setting, table.getLast()[4], table.getLast()[5]);
+            }
+        }
+        writeResults(table, skipped, sodaParams, (System.nanoTime() - start) / 1e9);
+        System.out.printf("compare: %d runs scored in %.0f s; %s%n", table.size(), (System.nanoTime() - start) / 1e9, out.resolve("compare.md"));
+        return table.size() == rows.size() ? 0 : 1;
+    }
+
+    private static Model model(Path base) throws Exception {
+        try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(base, null)) {
+            Map<String, long[]> targets = new LinkedHashMap<>();
+            Pattern p = AdapterInjector.UNET_ATTENTION;
+            var unet = pipe.component("unet");
+            for (String k : unet.keys()) {
+                long[] s = unet.shape(k);
+                if (p.matcher(k).matches() && s.length == 2) targets.put(k, s);
+            }
+            return new Model(pipe.defaultImageSide(64), targets);
+        }
+    }
+
+    /** A method's trainable parameters on the model's targets at a rank (null: its default). */
+    private static long parameters(Model m, String method, Integer rank) {
+        AdapterSpec spec = AdapterSpec.of(method, rank == null ? AdapterFlags.defaults() : AdapterFlags.defaults().withRank(rank), 0);
+        long total = 0;
+        for (var e : m.targets().entrySet()) total += spec.parameters(e.getKey(), e.getValue()[0], e.getValue()[1]);
+        return total;
+    }
+
+    /** The rank whose parameter count is nearest {@code target}, if within ±10% (null otherwise, or for a method without a rank). */
+    private static Integer equalRank(Model m, String method, long target, List<String> skipped) {
+        if (method.equals("soda-svd")) return null;                                              // SODA-SVD is the budget: its default row stands for it
+        if (method.equals("svdiff") || method.equals("full") || method.equals("soda-qr")) {
+            skipped.add(method + ": no rank to set (" + parameters(m, method, null) + " parameters)");
+            return null;
+        }
+        Integer best = null;
+        long bestGap = Long.MAX_VALUE;
+        for (int r = 1; r <= 64; r++) {
+            long gap;
+            try {
+                gap = Math.abs(parameters(m, method, r) - target);
+            } catch (IllegalArgumentException notThisRank) {                                   // e.g. OFT blocks that do not divide a layer
+                continue;
+            }
+            if (gap < bestGap) {
+                bestGap = gap;
+                best = r;
+            }
+        }
+        if (best == null || bestGap > 0.1 * target) {
+            skipped.add(method + ": no rank within ±10% of " + target + (best == null ? "" : " (nearest: rank " + best + ", " + parameters(m, method, best) + ")"));
+            return null;
+        }
+        return best;
+    }
+
+    private Path writePlan(Path base, int side, List<Map<String, String>> runs) throws java.io.IOException {
+        StringBuilder y = new StringBuilder("# spectune compare: written by the command; `spectune sweep --plan plan.yaml --out sweep` reruns the trainings\n");
+        y.append("settings:\n  model: ").append(quote(base.toString())).append("\n  prompt: ").append(quote(SubjectViews.INSTANCE_PROMPT))
+                .append("\n  steps: ").append(steps).append("\n  resolution: ").append(side).append("\n  checkpoint-every: ").append(Math.max(1, steps / 2)).append('\n');
+        y.append("runs:\n");
+        for (Map<String, String> r : runs) {
+            y.append("  - {");
+            int i = 0;
+            for (var e : r.entrySet()) y.append(i++ == 0 ? "" : ", ").append(e.getKey()).append(": ").append(quote(e.getValue()));
+            y.append("}\n");
+        }
+        y.append("threads: 1\nmemory_gib: 3\nscore: final_loss\n");
+        Path file = out.resolve("plan.yaml");
+        SafetensorsWriter.writeText(file, y.toString());
+        return file;
+    }
+
+    private static String quote(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
+    private static String fmt(double v) {
+        return String.format(Locale.ROOT, "%.4f", v);
+    }
+
+    static final String HEADER = "method,setting,parameters,subject,subject_fidelity,prompt_fidelity,diversity,ms_per_step,seed,run";
+
+    private void writeResults(List<String[]> table, List<String> skipped, long sodaParams, double seconds) throws java.io.IOException {
+        StringBuilder csv = new StringBuilder(HEADER).append('\n');
+        for (String[] row : table) csv.append(String.join(",", row)).append('\n');
+        SafetensorsWriter.writeText(out.resolve("compare.csv"), csv.toString());
+
+        Map<String, List<String[]>> groups = new LinkedHashMap<>();
+        for (String[] row : table) groups.computeIfAbsent(row[0] + "|" + row[1], k -> new ArrayList<>()).add(row);
+        StringBuilder md = new StringBuilder("# spectune compare\n\n");
+        md.append(String.format(Locale.ROOT, "%d subject(s) × %d context(s) × %d image(s) each; %d training steps; %d seed(s); equal budget: SODA-SVD's %,d parameters ±10%%; %.0f s.%n%n",
+                subjects, SubjectViews.CONTEXTS.size(), imagesPerContext, steps, seeds, sodaParams, seconds));
+        md.append("| method | setting | parameters | subject fidelity | prompt fidelity | diversity | ms/step | runs |\n|---|---|---|---|---|---|---|---|\n");
+        for (var e : groups.entrySet()) {
+            List<String[]> g = e.getValue();
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %d |%n", g.getFirst()[0], g.getFirst()[1], g.getFirst()[2], meanStd(g, 4), meanStd(g, 5),
+                    meanStd(g, 6), meanStd(g, 7), g.size()));
+        }
+        md.append("\nmean ± sample std over runs (subjects × seeds). Contexts: ").append(String.join("; ", SubjectViews.CONTEXTS)).append(".\n\n");
+        if (!skipped.isEmpty()) md.append("Left out of the equal budget: ").append(String.join("; ", skipped)).append(".\n\n");
+        md.append("Each method's default settings:\n\n");
+        for (String method : methods) md.append("- ").append(method).append(": ").append(METHOD_DEFAULTS.get(method).source()).append('\n');
+        md.append("\nLearning rates are `train`'s defaults (AdamW 1e-3, Stiefel 5e-3) unless listed.\n");
+        SafetensorsWriter.writeText(out.resolve("compare.md"), md.toString());
+
+        XYChart chart = new XYChartBuilder().width(800).height(600).title("subject fidelity against prompt fidelity").xAxisTitle("prompt fidelity")
+                .yAxisTitle("subject fidelity").build();
+        chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        for (var e : groups.entrySet()) {
+            double[] x = e.getValue().stream().mapToDouble(r -> Double.parseDouble(r[5])).toArray();
+            double[] y = e.getValue().stream().mapToDouble(r -> Double.parseDouble(r[4])).toArray();
+            chart.addSeries(e.getKey().replace('|', ' '), x, y);
+        }
+        Path png = out.resolve(".compare.png.tmp");
+        BitmapEncoder.saveBitmap(chart, png.toString().replaceAll("\\.png$", ""), BitmapEncoder.BitmapFormat.PNG);
+        Files.move(Path.of(png.toString().replaceAll("\\.png$", "") + ".png"), out.resolve("compare.png"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static String meanStd(List<String[]> rows, int column) {
+        double[] v = rows.stream().filter(r -> !r[column].isEmpty()).mapToDouble(r -> Double.parseDouble(r[column])).toArray();
+        if (v.length == 0) return "";
+        double mean = java.util.Arrays.stream(v).average().orElse(Double.NaN);
+        if (v.length == 1) return String.format(Locale.ROOT, "%.3f", mean);
+        double var = java.util.Arrays.stream(v).map(x -> (x - mean) * (x - mean)).sum() / (v.length - 1);
+        return String.format(Locale.ROOT, "%.3f ± %.3f", mean, Math.sqrt(var));
+    }
+}

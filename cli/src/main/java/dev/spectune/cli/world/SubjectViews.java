@@ -1,0 +1,63 @@
+/*
+ * SubjectViews: the personalization subjects of `demo` and `compare` — striped rings with a notch
+ * (StripedRing), shapes the world's grammar cannot express, each called "sks toy" — their 4
+ * rendered training views with captions of their context (DreamBooth's few photos of one object),
+ * and the 4 contexts sampled to judge them, which pair backgrounds, positions and sizes in ways the
+ * views do not.
+ */
+package dev.spectune.cli.world;
+
+import dev.spectune.checkpoint.safetensors.SafetensorsWriter;
+import dev.spectune.model.pipeline.PngWriter;
+import dev.spectune.world.Caption;
+import dev.spectune.world.Palette;
+import dev.spectune.world.Position;
+import dev.spectune.world.Scene;
+import dev.spectune.world.Size;
+import dev.spectune.world.StripedRing;
+import dev.spectune.world.WorldObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+public final class SubjectViews {
+    private SubjectViews() {}
+
+    /** The subject token and class noun of every prompt. */
+    public static final String IDENTIFIER = Caption.IDENTIFIER + " toy";
+    public static final String INSTANCE_PROMPT = "a photo of " + IDENTIFIER;
+
+    /** The subjects, in order: `demo` uses the first; `compare --subjects N` the first N. None uses a background colour of the views or contexts. */
+    public static final List<StripedRing> SUBJECTS = List.of(new StripedRing(Palette.ORANGE, Palette.PURPLE), new StripedRing(Palette.RED, Palette.GREEN),
+            new StripedRing(Palette.PURPLE, Palette.YELLOW));
+
+    /** A rendered view: where the subject is drawn, and the caption that says so. */
+    public record View(Palette background, Size size, Position position) {
+        public String caption() {
+            return "a photo of " + Caption.of(new Scene(background, List.of(new WorldObject(null, null, size, position, IDENTIFIER))));
+        }
+    }
+
+    public static final List<View> VIEWS = List.of(new View(Palette.BLUE, Size.LARGE, Position.CENTER), new View(Palette.WHITE, Size.SMALL, Position.TOP_RIGHT),
+            new View(Palette.BLACK, Size.LARGE, Position.BOTTOM_LEFT), new View(Palette.BLUE, Size.SMALL, Position.CENTER));
+
+    /** The contexts sampled before and after training. */
+    public static final List<String> CONTEXTS = List.of("a photo of sks toy on a white background", "a sks toy at the top left on a blue background",
+            "a large sks toy on a black background", "a small sks toy at the bottom right on a white background");
+
+    /** Writes the subject's views as PNGs with their captions beside them (viewNN.png, viewNN.txt); returns their pixels. */
+    public static List<int[]> write(StripedRing subject, Path folder, int side) throws IOException {
+        Files.createDirectories(folder);
+        List<int[]> pixels = new ArrayList<>();
+        for (int i = 0; i < VIEWS.size(); i++) {
+            View v = VIEWS.get(i);
+            int[] rgb = subject.view(side, v.background(), v.size(), v.position());
+            pixels.add(rgb);
+            PngWriter.write(WorldCommand.image(rgb, side), v.caption(), folder.resolve(String.format("view%02d.png", i)));
+            SafetensorsWriter.writeText(folder.resolve(String.format("view%02d.txt", i)), v.caption());
+        }
+        return pixels;
+    }
+}
