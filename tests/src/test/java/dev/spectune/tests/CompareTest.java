@@ -1,0 +1,79 @@
+/*
+ * CompareTest: on a world model pretrained here in miniature (Pretraining, test size), `compare`
+ * trains each method through the sweep engine and writes one scored row per run (scores in
+ * [0, 1], the method's parameters and ms/step), the plan it ran, the table with the methods'
+ * sources and the equal-budget exclusions, and the plot; `world score --gate` reports each
+ * threshold and exits 1 exactly when one is missed.
+ */
+package dev.spectune.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spectune.checkpoint.safetensors.DType;
+import dev.spectune.pretrain.Pretraining;
+import dev.spectune.pretrain.WorldModelSpec;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CompareTest {
+
+    @TempDir
+    static Path dir;
+    static Path model;
+
+    @BeforeAll
+    static void pretrainAMiniatureWorldModel() throws Exception {
+        Pretraining.Settings s = new Pretraining.Settings(WorldModelSpec.TEST, 3, 4, 2, 1e-3, 1e-5, 4, 2, 5e-4, 2, 0.1, 0.9, 100, 1, DType.F32);
+        model = new Pretraining(s, dir.resolve("pretrain"), new PrintStream(new ByteArrayOutputStream())).run(false).model();
+    }
+
+    @Test
+    void compareScoresEveryRunAndWritesTheTableAndPlan() throws Exception {
+        Path out = dir.resolve("compare");
+        var r = CheckpointCliTest.run("compare", "--model", model.toString(), "--out", out.toString(), "--methods", "soda-svd,lora,svdiff",
+                "--steps", "2", "--images-per-context", "1", "--sample-steps", "2");
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        List<String> csv = Files.readAllLines(out.resolve("compare.csv"));
+        assertThat(csv.getFirst()).isEqualTo("method,setting,parameters,subject,subject_fidelity,prompt_fidelity,diversity,ms_per_step,seed,run");
+        assertThat(csv).hasSizeGreaterThanOrEqualTo(1 + 3);
+        for (String row : csv.subList(1, csv.size())) {
+            String[] f = row.split(",");
+            assertThat(Long.parseLong(f[2])).as(row).isPositive();
+            for (int i = 4; i <= 6; i++) assertThat(Double.parseDouble(f[i])).as(row).isBetween(0.0, 1.0);
+            assertThat(Double.parseDouble(f[7])).as(row).isPositive();
+            assertThat(out.resolve("images").resolve(f[9])).isDirectory();
+        }
+        assertThat(csv.stream().map(l -> l.split(",")[0]).toList()).contains("soda-svd", "lora", "svdiff");
+        String md = Files.readString(out.resolve("compare.md"));
+        assertThat(md).contains("| soda-svd | default |", "diffusers' train_dreambooth_lora.py", "svdiff: no rank to set");
+        assertThat(out.resolve("compare.png")).isRegularFile();
+        assertThat(Files.readString(out.resolve("plan.yaml"))).contains("method: \"lora\"", "steps: 2");
+        assertThat(out.resolve("subjects/subject0/view00.txt")).isRegularFile();
+    }
+
+    @Test
+    void theGateReportsEachThresholdAndFailsWhenOneIsMissed() throws Exception {
+        Path out = dir.resolve("gate");
+        var r = CheckpointCliTest.run("world", "score", "--model", model.toString(), "--gate", "--gate-prompts", "2", "--seeds", "1", "--steps", "2",
+                "--out", out.toString());
+        JsonNode s = new ObjectMapper().readTree(out.resolve("scores.json").toFile());
+        boolean passed = s.path("gate").path("passed").asBoolean();
+        for (String a : List.of("background_colour", "object_colour", "shape")) {
+            JsonNode g = s.path("gate").path(a);
+            assertThat(g.path("value").asDouble()).as(a).isBetween(0.0, 1.0);
+            assertThat(g.path("passed").asBoolean()).isEqualTo(g.path("value").asDouble() >= g.path("threshold").asDouble());
+            passed &= g.path("passed").asBoolean();
+        }
+        assertThat(r.code()).isEqualTo(passed ? 0 : 1);
+        assertThat(s.path("per_prompt")).hasSize(2);
+        assertThat(s.path("per_prompt").get(0).path("prompt").asText()).matches("an? \\w+ \\w+ on an? \\w+ background");
+    }
+}
