@@ -60,6 +60,20 @@ class CompareTest {
     }
 
     @Test
+    void fusionTrainsTwoSubjectsApartAndScoresThemFused() throws Exception {
+        Path out = dir.resolve("fusion");
+        var r = CheckpointCliTest.run("compare", "--fusion", "--model", model.toString(), "--out", out.toString(), "--steps", "2", "--images-per-context", "1",
+                "--sample-steps", "2");
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        List<String> csv = Files.readAllLines(out.resolve("fusion.csv"));
+        assertThat(csv).hasSize(1 + 3 * 2 * 3);                                                  // 3 methods × {single, sum, mean} × 2 subjects
+        assertThat(Files.readString(out.resolve("plan.yaml"))).contains("spectral-columns: \"block:0\"", "spectral-columns: \"block:1\"", "ohwx toy");
+        String md = Files.readString(out.resolve("fusion.md"));
+        assertThat(md).contains("| spectral-a | sum |", "| lora | mean |", "The paper's claim");
+        assertThat(md).containsPattern("claim \\(.*\\) (holds|does not hold|is not decided)");
+    }
+
+    @Test
     void theGateReportsEachThresholdAndFailsWhenOneIsMissed() throws Exception {
         Path out = dir.resolve("gate");
         var r = CheckpointCliTest.run("world", "score", "--model", model.toString(), "--gate", "--gate-prompts", "2", "--seeds", "1", "--steps", "2",

@@ -8,7 +8,8 @@
  *
  * Settings: "default" (each method's own defaults, METHOD_DEFAULTS) and "equal" (the rank whose
  * parameter count is nearest SODA-SVD's; a method is left out of it when no rank comes within
- * ±10%, or it has no rank). Writes compare.csv, compare.md, compare.png.
+ * ±10%, or it has no rank). Writes compare.csv, compare.md, compare.png. With --fusion, the Spectral
+ * Adapter paper's fusion experiment instead (FusionComparison).
  */
 package dev.spectune.cli.world;
 
@@ -59,6 +60,8 @@ public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--guidance", defaultValue = "" + WorldSamples.Sampling.DEFAULT_GUIDANCE) double guidance;
     @Option(names = "--engine", defaultValue = "local") String engine;
     @Option(names = "--parallel", defaultValue = "0") int parallel;
+    @Option(names = "--fusion", description = "Instead: the Spectral Adapter paper's fusion result — two subjects trained apart (Spectral A on column blocks 0 and 1, LoRA, SODA-SVD), "
+            + "fused by sum and mean: OUT/fusion.csv, fusion.md.") boolean fusion;
 
     /** Each method's default settings in this comparison and where they come from (flags beyond `train`'s defaults, and the source). */
     record MethodDefaults(Map<String, String> flags, String source) {}
@@ -93,6 +96,12 @@ public final class CompareCommand implements Callable<Integer> {
         Nd4jRuntime.init();
         long start = System.nanoTime();
         Model m = model(base);
+        if (fusion) {
+            FusionComparison.run(new FusionComparison.Setup(base, m.side(), steps, imagesPerContext, new WorldSamples.Sampling(sampleSteps, guidance, m.side()),
+                    sweepEngine, parallel, out));
+            System.out.printf("compare --fusion: %.0f s; %s%n", (System.nanoTime() - start) / 1e9, out.resolve("fusion.md"));
+            return 0;
+        }
 
         // The plan: one run per subject × method × setting × seed.
         Map<String, Long> budget = new LinkedHashMap<>();
@@ -119,7 +128,13 @@ public final class CompareCommand implements Callable<Integer> {
                 }
             }
         }
-        Path planFile = writePlan(base, m.side(), runs);
+        Map<String, String> common = new LinkedHashMap<>();
+        common.put("model", base.toString());
+        common.put("prompt", SubjectViews.INSTANCE_PROMPT);
+        common.put("steps", Integer.toString(steps));
+        common.put("resolution", Integer.toString(m.side()));
+        common.put("checkpoint-every", Integer.toString(Math.max(1, steps / 2)));
+        Path planFile = writePlan(out.resolve("plan.yaml"), common, runs);
         List<SweepResults.Row> rows = SweepCommand.execute(SweepPlan.read(planFile), planFile.toString(), out.resolve("sweep"), sweepEngine,
                 new SweepEngine.Options(parallel, "local[2,2]", false));
 
@@ -198,10 +213,10 @@ public final class CompareCommand implements Callable<Integer> {
         return best;
     }
 
-    private Path writePlan(Path base, int side, List<Map<String, String>> runs) throws java.io.IOException {
-        StringBuilder y = new StringBuilder("# spectune compare: written by the command; `spectune sweep --plan plan.yaml --out sweep` reruns the trainings\n");
-        y.append("settings:\n  model: ").append(quote(base.toString())).append("\n  prompt: ").append(quote(SubjectViews.INSTANCE_PROMPT))
-                .append("\n  steps: ").append(steps).append("\n  resolution: ").append(side).append("\n  checkpoint-every: ").append(Math.max(1, steps / 2)).append('\n');
+    /** Writes a sweep plan: the common settings and one entry per run (every value quoted); returns the file. */
+    static Path writePlan(Path file, Map<String, String> settings, List<Map<String, String>> runs) throws java.io.IOException {
+        StringBuilder y = new StringBuilder("# written by spectune compare; `spectune sweep --plan " + file.getFileName() + " --out DIR` reruns the trainings\nsettings:\n");
+        settings.forEach((k, v) -> y.append("  ").append(k).append(": ").append(quote(v)).append('\n'));
         y.append("runs:\n");
         for (Map<String, String> r : runs) {
             y.append("  - {");
@@ -210,7 +225,6 @@ public final class CompareCommand implements Callable<Integer> {
             y.append("}\n");
         }
         y.append("threads: 1\nmemory_gib: 3\nscore: final_loss\n");
-        Path file = out.resolve("plan.yaml");
         SafetensorsWriter.writeText(file, y.toString());
         return file;
     }

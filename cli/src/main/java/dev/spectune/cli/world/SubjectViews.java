@@ -25,9 +25,13 @@ import java.util.List;
 public final class SubjectViews {
     private SubjectViews() {}
 
-    /** The subject token and class noun of every prompt. */
-    public static final String IDENTIFIER = Caption.IDENTIFIER + " toy";
-    public static final String INSTANCE_PROMPT = "a photo of " + IDENTIFIER;
+    /** The subject token and class noun of every prompt (a second subject in one model, `compare --fusion`, is SECOND_IDENTIFIER). */
+    public static final String IDENTIFIER = Caption.IDENTIFIER + " toy", SECOND_IDENTIFIER = "ohwx toy";
+    public static final String INSTANCE_PROMPT = instancePrompt(IDENTIFIER);
+
+    public static String instancePrompt(String identifier) {
+        return "a photo of " + identifier;
+    }
 
     /** The subjects, in order: `demo` uses the first; `compare --subjects N` the first N. None uses a background colour of the views or contexts. */
     public static final List<StripedRing> SUBJECTS = List.of(new StripedRing(Palette.ORANGE, Palette.PURPLE), new StripedRing(Palette.RED, Palette.GREEN),
@@ -35,28 +39,38 @@ public final class SubjectViews {
 
     /** A rendered view: where the subject is drawn, and the caption that says so. */
     public record View(Palette background, Size size, Position position) {
-        public String caption() {
-            return "a photo of " + Caption.of(new Scene(background, List.of(new WorldObject(null, null, size, position, IDENTIFIER))));
+        public String caption(String identifier) {
+            return "a photo of " + Caption.of(new Scene(background, List.of(new WorldObject(null, null, size, position, identifier))));
         }
     }
 
     public static final List<View> VIEWS = List.of(new View(Palette.BLUE, Size.LARGE, Position.CENTER), new View(Palette.WHITE, Size.SMALL, Position.TOP_RIGHT),
             new View(Palette.BLACK, Size.LARGE, Position.BOTTOM_LEFT), new View(Palette.BLUE, Size.SMALL, Position.CENTER));
 
-    /** The contexts sampled before and after training. */
+    /** The contexts sampled before and after training, for a subject called {@code identifier}. */
+    public static List<String> contexts(String identifier) {
+        return CONTEXTS.stream().map(c -> c.replace(IDENTIFIER, identifier)).toList();
+    }
+
+    /** The contexts of the subject called "sks toy". */
     public static final List<String> CONTEXTS = List.of("a photo of sks toy on a white background", "a sks toy at the top left on a blue background",
             "a large sks toy on a black background", "a small sks toy at the bottom right on a white background");
 
     /** Writes the subject's views as PNGs with their captions beside them (viewNN.png, viewNN.txt); returns their pixels. */
     public static List<int[]> write(StripedRing subject, Path folder, int side) throws IOException {
+        return write(subject, IDENTIFIER, folder, side);
+    }
+
+    /** As {@link #write(StripedRing, Path, int)}, the captions calling the subject {@code identifier}. */
+    public static List<int[]> write(StripedRing subject, String identifier, Path folder, int side) throws IOException {
         Files.createDirectories(folder);
         List<int[]> pixels = new ArrayList<>();
         for (int i = 0; i < VIEWS.size(); i++) {
             View v = VIEWS.get(i);
             int[] rgb = subject.view(side, v.background(), v.size(), v.position());
             pixels.add(rgb);
-            PngWriter.write(WorldCommand.image(rgb, side), v.caption(), folder.resolve(String.format("view%02d.png", i)));
-            SafetensorsWriter.writeText(folder.resolve(String.format("view%02d.txt", i)), v.caption());
+            PngWriter.write(WorldCommand.image(rgb, side), v.caption(identifier), folder.resolve(String.format("view%02d.png", i)));
+            SafetensorsWriter.writeText(folder.resolve(String.format("view%02d.txt", i)), v.caption(identifier));
         }
         return pixels;
     }

@@ -39,9 +39,9 @@ public final class WorldSamples {
         }
     }
 
-    /** Parses a prompt with the world's grammar; a word outside it fails naming the word. */
+    /** Parses a prompt with the world's grammar (subject tokens: "sks" and the second subject's "ohwx"); a word outside it fails naming the word. */
     public static Scene parse(String prompt) {
-        return Caption.parse(prompt);
+        return Caption.parse(prompt, java.util.Set.of(Caption.IDENTIFIER, SubjectViews.SECOND_IDENTIFIER.split(" ")[0]));
     }
 
     /**
