@@ -74,7 +74,7 @@ public final class Pretraining {
     public record Settings(WorldModelSpec spec, long seed, int vaeSteps, int vaeBatch, double vaeLr, double klWeight, int diffusionSteps, int batch,
                            double lr, int warmupSteps, double captionDropout, double emaDecay, int checkpointEvery, int keepCheckpoints, DType weightType) {
 
-        public static final int DEFAULT_VAE_STEPS = 1500, DEFAULT_VAE_BATCH = 8, DEFAULT_DIFFUSION_STEPS = 12000, DEFAULT_BATCH = 16, DEFAULT_WARMUP = 200;
+        public static final int DEFAULT_VAE_STEPS = 1000, DEFAULT_VAE_BATCH = 8, DEFAULT_DIFFUSION_STEPS = 12000, DEFAULT_BATCH = 16, DEFAULT_WARMUP = 200;
         public static final double DEFAULT_VAE_LR = 1e-3, DEFAULT_KL_WEIGHT = 1e-5, DEFAULT_LR = 5e-4, DEFAULT_CAPTION_DROPOUT = 0.1, DEFAULT_EMA = 0.999;
 
         public Settings {
@@ -242,6 +242,7 @@ public final class Pretraining {
                 adapterDir -> {}, s.keepCheckpoints());
         if (diffusion != null) writeModel();
         writeLog();
+        dev.spectune.runtime.Nd4jRuntime.collectGarbage();                      // the steps' released arrays, between checkpoints (changes no number)
         console.printf("checkpoint %s written after step %d (weights sha256 %s)%n", dir.getFileName(), completed, hash.substring(0, 16));
     }
 

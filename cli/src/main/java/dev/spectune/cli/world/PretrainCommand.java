@@ -31,7 +31,7 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "" + Pretraining.Settings.DEFAULT_WARMUP) int warmup;
     @Option(names = "--caption-dropout", defaultValue = "" + Pretraining.Settings.DEFAULT_CAPTION_DROPOUT) double captionDropout;
     @Option(names = "--ema", defaultValue = "" + Pretraining.Settings.DEFAULT_EMA) double ema;
-    @Option(names = "--checkpoint-every", defaultValue = "500") int checkpointEvery;
+    @Option(names = "--checkpoint-every", defaultValue = "250") int checkpointEvery;
     @Option(names = "--keep-checkpoints", defaultValue = "2") int keepCheckpoints;
     @Option(names = "--weights", defaultValue = "F16", description = "Stored type of the model folder's weights: F16 or F32 (default ${DEFAULT-VALUE}).") DType weights;
     @Option(names = "--size", defaultValue = "default", description = "Architecture: default (the shipped model) or test (a miniature for checks).") String size;

@@ -71,18 +71,17 @@ public final class WorldCommand implements Runnable {
             if (count < 1) throw new IllegalArgumentException("--count must be >= 1, got " + count);
             if (nameProbability < 0 || nameProbability > 1) throw new IllegalArgumentException("--name-probability must be in [0, 1], got " + nameProbability);
             Random r = new Random(seed);
-            int cols = (int) Math.ceil(Math.sqrt(count)), rows = (count + cols - 1) / cols;
-            BufferedImage grid = new BufferedImage(cols * side, rows * side, BufferedImage.TYPE_INT_RGB);
+            List<BufferedImage> images = new ArrayList<>();
             StringBuilder captions = new StringBuilder();
             for (int i = 0; i < count; i++) {
                 Scene s = WorldRenderer.randomScene(r, nameProbability, Set.of());
                 WorldRenderer.Render render = WorldRenderer.render(s, side, r);
                 BufferedImage img = image(render.rgb(), side);
                 PngWriter.write(img, Caption.of(s), out.resolve(String.format("%04d.png", i)));
-                grid.getGraphics().drawImage(img, (i % cols) * side, (i / cols) * side, null);
+                images.add(img);
                 captions.append(String.format("%04d.png\t%s%n", i, Caption.of(s)));
             }
-            PngWriter.write(grid, null, out.resolve("grid.png"));
+            PngWriter.write(WorldSamples.grid(images, (int) Math.ceil(Math.sqrt(count))), null, out.resolve("grid.png"));
             SafetensorsWriter.writeText(out.resolve("captions.txt"), captions.toString());
             System.out.printf("wrote %d scenes (%dx%d) with captions to %s%n", count, side, side, out);
             return 0;
@@ -90,7 +89,7 @@ public final class WorldCommand implements Runnable {
     }
 
     @Command(name = "score", mixinStandardHelpOptions = true,
-            description = "Sample each prompt (one a line, in the world's grammar) with --seeds seeds and score the images from their pixels: scores.json, images/. "
+            description = "Sample each prompt (one a line, in the world's grammar) with --seeds seeds and score the images from their pixels: scores.json, images/, grid.png (a prompt a row). "
                     + "--gate instead samples the quality gate's prompts (colour-shape pairs held out of pretraining) and checks its thresholds.")
     static final class Score implements Callable<Integer> {
         @Option(names = "--model", description = "A diffusers pipeline folder (default: the embedded world model, " + EmbeddedModel.WORLD + ").") Path model;
@@ -146,6 +145,7 @@ public final class WorldCommand implements Runnable {
                 g.put("passed", passed);
             }
             SafetensorsWriter.writeText(out.resolve("scores.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+            PngWriter.write(WorldSamples.grid(all.stream().map(WorldSamples.Sample::image).toList(), seeds), null, out.resolve("grid.png"));   // a prompt a row
             System.out.printf("overall prompt fidelity %.3f over %d prompts × %d seeds; %s%n", o.get("prompt_fidelity").asDouble(), lines.size(), seeds, out.resolve("scores.json"));
             return passed ? 0 : 1;
         }
