@@ -1,7 +1,8 @@
 /*
  * PipelineFolder: writes a diffusers StableDiffusionPipeline folder — model_index.json, the
  * components' config.json files (the keys diffusers' and transformers' from_pretrained read), a
- * CLIP tokenizer (vocab.json, merges.txt), a DDIM scheduler config and one safetensors file per
+ * CLIP tokenizer (vocab.json, merges.txt), a DDIM scheduler config (the training schedule's betas)
+ * and one safetensors file per
  * weighted component — from the configs and state dicts in PyTorch layout. What `TinyModel` (the
  * random demo model) and the world pretraining (its trained model) write; StableDiffusionPipeline
  * opens the result like any downloaded model.
@@ -11,6 +12,7 @@ package dev.spectune.model;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spectune.checkpoint.config.SchedulerConfig;
 import dev.spectune.checkpoint.config.TextEncoderConfig;
 import dev.spectune.checkpoint.config.UNetConfig;
 import dev.spectune.checkpoint.config.VaeConfig;
@@ -41,7 +43,7 @@ public final class PipelineFolder {
      * @param note  the safetensors metadata "note" of each weight file (where the weights come from)
      */
     public static void write(Path folder, UNetConfig unet, VaeConfig vae, TextEncoderConfig text, Tokenizer tokenizer, Weights weights,
-                             DType dtype, String note) throws IOException {
+                             SchedulerConfig schedule, DType dtype, String note) throws IOException {
         ObjectMapper json = new ObjectMapper();
         for (String c : List.of("unet", "vae", "text_encoder", "tokenizer", "scheduler")) Files.createDirectories(folder.resolve(c));
         weights(folder.resolve("unet/diffusion_pytorch_model.safetensors"), weights.unet(), dtype, note);
@@ -56,9 +58,9 @@ public final class PipelineFolder {
                 .put("pad_token", "<|endoftext|>").put("unk_token", "<|endoftext|>").put("bos_token", "<|startoftext|>")
                 .put("eos_token", "<|endoftext|>").put("model_max_length", text.maxPositionEmbeddings()));
         json.writerWithDefaultPrettyPrinter().writeValue(folder.resolve("scheduler/scheduler_config.json").toFile(), json.createObjectNode()
-                .put("_class_name", "DDIMScheduler").put("beta_start", 0.00085).put("beta_end", 0.012).put("beta_schedule", "scaled_linear")
-                .put("num_train_timesteps", 1000).put("set_alpha_to_one", false).put("steps_offset", 1).put("clip_sample", false)
-                .put("prediction_type", "epsilon"));
+                .put("_class_name", "DDIMScheduler").put("beta_start", schedule.betaStart()).put("beta_end", schedule.betaEnd())
+                .put("beta_schedule", schedule.betaSchedule()).put("num_train_timesteps", schedule.numTrainTimesteps()).put("set_alpha_to_one", false)
+                .put("steps_offset", 1).put("clip_sample", false).put("prediction_type", schedule.predictionType()));
         ObjectNode index = json.createObjectNode().put("_class_name", "StableDiffusionPipeline");
         for (String[] c : new String[][] {{"unet", "diffusers", "UNet2DConditionModel"}, {"vae", "diffusers", "AutoencoderKL"},
                 {"text_encoder", "transformers", "CLIPTextModel"}, {"tokenizer", "transformers", "CLIPTokenizer"}, {"scheduler", "diffusers", "DDIMScheduler"}}) {

@@ -48,13 +48,15 @@ final class DiffusionPretrainer {
     private final ClipTokenizer tokenizer;
     private final ModelGraph encoder;
     private final TrainingStep trainingStep;
-    private final DdpmScheduler noise = new DdpmScheduler(SchedulerConfig.STABLE_DIFFUSION_TRAINING);
+    private final DdpmScheduler noise;
     private final FullOptimisation optimisation;
     private final int batch, side;
     private final double captionDropout;
 
     DiffusionPretrainer(UNetConfig unetConfig, TextEncoderConfig textConfig, VaeConfig vaeConfig, Map<String, INDArray> vaeWeights, ClipTokenizer tokenizer,
-                        WeightSource unetInitial, WeightSource textInitial, int batch, int side, double captionDropout, FullOptimisation.Settings settings) {
+                        WeightSource unetInitial, WeightSource textInitial, SchedulerConfig schedule, int batch, int side, double captionDropout,
+                        FullOptimisation.Settings settings) {
+        this.noise = new DdpmScheduler(schedule);
         this.unetConfig = unetConfig;
         this.textConfig = textConfig;
         this.vaeConfig = vaeConfig;

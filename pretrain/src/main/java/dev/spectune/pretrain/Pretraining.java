@@ -192,7 +192,7 @@ public final class Pretraining {
     private DiffusionPretrainer newDiffusion() {
         return new DiffusionPretrainer(s.spec().unet(), textConfig, s.spec().vae(scalingFactor), vaeWeights, tokenizer,
                 new RandomWeights(UNet2DConditionModel.parameterShapes(s.spec().unet()), s.seed() + 2),
-                new RandomWeights(ClipTextModel.parameterShapes(textConfig), s.seed() + 3), s.batch(), s.spec().side(), s.captionDropout(),
+                new RandomWeights(ClipTextModel.parameterShapes(textConfig), s.seed() + 3), s.spec().schedule(), s.batch(), s.spec().side(), s.captionDropout(),
                 new FullOptimisation.Settings(s.lr(), s.warmupSteps(), 1.0, s.emaDecay(), 1e-2));
     }
 
@@ -273,7 +273,7 @@ public final class Pretraining {
         deleteTree(temp);
         deleteTree(old);
         PipelineFolder.write(temp, s.spec().unet(), s.spec().vae(scalingFactor), textConfig, tokenizerFiles,
-                new PipelineFolder.Weights(diffusion.unetWeights(), vaeWeights, diffusion.textWeights()), s.weightType(),
+                new PipelineFolder.Weights(diffusion.unetWeights(), vaeWeights, diffusion.textWeights()), s.spec().schedule(), s.weightType(),
                 "spectune world model: pretrained from scratch by `spectune world pretrain` on the procedural world");
         if (Files.exists(target)) Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);

@@ -6,6 +6,7 @@
  */
 package dev.spectune.pretrain;
 
+import dev.spectune.checkpoint.config.SchedulerConfig;
 import dev.spectune.checkpoint.config.TextEncoderConfig;
 import dev.spectune.checkpoint.config.UNetConfig;
 import dev.spectune.checkpoint.config.VaeConfig;
@@ -26,15 +27,23 @@ import java.util.List;
  * @param textLayers     CLIP layers
  * @param textHeads      CLIP attention heads
  * @param textIntermediate CLIP MLP width
+ * @param betaSchedule   the diffusion's noise schedule (diffusers' beta_schedule), from betaStart to betaEnd over 1000 steps:
+ *                       DDPM's linear 1e-4 → 0.02 (Ho et al. 2020, §4). SD's scaled_linear 0.00085 → 0.012 leaves
+ *                       √ᾱ_T ≈ 0.07 of the image at the last step, which on 16×16 latents is as large as the
+ *                       mean of the noise itself: a model then reads the layout off the starting noise and
+ *                       ignores the prompt (Lin et al. 2024, "Common Diffusion Noise Schedules and Sample Steps
+ *                       are Flawed"; seen here); linear leaves √ᾱ_T ≈ 0.006.
  */
 public record WorldModelSpec(int side, List<Integer> vaeChannels, int vaeGroups, int latentChannels, List<Integer> unetChannels, int unetLayers,
-                             int unetHeads, int unetGroups, int textHidden, int textLayers, int textHeads, int textIntermediate) {
+                             int unetHeads, int unetGroups, int textHidden, int textLayers, int textHeads, int textIntermediate,
+                             String betaSchedule, double betaStart, double betaEnd) {
 
     /** The shipped model's architecture. */
-    public static final WorldModelSpec DEFAULT = new WorldModelSpec(64, List.of(16, 32, 64), 8, 4, List.of(32, 64, 128), 1, 4, 16, 64, 2, 4, 256);
+    public static final WorldModelSpec DEFAULT = new WorldModelSpec(64, List.of(16, 32, 64), 8, 4, List.of(32, 64, 128), 1, 4, 16, 64, 2, 4, 256,
+            "linear", 1e-4, 0.02);
 
     /** A miniature of the same topology for tests (32 px, few channels). */
-    public static final WorldModelSpec TEST = new WorldModelSpec(32, List.of(8, 16), 4, 4, List.of(16, 32), 1, 2, 4, 16, 1, 2, 32);
+    public static final WorldModelSpec TEST = new WorldModelSpec(32, List.of(8, 16), 4, 4, List.of(16, 32), 1, 2, 4, 16, 1, 2, 32, "linear", 1e-4, 0.02);
 
     public WorldModelSpec {
         vaeChannels = List.copyOf(vaeChannels);
@@ -60,6 +69,11 @@ public record WorldModelSpec(int side, List<Integer> vaeChannels, int vaeGroups,
     /** The autoencoder with its latent scaling factor (set once the autoencoder is trained: 1 / std of the latents). */
     public VaeConfig vae(double scalingFactor) {
         return new VaeConfig(3, 3, latentChannels, vaeChannels, 1, vaeGroups, scalingFactor, "silu", side);
+    }
+
+    /** The diffusion's training schedule (1000 steps, ε-prediction); the pipeline's DDIM sampler uses the same betas. */
+    public SchedulerConfig schedule() {
+        return new SchedulerConfig("DDPMScheduler", 1000, betaStart, betaEnd, betaSchedule, "epsilon", false, 1, false, false, "leading");
     }
 
     /** The text encoder for a vocabulary of {@code vocabSize} tokens ending in BOS, EOS (which also pads). */

@@ -96,7 +96,7 @@ public final class WorldCommand implements Runnable {
         @Option(names = "--prompts", description = "Prompts, one a line ('#' starts a comment).") Path prompts;
         @Option(names = "--gate", description = "Score the quality gate: --gate-prompts prompts of held-out colour-shape pairs; exit 1 if a threshold is missed.") boolean gate;
         @Option(names = "--gate-prompts", defaultValue = "64") int gatePrompts;
-        @Option(names = "--seeds", defaultValue = "4") int seeds;
+        @Option(names = "--seeds", defaultValue = "4", description = "Images per prompt: one batch from seed 0 (default ${DEFAULT-VALUE}).") int seeds;
         @Option(names = "--steps", defaultValue = "" + WorldSamples.Sampling.DEFAULT_STEPS) int steps;
         @Option(names = "--guidance", defaultValue = "" + WorldSamples.Sampling.DEFAULT_GUIDANCE) double guidance;
         @Option(names = "--resolution", description = "Image side (default: the UNet's sample size × the VAE's factor).") Integer resolution;

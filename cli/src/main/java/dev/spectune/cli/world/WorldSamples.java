@@ -1,7 +1,7 @@
 /*
  * WorldSamples: a model's images of world prompts and their scores from pixels — what `world
- * score`, the quality gate, `demo` and `compare` all sample and score the same way: each prompt
- * with seeds 0..n−1 (DDIM, classifier-free guidance), the prompt parsed by the world's grammar,
+ * score`, the quality gate, `demo` and `compare` all sample and score the same way: each prompt's
+ * n images in one batch from seed 0 (DDIM, classifier-free guidance), the prompt parsed by the world's grammar,
  * prompt fidelity per image (PromptFidelity on WorldAnalysis), subject fidelity against reference
  * views (SubjectFidelity), diversity over all images.
  */
@@ -32,8 +32,8 @@ public final class WorldSamples {
         public static final double DEFAULT_GUIDANCE = 5.0;
     }
 
-    /** One image: its prompt (parsed), seed and pixels (0xRRGGBB, row-major). */
-    public record Sample(String prompt, Scene scene, long seed, int[] rgb, BufferedImage image) {
+    /** One image: its prompt (parsed), its index in the prompt's batch and pixels (0xRRGGBB, row-major). */
+    public record Sample(String prompt, Scene scene, long index, int[] rgb, BufferedImage image) {
         public PromptFidelity.Score promptScore() {
             return PromptFidelity.score(scene, WorldAnalysis.of(rgb, image.getWidth()));
         }
@@ -45,20 +45,22 @@ public final class WorldSamples {
     }
 
     /**
-     * Samples every prompt with seeds 0..seeds−1; writes each image as {@code images/<prefix>p<i>_s<seed>.png}
-     * when {@code images} is not null.
+     * Samples every prompt {@code images} times — one batch from seed 0, DDIM with guidance, so a
+     * prompt's images are one call and the same on every rerun; writes each as
+     * {@code dir/<prefix>p<i>_s<k>.png} when {@code dir} is not null.
      */
-    public static List<Sample> sample(StableDiffusionPipeline pipe, List<String> prompts, int seeds, Sampling sampling, Path images, String prefix)
+    public static List<Sample> sample(StableDiffusionPipeline pipe, List<String> prompts, int images, Sampling sampling, Path dir, String prefix)
             throws IOException {
         List<Sample> out = new ArrayList<>();
         for (int i = 0; i < prompts.size(); i++) {
             Scene scene = parse(prompts.get(i));
-            for (int s = 0; s < seeds; s++) {
-                GenerationRequest request = GenerationRequest.of(prompts.get(i)).withSteps(sampling.steps()).withGuidance(sampling.guidance()).withSeed(s)
-                        .withSize(sampling.side(), sampling.side());
-                BufferedImage img = PngWriter.toImage(pipe.generate(request, (step, total, t) -> { }).images().slice(0));
-                if (images != null) PngWriter.write(img, prompts.get(i), images.resolve(String.format("%sp%03d_s%d.png", prefix, i, s)));
-                out.add(new Sample(prompts.get(i), scene, s, WorldCommand.pixels(img), img));
+            GenerationRequest request = GenerationRequest.of(prompts.get(i)).withSteps(sampling.steps()).withGuidance(sampling.guidance()).withSeed(0)
+                    .withSize(sampling.side(), sampling.side()).withImages(images, null);
+            var batch = pipe.generate(request, (step, total, t) -> { }).images();                      // [n, 3, side, side]
+            for (int k = 0; k < images; k++) {
+                BufferedImage img = PngWriter.toImage(batch.slice(k));
+                if (dir != null) PngWriter.write(img, prompts.get(i), dir.resolve(String.format("%sp%03d_s%d.png", prefix, i, k)));
+                out.add(new Sample(prompts.get(i), scene, k, WorldCommand.pixels(img), img));
             }
         }
         return out;
