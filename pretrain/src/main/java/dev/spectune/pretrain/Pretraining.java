@@ -66,16 +66,17 @@ public final class Pretraining {
      * @param lr              diffusion learning rate
      * @param warmupSteps     linear warm-up of both stages' learning rates
      * @param captionDropout  share of captions replaced by "" (classifier-free guidance)
+     * @param snrGamma        min-SNR-γ loss weighting of the diffusion stage (0: off)
      * @param emaDecay        moving-average decay of the shipped diffusion weights
      * @param checkpointEvery steps between checkpoints (and model folders)
      * @param keepCheckpoints checkpoints kept
      * @param weightType      the stored type of the model folder's weights (F16 or F32)
      */
     public record Settings(WorldModelSpec spec, long seed, int vaeSteps, int vaeBatch, double vaeLr, double klWeight, int diffusionSteps, int batch,
-                           double lr, int warmupSteps, double captionDropout, double emaDecay, int checkpointEvery, int keepCheckpoints, DType weightType) {
+                           double lr, int warmupSteps, double captionDropout, double snrGamma, double emaDecay, int checkpointEvery, int keepCheckpoints, DType weightType) {
 
         public static final int DEFAULT_VAE_STEPS = 1000, DEFAULT_VAE_BATCH = 8, DEFAULT_DIFFUSION_STEPS = 12000, DEFAULT_BATCH = 16, DEFAULT_WARMUP = 200;
-        public static final double DEFAULT_VAE_LR = 1e-3, DEFAULT_KL_WEIGHT = 1e-5, DEFAULT_LR = 5e-4, DEFAULT_CAPTION_DROPOUT = 0.1, DEFAULT_EMA = 0.999;
+        public static final double DEFAULT_VAE_LR = 1e-3, DEFAULT_KL_WEIGHT = 1e-5, DEFAULT_LR = 5e-4, DEFAULT_CAPTION_DROPOUT = 0.1, DEFAULT_SNR_GAMMA = 5.0, DEFAULT_EMA = 0.999;
 
         public Settings {
             if (vaeSteps < 1 || diffusionSteps < 0 || vaeBatch < 1 || batch < 1) throw new IllegalArgumentException("steps and batches must be positive");
@@ -86,7 +87,7 @@ public final class Pretraining {
         /** What a resumed run must share with the checkpoint: every setting but the diffusion steps, the checkpoint cadence and the stored type. */
         public String fingerprint() {
             return "world-pretrain v1 " + spec + " seed=" + seed + " vae=" + vaeSteps + "x" + vaeBatch + "@" + vaeLr + " kl=" + klWeight
-                    + " diffusion batch=" + batch + "@" + lr + " warmup=" + warmupSteps + " dropout=" + captionDropout + " ema=" + emaDecay;
+                    + " diffusion batch=" + batch + "@" + lr + " warmup=" + warmupSteps + " dropout=" + captionDropout + " snr_gamma=" + snrGamma + " ema=" + emaDecay;
         }
 
         public int totalSteps() {
@@ -192,7 +193,7 @@ public final class Pretraining {
     private DiffusionPretrainer newDiffusion() {
         return new DiffusionPretrainer(s.spec().unet(), textConfig, s.spec().vae(scalingFactor), vaeWeights, tokenizer,
                 new RandomWeights(UNet2DConditionModel.parameterShapes(s.spec().unet()), s.seed() + 2),
-                new RandomWeights(ClipTextModel.parameterShapes(textConfig), s.seed() + 3), s.spec().schedule(), s.batch(), s.spec().side(), s.captionDropout(),
+                new RandomWeights(ClipTextModel.parameterShapes(textConfig), s.seed() + 3), s.spec().schedule(), s.batch(), s.spec().side(), s.captionDropout(), s.snrGamma(),
                 new FullOptimisation.Settings(s.lr(), s.warmupSteps(), 1.0, s.emaDecay(), 1e-2));
     }
 

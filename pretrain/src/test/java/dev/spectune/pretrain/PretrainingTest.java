@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PretrainingTest {
 
     private static Pretraining.Settings settings(int diffusionSteps) {
-        return new Pretraining.Settings(WorldModelSpec.TEST, 7, 4, 2, 1e-3, 1e-5, diffusionSteps, 2, 5e-4, 2, 0.1, 0.9, 2, 3, DType.F32);
+        return new Pretraining.Settings(WorldModelSpec.TEST, 7, 4, 2, 1e-3, 1e-5, diffusionSteps, 2, 5e-4, 2, 0.1, 5.0, 0.9, 2, 3, DType.F32);
     }
 
     private static Pretraining.Outcome run(Pretraining.Settings s, Path out, boolean resume) throws Exception {
@@ -58,7 +58,7 @@ class PretrainingTest {
         assertThat(Files.readString(dir.resolve("whole/log.csv")).lines()).hasSize(1 + 8);
 
         // Refusals: other settings; a folder with a checkpoint without --resume.
-        Pretraining.Settings other = new Pretraining.Settings(WorldModelSpec.TEST, 8, 4, 2, 1e-3, 1e-5, 4, 2, 5e-4, 2, 0.1, 0.9, 2, 3, DType.F32);
+        Pretraining.Settings other = new Pretraining.Settings(WorldModelSpec.TEST, 8, 4, 2, 1e-3, 1e-5, 4, 2, 5e-4, 2, 0.1, 5.0, 0.9, 2, 3, DType.F32);
         assertThatThrownBy(() -> run(other, sittings, true)).hasMessageContaining("other settings").hasMessageContaining("seed=8");
         assertThatThrownBy(() -> run(settings(4), sittings, false)).hasMessageContaining("--resume");
     }

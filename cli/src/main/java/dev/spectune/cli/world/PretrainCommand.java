@@ -30,6 +30,7 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "" + Pretraining.Settings.DEFAULT_LR) double lr;
     @Option(names = "--warmup", defaultValue = "" + Pretraining.Settings.DEFAULT_WARMUP) int warmup;
     @Option(names = "--caption-dropout", defaultValue = "" + Pretraining.Settings.DEFAULT_CAPTION_DROPOUT) double captionDropout;
+    @Option(names = "--snr-gamma", defaultValue = "" + Pretraining.Settings.DEFAULT_SNR_GAMMA, description = "Min-SNR-γ loss weighting (0: off; default ${DEFAULT-VALUE}).") double snrGamma;
     @Option(names = "--ema", defaultValue = "" + Pretraining.Settings.DEFAULT_EMA) double ema;
     @Option(names = "--checkpoint-every", defaultValue = "250") int checkpointEvery;
     @Option(names = "--keep-checkpoints", defaultValue = "2") int keepCheckpoints;
@@ -45,7 +46,7 @@ public final class PretrainCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--size: expected default or test, got " + size);
         };
         Pretraining.Settings settings = new Pretraining.Settings(spec, seed, vaeSteps, vaeBatch, vaeLr, klWeight, diffusionSteps, batch, lr, warmup,
-                captionDropout, ema, checkpointEvery, keepCheckpoints, weights);
+                captionDropout, snrGamma, ema, checkpointEvery, keepCheckpoints, weights);
         Pretraining.Outcome o = new Pretraining(settings, out, System.out).run(resume);
         System.out.printf("pretrain: %d of %d steps in %.1f s; weights sha256 %s; model %s%n", o.completedSteps(), settings.totalSteps(), o.seconds(),
                 o.weightsHash(), o.model());
