@@ -55,7 +55,7 @@ class CompareTest {
         String md = Files.readString(out.resolve("compare.md"));
         assertThat(md).contains("| soda-svd | default |", "diffusers' train_dreambooth_lora.py", "svdiff: no rank to set");
         assertThat(out.resolve("compare.png")).isRegularFile();
-        assertThat(Files.readString(out.resolve("plan.yaml"))).contains("method: \"lora\"", "steps: 2");
+        assertThat(Files.readString(out.resolve("plan.yaml"))).contains("method: \"lora\"", "steps: \"2\"");
         assertThat(out.resolve("subjects/subject0/view00.txt")).isRegularFile();
     }
 
