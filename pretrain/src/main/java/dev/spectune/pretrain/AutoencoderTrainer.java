@@ -74,7 +74,7 @@ final class AutoencoderTrainer {
     StepResult step(int step, Random random) {
         WorldData.Batch data = WorldData.draw(random, batch, side, 0);
         int f = AutoencoderKL.factor(config);
-        INDArray eps = Pretraining.gaussian(random, batch, config.latentChannels(), side / f, side / f);   // [B, L, h, w]
+        INDArray eps = dev.spectune.training.DreamBoothTrainer.gaussian(random, batch, config.latentChannels(), side / f, side / f);   // [B, L, h, w]
         GradientPlan.Result r = plan.run(Map.of("image", data.images(), "eps", eps));
         double value = r.outputs().get(loss).getDouble(0);
         if (!Double.isFinite(value)) throw new IllegalStateException("autoencoder step " + (step + 1) + ": the loss is " + value + "; stopped before updating (lower --vae-lr)");

@@ -97,7 +97,7 @@ final class DiffusionPretrainer {
         int f = AutoencoderKL.factor(vaeConfig), latent = side / f;
         INDArray z0 = encoder.run(Map.of("image", data.images(), "eps", Nd4j.zeros(DataType.FLOAT, batch, vaeConfig.latentChannels(), latent, latent)),
                 "mean_scaled").get("mean_scaled");                                           // [B, L, h, w]
-        INDArray eps = Pretraining.gaussian(random, z0.shape());                              // [B, L, h, w]
+        INDArray eps = DreamBoothTrainer.gaussian(random, z0.shape());                              // [B, L, h, w]
         int[] t = new int[batch];
         for (int i = 0; i < batch; i++) t[i] = random.nextInt(noise.schedule().size());
         long[] ids = new long[batch * ClipTokenizer.MODEL_MAX_LENGTH];

@@ -325,12 +325,4 @@ public final class Pretraining {
     Random randomForStep(int step) {
         return new Random(s.seed() * 0x9E3779B97F4A7C15L + step);
     }
-
-    static INDArray gaussian(Random random, long... shape) {
-        long n = 1;
-        for (long d : shape) n *= d;
-        float[] v = new float[(int) n];
-        for (int i = 0; i < v.length; i++) v[i] = (float) random.nextGaussian();
-        return Nd4j.createFromArray(v).reshape('c', shape);
-    }
 }

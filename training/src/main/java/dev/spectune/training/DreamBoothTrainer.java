@@ -335,7 +335,8 @@ public final class DreamBoothTrainer implements AutoCloseable {
         return out;
     }
 
-    private static INDArray gaussian(Random random, long... shape) {
+    /** Standard normal float32 values from java.util.Random, c order (the trainers' noise: portable and seedable per step). */
+    public static INDArray gaussian(Random random, long... shape) {
         long n = 1;
         for (long d : shape) n *= d;
         float[] v = new float[(int) n];
