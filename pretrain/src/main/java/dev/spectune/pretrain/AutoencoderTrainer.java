@@ -18,6 +18,7 @@ import dev.spectune.model.AutoencoderKL;
 import dev.spectune.model.ModelGraph;
 import dev.spectune.model.WeightBinder;
 import dev.spectune.plan.GradientPlan;
+import dev.spectune.training.DreamBoothTrainer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -74,7 +75,7 @@ final class AutoencoderTrainer {
     StepResult step(int step, Random random) {
         WorldData.Batch data = WorldData.draw(random, batch, side, 0);
         int f = AutoencoderKL.factor(config);
-        INDArray eps = dev.spectune.training.DreamBoothTrainer.gaussian(random, batch, config.latentChannels(), side / f, side / f);   // [B, L, h, w]
+        INDArray eps = DreamBoothTrainer.gaussian(random, batch, config.latentChannels(), side / f, side / f);   // [B, L, h, w]
         GradientPlan.Result r = plan.run(Map.of("image", data.images(), "eps", eps));
         double value = r.outputs().get(loss).getDouble(0);
         if (!Double.isFinite(value)) throw new IllegalStateException("autoencoder step " + (step + 1) + ": the loss is " + value + "; stopped before updating (lower --vae-lr)");

@@ -29,6 +29,7 @@ import dev.spectune.model.PipelineFolder;
 import dev.spectune.model.RandomWeights;
 import dev.spectune.model.StateDict;
 import dev.spectune.model.UNet2DConditionModel;
+import dev.spectune.training.DreamBoothTrainer;
 import dev.spectune.training.Interruption;
 import dev.spectune.training.io.TrainingCheckpoint;
 import java.io.IOException;
@@ -323,6 +324,6 @@ public final class Pretraining {
 
     /** The generator of step {@code step}: seeded by (seed, step) alone, as the trainer's are. */
     Random randomForStep(int step) {
-        return new Random(s.seed() * 0x9E3779B97F4A7C15L + step);
+        return DreamBoothTrainer.randomForStep(s.seed(), step);
     }
 }

@@ -349,7 +349,12 @@ public final class DreamBoothTrainer implements AutoCloseable {
      * what an uninterrupted one would without saving any generator state.
      */
     Random randomForStep(int step) {
-        return new Random(config.seed() * 0x9E3779B97F4A7C15L + step);
+        return randomForStep(config.seed(), step);
+    }
+
+    /** The generator of step {@code step} of a run seeded {@code seed}; the pretrainers draw from it too. */
+    public static Random randomForStep(long seed, int step) {
+        return new Random(seed * 0x9E3779B97F4A7C15L + step);
     }
 
     /** Adapter parameters ("param/…") and optimizer states ("adamw/…", "stiefel/…") after {@code completedSteps} steps. */
