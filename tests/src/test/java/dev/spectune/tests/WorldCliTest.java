@@ -69,5 +69,19 @@ class WorldCliTest {
         assertThat(s.path("per_prompt")).hasSize(2);
         assertThat(s.path("per_prompt").get(0).get("size").isNull()).as("the first prompt names no size").isTrue();
         assertThat(out.resolve("images/p001_s0.png")).isRegularFile();
+        assertThat(s.path("scheduler").asText()).as("the model's own scheduler by default").isEqualTo("DDIMScheduler");
+
+        Path ddpm = dir.resolve("scores-ddpm");
+        r = CheckpointCliTest.run("world", "score", "--model", TestFixtures.path("golden/pipeline_tiny").toString(), "--prompts", prompts.toString(),
+                "--seeds", "1", "--steps", "2", "--resolution", "32", "--scheduler", "ddpm", "--out", ddpm.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(new ObjectMapper().readTree(ddpm.resolve("scores.json").toFile()).path("scheduler").asText()).isEqualTo("DDPMScheduler");
+        assertThat(Files.readAllBytes(ddpm.resolve("images/p000_s0.png"))).as("another sampler, other pixels")
+                .isNotEqualTo(Files.readAllBytes(out.resolve("images/p000_s0.png")));
+
+        r = CheckpointCliTest.run("world", "score", "--model", TestFixtures.path("golden/pipeline_tiny").toString(), "--prompts", prompts.toString(),
+                "--scheduler", "heun", "--out", dir.resolve("scores-heun").toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--scheduler", "'heun'", "ddpm");
     }
 }

@@ -58,6 +58,7 @@ public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--images-per-context", defaultValue = "2") int imagesPerContext;
     @Option(names = "--sample-steps", defaultValue = "" + WorldSamples.Sampling.DEFAULT_STEPS) int sampleSteps;
     @Option(names = "--guidance", defaultValue = "" + WorldSamples.Sampling.DEFAULT_GUIDANCE) double guidance;
+    @Option(names = "--scheduler", description = "Sampler: one of ddpm, ddim, pndm, euler, dpmpp2m (default: the model's own scheduler config).") String scheduler;
     @Option(names = "--engine", defaultValue = "local") String engine;
     @Option(names = "--parallel", defaultValue = "0") int parallel;
     @Option(names = "--fusion", description = "Instead: the Spectral Adapter paper's fusion result — two subjects trained apart (Spectral A on column blocks 0 and 1, LoRA, SODA-SVD), "
@@ -97,7 +98,7 @@ public final class CompareCommand implements Callable<Integer> {
         long start = System.nanoTime();
         Model m = model(base);
         if (fusion) {
-            FusionComparison.run(new FusionComparison.Setup(base, m.side(), steps, imagesPerContext, new WorldSamples.Sampling(sampleSteps, guidance, m.side()),
+            FusionComparison.run(new FusionComparison.Setup(base, m.side(), steps, imagesPerContext, new WorldSamples.Sampling(sampleSteps, guidance, m.side(), scheduler),
                     sweepEngine, parallel, out));
             System.out.printf("compare --fusion: %.0f s; %s%n", (System.nanoTime() - start) / 1e9, out.resolve("fusion.md"));
             return 0;
@@ -141,7 +142,7 @@ public final class CompareCommand implements Callable<Integer> {
         // Each finished run's images of its subject's contexts, scored.
         List<String[]> table = new ArrayList<>();
         try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(base, null)) {
-            WorldSamples.Sampling sampling = new WorldSamples.Sampling(sampleSteps, guidance, m.side());
+            WorldSamples.Sampling sampling = new WorldSamples.Sampling(sampleSteps, guidance, m.side(), scheduler);
             for (SweepResults.Row r : rows) {
                 if (r.state() != SweepResults.State.FINISHED) {
                     System.out.printf("  %s %s: %s — left out%n", r.id(), r.settings().get("method"), r.error());

@@ -1,7 +1,7 @@
 /*
  * WorldSamples: a model's images of world prompts and their scores from pixels — what `world
  * score`, the quality gate, `demo` and `compare` all sample and score the same way: each prompt's
- * n images in one batch from seed 0 (DDIM, classifier-free guidance), the prompt parsed by the world's grammar,
+ * n images in one batch from seed 0 (the model's scheduler unless one is named, classifier-free guidance), the prompt parsed by the world's grammar,
  * prompt fidelity per image (PromptFidelity on WorldAnalysis), subject fidelity against reference
  * views (SubjectFidelity), diversity over all images.
  */
@@ -10,6 +10,7 @@ package dev.spectune.cli.world;
 import dev.spectune.model.pipeline.GenerationRequest;
 import dev.spectune.model.pipeline.PngWriter;
 import dev.spectune.model.pipeline.StableDiffusionPipeline;
+import dev.spectune.model.scheduler.Schedulers;
 import dev.spectune.world.Caption;
 import dev.spectune.world.PromptFidelity;
 import dev.spectune.world.Scene;
@@ -26,10 +27,24 @@ import java.util.Map;
 public final class WorldSamples {
     private WorldSamples() {}
 
-    /** How images are sampled: DDIM steps, guidance scale, image side. */
-    public record Sampling(int steps, double guidance, int side) {
+    /**
+     * How images are sampled: sampler steps, guidance scale, image side, and the scheduler's short
+     * name (Schedulers.NAMES; null: the model's own scheduler config, as diffusers' pipeline does).
+     */
+    public record Sampling(int steps, double guidance, int side, String scheduler) {
         public static final int DEFAULT_STEPS = 25;
         public static final double DEFAULT_GUIDANCE = 5.0;
+
+        public Sampling {
+            if (scheduler != null && !Schedulers.NAMES.contains(scheduler)) {
+                throw new IllegalArgumentException("--scheduler: expected one of " + Schedulers.NAMES + " (or none: the model's own), got '" + scheduler + "'");
+            }
+        }
+
+        /** The model's own scheduler. */
+        public Sampling(int steps, double guidance, int side) {
+            this(steps, guidance, side, null);
+        }
     }
 
     /** One image: its prompt (parsed), its index in the prompt's batch and pixels (0xRRGGBB, row-major). */
@@ -45,7 +60,7 @@ public final class WorldSamples {
     }
 
     /**
-     * Samples every prompt {@code images} times — one batch from seed 0, DDIM with guidance, so a
+     * Samples every prompt {@code images} times — one batch from seed 0, with guidance, so a
      * prompt's images are one call and the same on every rerun; writes each as
      * {@code dir/<prefix>p<i>_s<k>.png} when {@code dir} is not null.
      */
@@ -55,6 +70,7 @@ public final class WorldSamples {
         for (int i = 0; i < prompts.size(); i++) {
             Scene scene = parse(prompts.get(i));
             GenerationRequest request = GenerationRequest.of(prompts.get(i)).withSteps(sampling.steps()).withGuidance(sampling.guidance()).withSeed(0)
+                    .withScheduler(sampling.scheduler(), 0)
                     .withSize(sampling.side(), sampling.side()).withImages(images, null);
             var batch = pipe.generate(request, (step, total, t) -> { }).images();                      // [n, 3, side, side]
             for (int k = 0; k < images; k++) {
