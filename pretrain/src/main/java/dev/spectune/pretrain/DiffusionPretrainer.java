@@ -55,11 +55,13 @@ final class DiffusionPretrainer {
     private final FullOptimisation optimisation;
     private final int batch, side;
     private final double captionDropout, snrGamma;
+    private final boolean velocity;                                                              // v-prediction (the schedule's prediction_type)
 
     DiffusionPretrainer(UNetConfig unetConfig, TextEncoderConfig textConfig, VaeConfig vaeConfig, Map<String, INDArray> vaeWeights, ClipTokenizer tokenizer,
                         WeightSource unetInitial, WeightSource textInitial, SchedulerConfig schedule, int batch, int side, double captionDropout,
                         double snrGamma, FullOptimisation.Settings settings) {
         this.snrGamma = snrGamma;
+        this.velocity = schedule.predictionType().equals("v_prediction");
         this.noise = new DdpmScheduler(schedule);
         this.unetConfig = unetConfig;
         this.textConfig = textConfig;
@@ -75,7 +77,7 @@ final class DiffusionPretrainer {
         Map<String, INDArray> values = new LinkedHashMap<>();
         List<String> unetNames = variables(unet.sd(), values), textNames = variables(text.sd(), values);
         TrainableTextEncoder trainedText = new TrainableTextEncoder(textConfig, text, List.of(), textNames, batch, ClipTokenizer.MODEL_MAX_LENGTH);
-        this.trainingStep = new TrainingStep(unet, noise, false, trainedText, unetNames, 0, false);
+        this.trainingStep = new TrainingStep(unet, noise, velocity, trainedText, unetNames, 0, false);
         this.optimisation = new FullOptimisation(values, settings);
     }
 
@@ -106,7 +108,7 @@ final class DiffusionPretrainer {
             for (int i = 0; i < row.length; i++) ids[b * ClipTokenizer.MODEL_MAX_LENGTH + i] = row[i];
         }
         float[] weights = new float[batch];                                                      // min-SNR-γ (Hang et al. 2023), or 1
-        for (int i = 0; i < batch; i++) weights[i] = snrGamma > 0 ? (float) DreamBoothTrainer.minSnrWeight(noise.schedule().alphasCumprod()[t[i]], snrGamma, false) : 1f;
+        for (int i = 0; i < batch; i++) weights[i] = snrGamma > 0 ? (float) DreamBoothTrainer.minSnrWeight(noise.schedule().alphasCumprod()[t[i]], snrGamma, velocity) : 1f;
         TrainingStep.Result r = trainingStep.forwardBackward(new TrainingStep.Batch(z0, eps, t, null,
                 Nd4j.createFromArray(ids).reshape(batch, ClipTokenizer.MODEL_MAX_LENGTH), Nd4j.createFromArray(weights).reshape(batch, 1, 1, 1)), false, 0);
         if (!Double.isFinite(r.loss())) {

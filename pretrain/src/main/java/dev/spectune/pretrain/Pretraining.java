@@ -18,6 +18,7 @@ package dev.spectune.pretrain;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spectune.checkpoint.CheckpointException;
+import dev.spectune.checkpoint.config.SchedulerConfig;
 import dev.spectune.checkpoint.config.TextEncoderConfig;
 import dev.spectune.checkpoint.config.VaeConfig;
 import dev.spectune.checkpoint.safetensors.DType;
@@ -68,13 +69,16 @@ public final class Pretraining {
      * @param warmupSteps     linear warm-up of both stages' learning rates
      * @param captionDropout  share of captions replaced by "" (classifier-free guidance)
      * @param snrGamma        min-SNR-γ loss weighting of the diffusion stage (0: off)
+     * @param prediction      what the UNet predicts: "epsilon" (the noise, DDPM) or "v_prediction" (the velocity,
+     *                        Salimans & Ho 2022, §4; SD 2's 768 model)
      * @param emaDecay        moving-average decay of the shipped diffusion weights
      * @param checkpointEvery steps between checkpoints (and model folders)
      * @param keepCheckpoints checkpoints kept
      * @param weightType      the stored type of the model folder's weights (F16 or F32)
      */
     public record Settings(WorldModelSpec spec, long seed, int vaeSteps, int vaeBatch, double vaeLr, double klWeight, int diffusionSteps, int batch,
-                           double lr, int warmupSteps, double captionDropout, double snrGamma, double emaDecay, int checkpointEvery, int keepCheckpoints, DType weightType) {
+                           double lr, int warmupSteps, double captionDropout, double snrGamma, String prediction, double emaDecay, int checkpointEvery,
+                           int keepCheckpoints, DType weightType) {
 
         public static final int DEFAULT_VAE_STEPS = 1000, DEFAULT_VAE_BATCH = 8, DEFAULT_DIFFUSION_STEPS = 12000, DEFAULT_BATCH = 16, DEFAULT_WARMUP = 200;
         public static final double DEFAULT_VAE_LR = 1e-3, DEFAULT_KL_WEIGHT = 1e-5, DEFAULT_LR = 5e-4, DEFAULT_CAPTION_DROPOUT = 0.1, DEFAULT_SNR_GAMMA = 5.0, DEFAULT_EMA = 0.999;
@@ -83,12 +87,28 @@ public final class Pretraining {
             if (vaeSteps < 1 || diffusionSteps < 0 || vaeBatch < 1 || batch < 1) throw new IllegalArgumentException("steps and batches must be positive");
             if (checkpointEvery < 1) throw new IllegalArgumentException("--checkpoint-every must be >= 1, got " + checkpointEvery);
             if (weightType != DType.F16 && weightType != DType.F32) throw new IllegalArgumentException("weights are stored as F16 or F32, got " + weightType);
+            if (!prediction.equals(EPSILON) && !prediction.equals(V_PREDICTION)) {
+                throw new IllegalArgumentException("--prediction: expected " + EPSILON + " or " + V_PREDICTION + ", got '" + prediction + "'");
+            }
+        }
+
+        public static final String EPSILON = "epsilon", V_PREDICTION = "v_prediction";
+
+        /** The diffusion's schedule with this run's prediction type (what the model folder's scheduler config says too). */
+        public SchedulerConfig schedule() {
+            return spec.schedule(prediction);
+        }
+
+        /** The part of the fingerprint that fixes the autoencoder stage: runs that share it train the same autoencoder bit for bit. */
+        String autoencoderFingerprint() {
+            return "world-pretrain v1 " + spec + " seed=" + seed + " vae=" + vaeSteps + "x" + vaeBatch + "@" + vaeLr + " kl=" + klWeight;
         }
 
         /** What a resumed run must share with the checkpoint: every setting but the diffusion steps, the checkpoint cadence and the stored type. */
         public String fingerprint() {
-            return "world-pretrain v1 " + spec + " seed=" + seed + " vae=" + vaeSteps + "x" + vaeBatch + "@" + vaeLr + " kl=" + klWeight
-                    + " diffusion batch=" + batch + "@" + lr + " warmup=" + warmupSteps + " dropout=" + captionDropout + " snr_gamma=" + snrGamma + " ema=" + emaDecay;
+            return autoencoderFingerprint() + " diffusion batch=" + batch + "@" + lr + " warmup=" + warmupSteps + " dropout=" + captionDropout + " snr_gamma=" + snrGamma
+                    + (prediction.equals(EPSILON) ? "" : " prediction=" + prediction)            // v1 runs predicted ε and did not name it
+                    + " ema=" + emaDecay;
         }
 
         public int totalSteps() {
@@ -124,6 +144,16 @@ public final class Pretraining {
 
     /** Runs (or, with {@code resume}, continues) to the settings' total steps; stops early with a checkpoint on SIGINT/SIGTERM. */
     public Outcome run(boolean resume) throws IOException {
+        return run(resume, null);
+    }
+
+    /**
+     * As {@link #run(boolean)}; a new run given {@code autoencoderFrom} (another run's folder or one
+     * of its checkpoints, past its autoencoder stage, with the same autoencoder settings) takes that
+     * run's finished autoencoder and its log instead of training the same one again: a shortcut
+     * that changes no number, since the autoencoder stage depends on those settings alone.
+     */
+    public Outcome run(boolean resume, Path autoencoderFrom) throws IOException {
         long start = System.nanoTime();
         Files.createDirectories(out);
         Path checkpoints = out.resolve(CHECKPOINTS);
@@ -141,6 +171,14 @@ public final class Pretraining {
             console.printf("resumed from %s (step %d of %d)%n", latest.get(), step, s.totalSteps());
         } else if (Files.exists(out.resolve(MODEL)) || Files.exists(out.resolve(SUMMARY))) {
             throw new IllegalArgumentException(out + " holds a pretraining result without a checkpoint to resume: choose another --out");
+        } else if (autoencoderFrom != null) {
+            state = finishedAutoencoder(autoencoderFrom);
+            step = s.vaeSteps();
+            for (double[] row : state.log()) if (row[1] == 0) log.add(row);
+            console.printf("autoencoder (%d steps) taken from %s%n", s.vaeSteps(), autoencoderFrom);
+        }
+        if (autoencoderFrom != null && latest.isPresent()) {
+            console.printf("note: --autoencoder-from is ignored: %s resumes its own checkpoint%n", out);
         }
         try (Interruption interruption = Interruption.install()) {
             if (step < s.vaeSteps()) {
@@ -179,6 +217,25 @@ public final class Pretraining {
         }
     }
 
+    /** The latest checkpoint of {@code from} (a run folder or a checkpoint), checked to hold this run's finished autoencoder. */
+    private TrainingCheckpoint.State finishedAutoencoder(Path from) throws IOException {
+        Path dir = Files.isDirectory(from.resolve(CHECKPOINTS))
+                ? TrainingCheckpoint.latest(from.resolve(CHECKPOINTS)).orElseThrow(() -> new IllegalArgumentException("--autoencoder-from " + from + ": no checkpoint in " + from.resolve(CHECKPOINTS)))
+                : from;
+        if (!Files.isDirectory(dir)) throw new IllegalArgumentException("--autoencoder-from " + from + ": not a pretraining run folder or checkpoint");
+        TrainingCheckpoint.State state = TrainingCheckpoint.read(dir);
+        String theirs = state.fingerprint(), ours = s.autoencoderFingerprint();
+        if (!theirs.startsWith(ours + " ")) {
+            throw new IllegalArgumentException("--autoencoder-from " + dir + ": its autoencoder was trained with other settings:\n  checkpoint: " + theirs
+                    + "\n  this run:   " + ours + " …");
+        }
+        if (state.completedSteps() < s.vaeSteps() || !state.scalars().containsKey("vae_scaling_factor")) {
+            throw new IllegalArgumentException("--autoencoder-from " + dir + ": step " + state.completedSteps() + " is inside its autoencoder stage (" + s.vaeSteps()
+                    + " steps); use a later checkpoint");
+        }
+        return state;
+    }
+
     private Outcome stopped(int completed, long start) throws IOException {
         console.printf("interrupted after step %d: checkpoint written; rerun with --resume to continue%n", completed);
         writeSummary(completed, (System.nanoTime() - start) / 1e9);
@@ -194,7 +251,7 @@ public final class Pretraining {
     private DiffusionPretrainer newDiffusion() {
         return new DiffusionPretrainer(s.spec().unet(), textConfig, s.spec().vae(scalingFactor), vaeWeights, tokenizer,
                 new RandomWeights(UNet2DConditionModel.parameterShapes(s.spec().unet()), s.seed() + 2),
-                new RandomWeights(ClipTextModel.parameterShapes(textConfig), s.seed() + 3), s.spec().schedule(), s.batch(), s.spec().side(), s.captionDropout(), s.snrGamma(),
+                new RandomWeights(ClipTextModel.parameterShapes(textConfig), s.seed() + 3), s.schedule(), s.batch(), s.spec().side(), s.captionDropout(), s.snrGamma(),
                 new FullOptimisation.Settings(s.lr(), s.warmupSteps(), 1.0, s.emaDecay(), 1e-2));
     }
 
@@ -275,7 +332,7 @@ public final class Pretraining {
         deleteTree(temp);
         deleteTree(old);
         PipelineFolder.write(temp, s.spec().unet(), s.spec().vae(scalingFactor), textConfig, tokenizerFiles,
-                new PipelineFolder.Weights(diffusion.unetWeights(), vaeWeights, diffusion.textWeights()), s.spec().schedule(), s.weightType(),
+                new PipelineFolder.Weights(diffusion.unetWeights(), vaeWeights, diffusion.textWeights()), s.schedule(), s.weightType(),
                 "spectune world model: pretrained from scratch by `spectune world pretrain` on the procedural world");
         if (Files.exists(target)) Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);

@@ -71,9 +71,12 @@ public record WorldModelSpec(int side, List<Integer> vaeChannels, int vaeGroups,
         return new VaeConfig(3, 3, latentChannels, vaeChannels, 1, vaeGroups, scalingFactor, "silu", side);
     }
 
-    /** The diffusion's training schedule (1000 steps, ε-prediction); the pipeline's DDIM sampler uses the same betas. */
-    public SchedulerConfig schedule() {
-        return new SchedulerConfig("DDPMScheduler", 1000, betaStart, betaEnd, betaSchedule, "epsilon", false, 1, false, false, "leading");
+    /**
+     * The diffusion's training schedule (1000 steps) for a prediction type ("epsilon" or
+     * "v_prediction"); the pipeline's DDIM sampler uses the same betas.
+     */
+    public SchedulerConfig schedule(String predictionType) {
+        return new SchedulerConfig("DDPMScheduler", 1000, betaStart, betaEnd, betaSchedule, predictionType, false, 1, false, false, "leading");
     }
 
     /** The text encoder for a vocabulary of {@code vocabSize} tokens ending in BOS, EOS (which also pads). */

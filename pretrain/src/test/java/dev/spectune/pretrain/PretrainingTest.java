@@ -25,11 +25,46 @@ import org.junit.jupiter.api.io.TempDir;
 class PretrainingTest {
 
     private static Pretraining.Settings settings(int diffusionSteps) {
-        return new Pretraining.Settings(WorldModelSpec.TEST, 7, 4, 2, 1e-3, 1e-5, diffusionSteps, 2, 5e-4, 2, 0.1, 5.0, 0.9, 2, 3, DType.F32);
+        return new Pretraining.Settings(WorldModelSpec.TEST, 7, 4, 2, 1e-3, 1e-5, diffusionSteps, 2, 5e-4, 2, 0.1, 5.0, Pretraining.Settings.EPSILON, 0.9, 2, 3, DType.F32);
     }
 
     private static Pretraining.Outcome run(Pretraining.Settings s, Path out, boolean resume) throws Exception {
         return new Pretraining(s, out, new PrintStream(new ByteArrayOutputStream())).run(resume);
+    }
+
+    private static Pretraining.Settings velocity(Pretraining.Settings s) {
+        return new Pretraining.Settings(s.spec(), s.seed(), s.vaeSteps(), s.vaeBatch(), s.vaeLr(), s.klWeight(), s.diffusionSteps(), s.batch(), s.lr(), s.warmupSteps(),
+                s.captionDropout(), 0, Pretraining.Settings.V_PREDICTION, s.emaDecay(), s.checkpointEvery(), s.keepCheckpoints(), s.weightType());
+    }
+
+    @Test
+    void aRunTakesAnotherRunsAutoencoderAsIfItHadTrainedItItself(@TempDir Path dir) throws Exception {
+        Path first = dir.resolve("first");
+        Pretraining.Outcome whole = run(settings(2), first, false);
+        Path early = dir.resolve("early");
+        copyTree(first.resolve("checkpoints/checkpoint-000002"), early);
+
+        Path taken = dir.resolve("taken");
+        Pretraining.Outcome shortcut = new Pretraining(settings(2), taken, new PrintStream(new ByteArrayOutputStream())).run(false, first);
+        assertThat(shortcut.weightsHash()).as("the same weights as training the autoencoder again").isEqualTo(whole.weightsHash());
+        assertThat(Files.readString(taken.resolve("log.csv")).lines()).as("the autoencoder's log rows come along").hasSize(1 + 6);
+
+        // A v-prediction run shares the autoencoder and says what it predicts.
+        Pretraining.Settings v = velocity(settings(2));
+        assertThat(v.fingerprint()).contains("prediction=v_prediction").startsWith(settings(2).autoencoderFingerprint());
+        assertThat(settings(2).fingerprint()).doesNotContain("prediction");
+        Pretraining.Outcome vRun = new Pretraining(v, dir.resolve("v"), new PrintStream(new ByteArrayOutputStream())).run(false, first);
+        assertThat(vRun.weightsHash()).isNotEqualTo(whole.weightsHash());
+        assertThat(Files.readString(vRun.model().resolve("scheduler/scheduler_config.json"))).contains("v_prediction");
+
+        // Refusals: a checkpoint inside the autoencoder stage; an autoencoder trained otherwise.
+        assertThatThrownBy(() -> new Pretraining(settings(2), dir.resolve("r1"), new PrintStream(new ByteArrayOutputStream())).run(false, early))
+                .hasMessageContaining("--autoencoder-from").hasMessageContaining("inside its autoencoder stage");
+        Pretraining.Settings otherSeed = new Pretraining.Settings(WorldModelSpec.TEST, 8, 4, 2, 1e-3, 1e-5, 2, 2, 5e-4, 2, 0.1, 5.0, Pretraining.Settings.EPSILON, 0.9, 2, 3, DType.F32);
+        assertThatThrownBy(() -> new Pretraining(otherSeed, dir.resolve("r2"), new PrintStream(new ByteArrayOutputStream())).run(false, first))
+                .hasMessageContaining("other settings").hasMessageContaining("seed=8");
+        assertThatThrownBy(() -> velocity(new Pretraining.Settings(WorldModelSpec.TEST, 7, 4, 2, 1e-3, 1e-5, 2, 2, 5e-4, 2, 0.1, 5.0, "sample", 0.9, 2, 3, DType.F32)))
+                .hasMessageContaining("--prediction").hasMessageContaining("'sample'");
     }
 
     @Test
@@ -58,7 +93,7 @@ class PretrainingTest {
         assertThat(Files.readString(dir.resolve("whole/log.csv")).lines()).hasSize(1 + 8);
 
         // Refusals: other settings; a folder with a checkpoint without --resume.
-        Pretraining.Settings other = new Pretraining.Settings(WorldModelSpec.TEST, 8, 4, 2, 1e-3, 1e-5, 4, 2, 5e-4, 2, 0.1, 5.0, 0.9, 2, 3, DType.F32);
+        Pretraining.Settings other = new Pretraining.Settings(WorldModelSpec.TEST, 8, 4, 2, 1e-3, 1e-5, 4, 2, 5e-4, 2, 0.1, 5.0, Pretraining.Settings.EPSILON, 0.9, 2, 3, DType.F32);
         assertThatThrownBy(() -> run(other, sittings, true)).hasMessageContaining("other settings").hasMessageContaining("seed=8");
         assertThatThrownBy(() -> run(settings(4), sittings, false)).hasMessageContaining("--resume");
     }

@@ -38,7 +38,7 @@ class TextConditioningTest {
         ModelGraph text = ClipTextModel.build(textConfig, new RandomWeights(ClipTextModel.parameterShapes(textConfig), 2), DataType.FLOAT, 2,
                 ClipTokenizer.MODEL_MAX_LENGTH, true);
         TrainableTextEncoder encoder = new TrainableTextEncoder(textConfig, text, List.of(), names(text), 2, ClipTokenizer.MODEL_MAX_LENGTH);
-        return new TrainingStep(unet, new DdpmScheduler(SPEC.schedule()), false, encoder, names(unet), 0, false);
+        return new TrainingStep(unet, new DdpmScheduler(SPEC.schedule(Pretraining.Settings.EPSILON)), false, encoder, names(unet), 0, false);
     }
 
     private static List<String> names(ModelGraph g) {

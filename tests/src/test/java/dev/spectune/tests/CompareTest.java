@@ -31,7 +31,7 @@ class CompareTest {
 
     @BeforeAll
     static void pretrainAMiniatureWorldModel() throws Exception {
-        Pretraining.Settings s = new Pretraining.Settings(WorldModelSpec.TEST, 3, 4, 2, 1e-3, 1e-5, 4, 2, 5e-4, 2, 0.1, 5.0, 0.9, 100, 1, DType.F32);
+        Pretraining.Settings s = new Pretraining.Settings(WorldModelSpec.TEST, 3, 4, 2, 1e-3, 1e-5, 4, 2, 5e-4, 2, 0.1, 5.0, Pretraining.Settings.EPSILON, 0.9, 100, 1, DType.F32);
         model = new Pretraining(s, dir.resolve("pretrain"), new PrintStream(new ByteArrayOutputStream())).run(false).model();
     }
 

@@ -31,6 +31,9 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "" + Pretraining.Settings.DEFAULT_WARMUP) int warmup;
     @Option(names = "--caption-dropout", defaultValue = "" + Pretraining.Settings.DEFAULT_CAPTION_DROPOUT) double captionDropout;
     @Option(names = "--snr-gamma", defaultValue = "" + Pretraining.Settings.DEFAULT_SNR_GAMMA, description = "Min-SNR-γ loss weighting (0: off; default ${DEFAULT-VALUE}).") double snrGamma;
+    @Option(names = "--prediction", defaultValue = Pretraining.Settings.EPSILON,
+            description = "What the UNet predicts: epsilon (the noise) or v_prediction (the velocity; with --snr-gamma 0 its loss weighs the image error at high noise, where the prompt decides the layout) (default ${DEFAULT-VALUE}).") String prediction;
+    @Option(names = "--autoencoder-from", description = "A new run takes the finished autoencoder of this pretraining run folder or checkpoint (same autoencoder settings) instead of training the same one again.") Path autoencoderFrom;
     @Option(names = "--ema", defaultValue = "" + Pretraining.Settings.DEFAULT_EMA) double ema;
     @Option(names = "--checkpoint-every", defaultValue = "250") int checkpointEvery;
     @Option(names = "--keep-checkpoints", defaultValue = "2") int keepCheckpoints;
@@ -46,8 +49,8 @@ public final class PretrainCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--size: expected default or test, got " + size);
         };
         Pretraining.Settings settings = new Pretraining.Settings(spec, seed, vaeSteps, vaeBatch, vaeLr, klWeight, diffusionSteps, batch, lr, warmup,
-                captionDropout, snrGamma, ema, checkpointEvery, keepCheckpoints, weights);
-        Pretraining.Outcome o = new Pretraining(settings, out, System.out).run(resume);
+                captionDropout, snrGamma, prediction, ema, checkpointEvery, keepCheckpoints, weights);
+        Pretraining.Outcome o = new Pretraining(settings, out, System.out).run(resume, autoencoderFrom);
         System.out.printf("pretrain: %d of %d steps in %.1f s; weights sha256 %s; model %s%n", o.completedSteps(), settings.totalSteps(), o.seconds(),
                 o.weightsHash(), o.model());
         return 0;
