@@ -74,6 +74,21 @@ class CompareTest {
     }
 
     @Test
+    void conditioningScoresTheImpliedImageWithOwnRolledAndEmptyCaptions() throws Exception {
+        var r = CheckpointCliTest.run("world", "conditioning", "--model", model.toString(), "--batch", "2", "--timesteps", "900,100", "--repeats", "1");
+        assertThat(r.code()).as(r.err()).isZero();
+        List<String> rows = r.out().lines().filter(l -> l.matches("\\s*\\d+\\s+[0-9.]+\\s+[0-9.]+\\s+[0-9.]+\\s+-?[0-9.]+%")).toList();
+        assertThat(rows).hasSize(2);
+        assertThat(rows.get(0).strip()).startsWith("900");
+        double own900 = Double.parseDouble(rows.get(0).strip().split("\\s+")[1]), own100 = Double.parseDouble(rows.get(1).strip().split("\\s+")[1]);
+        assertThat(own100).as("less noise, a better implied image").isLessThan(own900);
+
+        var bad = CheckpointCliTest.run("world", "conditioning", "--model", model.toString(), "--timesteps", "1000");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("--timesteps", "1000");
+    }
+
+    @Test
     void theGateReportsEachThresholdAndFailsWhenOneIsMissed() throws Exception {
         Path out = dir.resolve("gate");
         var r = CheckpointCliTest.run("world", "score", "--model", model.toString(), "--gate", "--gate-prompts", "2", "--seeds", "1", "--steps", "2",

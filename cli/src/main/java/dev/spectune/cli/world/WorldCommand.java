@@ -32,7 +32,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "world", mixinStandardHelpOptions = true, subcommands = {WorldCommand.Render.class, WorldCommand.Score.class, PretrainCommand.class},
+@Command(name = "world", mixinStandardHelpOptions = true, subcommands = {WorldCommand.Render.class, WorldCommand.Score.class, PretrainCommand.class, ConditioningCommand.class},
         description = "The procedural captioned world: render its scenes, score a model's images of its prompts.")
 public final class WorldCommand implements Runnable {
 
