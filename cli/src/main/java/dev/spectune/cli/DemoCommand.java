@@ -40,7 +40,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seeds", defaultValue = "2", description = "Images per context, before and after (default ${DEFAULT-VALUE}).") int seeds;
     @Option(names = "--sample-steps", defaultValue = "" + WorldSamples.Sampling.DEFAULT_STEPS) int sampleSteps;
     @Option(names = "--guidance", defaultValue = "" + WorldSamples.Sampling.DEFAULT_GUIDANCE) double guidance;
-    @Option(names = "--scheduler", description = "Sampler: one of ddpm, ddim, pndm, euler, dpmpp2m (default: the model's own scheduler config).") String scheduler;
+    @Option(names = "--scheduler", description = WorldSamples.Sampling.SCHEDULER_HELP) String scheduler;
     @Option(names = "--seed", defaultValue = "0") long seed;
 
     static final int DEFAULT_STEPS = 200;

@@ -58,7 +58,7 @@ public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--images-per-context", defaultValue = "2") int imagesPerContext;
     @Option(names = "--sample-steps", defaultValue = "" + WorldSamples.Sampling.DEFAULT_STEPS) int sampleSteps;
     @Option(names = "--guidance", defaultValue = "" + WorldSamples.Sampling.DEFAULT_GUIDANCE) double guidance;
-    @Option(names = "--scheduler", description = "Sampler: one of ddpm, ddim, pndm, euler, dpmpp2m (default: the model's own scheduler config).") String scheduler;
+    @Option(names = "--scheduler", description = WorldSamples.Sampling.SCHEDULER_HELP) String scheduler;
     @Option(names = "--engine", defaultValue = "local") String engine;
     @Option(names = "--parallel", defaultValue = "0") int parallel;
     @Option(names = "--fusion", description = "Instead: the Spectral Adapter paper's fusion result — two subjects trained apart (Spectral A on column blocks 0 and 1, LoRA, SODA-SVD), "

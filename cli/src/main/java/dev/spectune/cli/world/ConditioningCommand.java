@@ -4,12 +4,13 @@
  * the model's VAE encoder, noised at fixed timesteps, and the UNet's prediction scored three ways —
  * with each scene's own caption, with another scene's (the batch's captions rolled by one) and with
  * "" — as the error of the image it implies (x̂₀, from ε̂ or v̂ by the scheduler config's
- * prediction type; diffusers' DDPMScheduler.step, "pred_original_sample"). A model that reads its
+ * prediction type: DdpmScheduler.predictedOriginal, diffusers' "pred_original_sample"). A model that reads its
  * prompts knows the image better with its own caption at high noise, where the noisy latent no
  * longer shows it; one that ignores them scores the three alike.
  */
 package dev.spectune.cli.world;
 
+import dev.spectune.checkpoint.tokenizer.ClipTokenizer;
 import dev.spectune.cli.EmbeddedModel;
 import dev.spectune.model.AutoencoderKL;
 import dev.spectune.model.ModelGraph;
@@ -21,6 +22,7 @@ import dev.spectune.runtime.Nd4jRuntime;
 import dev.spectune.training.DreamBoothTrainer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -75,24 +77,24 @@ public final class ConditioningCommand implements Callable<Integer> {
         INDArray z0 = encoder.run(Map.of("image", data.images(), "eps", Nd4j.zeros(DataType.FLOAT, batch, vae.latentChannels(), latent, latent)),
                 "mean_scaled").get("mean_scaled");                                                 // [B, L, h, w]
         ModelGraph unet = UNet2DConditionModel.build(pipe.unetConfig(), pipe.component("unet"), DataType.FLOAT, batch, latent, latent,
-                dev.spectune.checkpoint.tokenizer.ClipTokenizer.MODEL_MAX_LENGTH);
+                ClipTokenizer.MODEL_MAX_LENGTH);
         List<String> own = data.captions(), rolled = new ArrayList<>(own);
         Collections.rotate(rolled, 1);
         INDArray[] contexts = {context(pipe, own), context(pipe, rolled), context(pipe, Collections.nCopies(batch, ""))};   // each [B, 77, D]
-        double[] alphaBar = new DdpmScheduler(pipe.schedulerConfig()).schedule().alphasCumprod();
-        boolean velocity = pipe.schedulerConfig().predictionType().equals("v_prediction");
+        DdpmScheduler noise = new DdpmScheduler(pipe.schedulerConfig());
         Random random = new Random(seed + 1);
         List<Row> rows = new ArrayList<>();
         for (int t : timesteps) {
-            double a = Math.sqrt(alphaBar[t]), b = Math.sqrt(1 - alphaBar[t]);
+            int[] perScene = new int[batch];
+            Arrays.fill(perScene, t);
             double[] sq = new double[3];
             for (int k = 0; k < repeats; k++) {
                 INDArray eps = DreamBoothTrainer.gaussian(random, z0.shape());                      // [B, L, h, w]
-                INDArray xt = z0.mul(a).addi(eps.mul(b));                                           // [B, L, h, w]
+                INDArray xt = noise.addNoise(z0, eps, perScene);                                    // [B, L, h, w], as training noises
                 INDArray time = Nd4j.valueArrayOf(new long[] {batch}, t, DataType.FLOAT);
                 for (int c = 0; c < 3; c++) {
                     INDArray out = unet.run(Map.of("sample", xt, "timestep", time, "encoder_hidden_states", contexts[c]), "out").get("out");
-                    INDArray x0 = velocity ? xt.mul(a).subi(out.mul(b)) : xt.sub(out.mul(b)).divi(a);   // [B, L, h, w]
+                    INDArray x0 = noise.predictedOriginal(out, t, xt);                                 // [B, L, h, w]
                     double d = x0.subi(z0).norm2Number().doubleValue();
                     sq[c] += d * d / z0.length() / repeats;
                 }

@@ -99,7 +99,7 @@ public final class WorldCommand implements Runnable {
         @Option(names = "--seeds", defaultValue = "4", description = "Images per prompt: one batch from seed 0 (default ${DEFAULT-VALUE}).") int seeds;
         @Option(names = "--steps", defaultValue = "" + WorldSamples.Sampling.DEFAULT_STEPS) int steps;
         @Option(names = "--guidance", defaultValue = "" + WorldSamples.Sampling.DEFAULT_GUIDANCE) double guidance;
-        @Option(names = "--scheduler", description = "Sampler: one of ddpm, ddim, pndm, euler, dpmpp2m (default: the model's own scheduler config).") String scheduler;
+        @Option(names = "--scheduler", description = WorldSamples.Sampling.SCHEDULER_HELP) String scheduler;
         @Option(names = "--resolution", description = "Image side (default: the UNet's sample size × the VAE's factor).") Integer resolution;
         @Option(names = "--out", defaultValue = "world-scores") Path out;
 

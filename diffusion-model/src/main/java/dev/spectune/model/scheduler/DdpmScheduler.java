@@ -58,6 +58,19 @@ public final class DdpmScheduler extends IntegerTimestepScheduler {
         return stepAt(modelOutput, timesteps[index], sample, varianceNoise);
     }
 
+    /**
+     * x̂₀, the clean sample the model output implies at timestep t from the prediction type
+     * (diffusers' "pred_original_sample", before clipping).
+     */
+    public INDArray predictedOriginal(INDArray modelOutput, int t, INDArray sample) {
+        float at = (float) schedule.alphasCumprod()[t], bt = 1f - at;
+        return switch (config.predictionType()) {
+            case "epsilon" -> sample.sub(modelOutput.mul(sqrt(bt))).divi(sqrt(at));
+            case "v_prediction" -> sample.mul(sqrt(at)).subi(modelOutput.mul(sqrt(bt)));
+            default -> modelOutput.dup();
+        };
+    }
+
     /** The step at model timestep t (diffusers' step(model_output, t, sample)). */
     public Step stepAt(INDArray modelOutput, int t, INDArray sample, INDArray varianceNoise) {
         // The coefficients are float32 arithmetic, as diffusers computes them on float32 tensors:
@@ -67,11 +80,7 @@ public final class DdpmScheduler extends IntegerTimestepScheduler {
         float ap = prev >= 0 ? (float) schedule.alphasCumprod()[prev] : 1.0f;
         float bt = 1f - at, bp = 1f - ap;
         float currentAlpha = at / ap, currentBeta = 1f - currentAlpha;
-        INDArray x0 = switch (config.predictionType()) {
-            case "epsilon" -> sample.sub(modelOutput.mul(sqrt(bt))).divi(sqrt(at));
-            case "v_prediction" -> sample.mul(sqrt(at)).subi(modelOutput.mul(sqrt(bt)));
-            default -> modelOutput.dup();
-        };
+        INDArray x0 = predictedOriginal(modelOutput, t, sample);
         if (config.clipSample()) x0 = org.nd4j.linalg.ops.transforms.Transforms.min(org.nd4j.linalg.ops.transforms.Transforms.max(x0, -1.0), 1.0);
         float x0Coeff = sqrt(ap) * currentBeta / bt;
         float sampleCoeff = sqrt(currentAlpha) * bp / bt;
