@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spectune.adapters.AdapterSpec;
 import dev.spectune.checkpoint.safetensors.SafetensorsWriter;
+import dev.spectune.cli.world.SamplingOptions;
 import dev.spectune.cli.world.SubjectViews;
 import dev.spectune.cli.world.WorldSamples;
 import dev.spectune.model.pipeline.PngWriter;
@@ -38,18 +39,20 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "spectune-demo", description = "Output folder (default ${DEFAULT-VALUE}).") Path out;
     @Option(names = "--steps", defaultValue = "" + DEFAULT_STEPS, description = "Training steps (default ${DEFAULT-VALUE}).") int steps;
     @Option(names = "--seeds", defaultValue = "2", description = "Images per context, before and after (default ${DEFAULT-VALUE}).") int seeds;
-    @Option(names = "--sample-steps", defaultValue = "" + WorldSamples.Sampling.DEFAULT_STEPS) int sampleSteps;
-    @Option(names = "--guidance", defaultValue = "" + WorldSamples.Sampling.DEFAULT_GUIDANCE) double guidance;
-    @Option(names = "--scheduler", description = WorldSamples.Sampling.SCHEDULER_HELP) String scheduler;
+    @Option(names = "--lr", defaultValue = "" + DEFAULT_LR, description = "SODA's learning rate of the spectrum shift δ (AdamW; default ${DEFAULT-VALUE}).") double lr;
+    @Option(names = "--stiefel-lr", defaultValue = "" + DEFAULT_STIEFEL_LR, description = "SODA's learning rate of the rotations' Stiefel factors (default ${DEFAULT-VALUE}).") double stiefelLr;
+    @picocli.CommandLine.Mixin SamplingOptions samplingOptions;
     @Option(names = "--seed", defaultValue = "0") long seed;
 
     static final int DEFAULT_STEPS = 200;
+    static final double DEFAULT_LR = 1e-2, DEFAULT_STIEFEL_LR = 2e-2;
 
     @Override
     public Integer call() throws Exception {
         long start = System.nanoTime();
         if (steps < 1) throw new IllegalArgumentException("--steps must be >= 1, got " + steps);
         if (seeds < 1) throw new IllegalArgumentException("--seeds must be >= 1, got " + seeds);
+        if (!(lr > 0) || !(stiefelLr > 0)) throw new IllegalArgumentException("--lr and --stiefel-lr must be > 0, got " + lr + " and " + stiefelLr);
         Path base = model != null ? model : EmbeddedModel.world();
         Nd4jRuntime.init();
         System.out.println("spectune demo: the world model " + base + " learns a subject it cannot draw (\"" + SubjectViews.IDENTIFIER + "\": a striped ring with a notch)");
@@ -59,7 +62,7 @@ public final class DemoCommand implements Callable<Integer> {
         WorldSamples.Sampling sampling;
         try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(base, null)) {
             side = pipe.defaultImageSide(64);
-            sampling = new WorldSamples.Sampling(sampleSteps, guidance, side, scheduler);
+            sampling = samplingOptions.at(side);
             before = WorldSamples.sample(pipe, SubjectViews.CONTEXTS, seeds, sampling, null, "");
         }
         List<int[]> references = SubjectViews.write(SubjectViews.SUBJECTS.getFirst(), out.resolve("images"), side);
@@ -68,7 +71,7 @@ public final class DemoCommand implements Callable<Integer> {
         System.out.println("sampled " + SubjectViews.CONTEXTS.size() + " contexts × " + seeds + " seeds before training: " + out.resolve("before.png"));
 
         TrainingConfig c = TrainingConfig.of(base, out.resolve("images"), SubjectViews.INSTANCE_PROMPT, AdapterSpec.defaults("soda-svd"), out.resolve("run"))
-                .withResolution(side).withSteps(steps, 1e-2, 2e-2, seed)
+                .withResolution(side).withSteps(steps, lr, stiefelLr, seed)
                 .withOverwrite(true);                                                                // the demo's folder is the demo's: a rerun replaces its run
         TrainingRun.Result r = TrainingRun.run(c, System.out);
         System.out.printf("SODA: %d trainable parameters; fixed-noise evaluation loss %.5f -> %.5f%n", r.trainableParameters(), r.evalLossBefore(), r.evalLossAfter());
@@ -85,7 +88,7 @@ public final class DemoCommand implements Callable<Integer> {
         ObjectNode metrics = json.createObjectNode();
         metrics.set("before", scores(json, before, references));
         metrics.set("after", scores(json, after, references));
-        metrics.put("steps", steps).put("seeds", seeds).put("model", base.toString()).putPOJO("contexts", SubjectViews.CONTEXTS);
+        metrics.put("steps", steps).put("lr", lr).put("stiefel_lr", stiefelLr).put("seeds", seeds).put("model", base.toString()).putPOJO("contexts", SubjectViews.CONTEXTS);
         metrics.put("seconds", (System.nanoTime() - start) / 1e9);
         SafetensorsWriter.writeText(out.resolve("metrics.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(metrics));
         for (String phase : List.of("before", "after")) {

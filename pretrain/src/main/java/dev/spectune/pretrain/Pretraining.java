@@ -57,62 +57,139 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class Pretraining {
 
     /**
-     * @param spec            the architecture
-     * @param seed            initial weights and every step's draws
-     * @param vaeSteps        autoencoder steps
-     * @param vaeBatch        autoencoder batch
-     * @param vaeLr           autoencoder learning rate
-     * @param klWeight        the KL term's weight (per latent element, against the per-pixel MSE)
-     * @param diffusionSteps  UNet + text encoder steps (may grow between sittings)
-     * @param batch           diffusion batch
-     * @param lr              diffusion learning rate
-     * @param warmupSteps     linear warm-up of both stages' learning rates
-     * @param captionDropout  share of captions replaced by "" (classifier-free guidance)
-     * @param snrGamma        min-SNR-γ loss weighting of the diffusion stage (0: off)
-     * @param prediction      what the UNet predicts: "epsilon" (the noise, DDPM) or "v_prediction" (the velocity,
-     *                        Salimans & Ho 2022, §4; SD 2's 768 model)
-     * @param emaDecay        moving-average decay of the shipped diffusion weights
-     * @param checkpointEvery steps between checkpoints (and model folders)
-     * @param keepCheckpoints checkpoints kept
-     * @param weightType      the stored type of the model folder's weights (F16 or F32)
+     * A run's settings, grouped by stage, each group with its named defaults ({@code DEFAULT}: the
+     * shipped model's run); change them with the {@code with…} methods. The diffusion default is
+     * v-prediction with the plain v-loss: with ε-prediction and min-SNR-γ 5 the world model learned
+     * to ignore its prompts (models/world/README.md says how that was found).
+     *
+     * @param spec        the architecture
+     * @param seed        initial weights and every step's draws
+     * @param warmupSteps linear warm-up of both stages' learning rates
+     * @param autoencoder the first stage
+     * @param diffusion   the second stage (UNet + text encoder)
+     * @param output      checkpoints and the model folder
      */
-    public record Settings(WorldModelSpec spec, long seed, int vaeSteps, int vaeBatch, double vaeLr, double klWeight, int diffusionSteps, int batch,
-                           double lr, int warmupSteps, double captionDropout, double snrGamma, String prediction, double emaDecay, int checkpointEvery,
-                           int keepCheckpoints, DType weightType) {
+    public record Settings(WorldModelSpec spec, long seed, int warmupSteps, Autoencoder autoencoder, Diffusion diffusion, Output output) {
 
-        public static final int DEFAULT_VAE_STEPS = 1000, DEFAULT_VAE_BATCH = 8, DEFAULT_DIFFUSION_STEPS = 12000, DEFAULT_BATCH = 16, DEFAULT_WARMUP = 200;
-        public static final double DEFAULT_VAE_LR = 1e-3, DEFAULT_KL_WEIGHT = 1e-5, DEFAULT_LR = 5e-4, DEFAULT_CAPTION_DROPOUT = 0.1, DEFAULT_SNR_GAMMA = 5.0, DEFAULT_EMA = 0.999;
+        public static final int DEFAULT_WARMUP = 200;
+        public static final String EPSILON = "epsilon", V_PREDICTION = "v_prediction";
 
         public Settings {
-            if (vaeSteps < 1 || diffusionSteps < 0 || vaeBatch < 1 || batch < 1) throw new IllegalArgumentException("steps and batches must be positive");
-            if (checkpointEvery < 1) throw new IllegalArgumentException("--checkpoint-every must be >= 1, got " + checkpointEvery);
-            if (weightType != DType.F16 && weightType != DType.F32) throw new IllegalArgumentException("weights are stored as F16 or F32, got " + weightType);
-            if (!prediction.equals(EPSILON) && !prediction.equals(V_PREDICTION)) {
-                throw new IllegalArgumentException("--prediction: expected " + EPSILON + " or " + V_PREDICTION + ", got '" + prediction + "'");
+            if (warmupSteps < 0) throw new IllegalArgumentException("--warmup must be >= 0, got " + warmupSteps);
+        }
+
+        /**
+         * @param steps    autoencoder steps
+         * @param batch    autoencoder batch
+         * @param lr       autoencoder learning rate
+         * @param klWeight the KL term's weight (per latent element, against the per-pixel MSE)
+         */
+        public record Autoencoder(int steps, int batch, double lr, double klWeight) {
+            public static final Autoencoder DEFAULT = new Autoencoder(1000, 8, 1e-3, 1e-5);
+
+            public Autoencoder {
+                if (steps < 1 || batch < 1) throw new IllegalArgumentException("autoencoder steps and batch must be >= 1, got " + steps + " and " + batch);
             }
         }
 
-        public static final String EPSILON = "epsilon", V_PREDICTION = "v_prediction";
+        /**
+         * @param steps          UNet + text encoder steps (may grow between sittings)
+         * @param batch          diffusion batch
+         * @param lr             diffusion learning rate
+         * @param captionDropout share of captions replaced by "" (classifier-free guidance)
+         * @param snrGamma       min-SNR-γ loss weighting (0: off)
+         * @param prediction     what the UNet predicts: "epsilon" (the noise, DDPM) or "v_prediction" (the velocity,
+         *                       Salimans & Ho 2022, §4; SD 2's 768 model)
+         * @param emaDecay       moving-average decay of the shipped diffusion weights
+         */
+        public record Diffusion(int steps, int batch, double lr, double captionDropout, double snrGamma, String prediction, double emaDecay) {
+            public static final Diffusion DEFAULT = new Diffusion(12000, 16, 5e-4, 0.1, 0.0, V_PREDICTION, 0.999);
+
+            public Diffusion {
+                if (steps < 0 || batch < 1) throw new IllegalArgumentException("diffusion steps must be >= 0 and batch >= 1, got " + steps + " and " + batch);
+                if (!EPSILON.equals(prediction) && !V_PREDICTION.equals(prediction)) {
+                    throw new IllegalArgumentException("--prediction: expected " + EPSILON + " or " + V_PREDICTION + ", got '" + prediction + "'");
+                }
+            }
+
+            public Diffusion withSteps(int steps) {
+                return new Diffusion(steps, batch, lr, captionDropout, snrGamma, prediction, emaDecay);
+            }
+
+            public Diffusion withBatch(int batch) {
+                return new Diffusion(steps, batch, lr, captionDropout, snrGamma, prediction, emaDecay);
+            }
+
+            public Diffusion withEmaDecay(double emaDecay) {
+                return new Diffusion(steps, batch, lr, captionDropout, snrGamma, prediction, emaDecay);
+            }
+
+            /** The prediction type and its loss weighting, which go together (v-prediction trains with {@code snrGamma} 0). */
+            public Diffusion withPrediction(String prediction, double snrGamma) {
+                return new Diffusion(steps, batch, lr, captionDropout, snrGamma, prediction, emaDecay);
+            }
+        }
+
+        /**
+         * @param checkpointEvery steps between checkpoints (and model folders)
+         * @param keepCheckpoints checkpoints kept
+         * @param weightType      the stored type of the model folder's weights (F16 or F32)
+         */
+        public record Output(int checkpointEvery, int keepCheckpoints, DType weightType) {
+            public static final Output DEFAULT = new Output(250, 2, DType.F16);
+
+            public Output {
+                if (checkpointEvery < 1) throw new IllegalArgumentException("--checkpoint-every must be >= 1, got " + checkpointEvery);
+                if (keepCheckpoints < 1) throw new IllegalArgumentException("--keep-checkpoints must be >= 1, got " + keepCheckpoints);
+                if (weightType != DType.F16 && weightType != DType.F32) throw new IllegalArgumentException("weights are stored as F16 or F32, got " + weightType);
+            }
+        }
+
+        /** The defaults for {@code spec}: seed 0 and every group's DEFAULT. */
+        public static Settings defaults(WorldModelSpec spec) {
+            return new Settings(spec, 0, DEFAULT_WARMUP, Autoencoder.DEFAULT, Diffusion.DEFAULT, Output.DEFAULT);
+        }
+
+        public Settings withSeed(long seed) {
+            return new Settings(spec, seed, warmupSteps, autoencoder, diffusion, output);
+        }
+
+        public Settings withWarmup(int warmupSteps) {
+            return new Settings(spec, seed, warmupSteps, autoencoder, diffusion, output);
+        }
+
+        public Settings withAutoencoder(Autoencoder autoencoder) {
+            return new Settings(spec, seed, warmupSteps, autoencoder, diffusion, output);
+        }
+
+        public Settings withDiffusion(Diffusion diffusion) {
+            return new Settings(spec, seed, warmupSteps, autoencoder, diffusion, output);
+        }
+
+        public Settings withOutput(Output output) {
+            return new Settings(spec, seed, warmupSteps, autoencoder, diffusion, output);
+        }
 
         /** The diffusion's schedule with this run's prediction type (what the model folder's scheduler config says too). */
         public SchedulerConfig schedule() {
-            return spec.schedule(prediction);
+            return spec.schedule(diffusion.prediction());
         }
 
-        /** The part of the fingerprint that fixes the autoencoder stage: runs that share it train the same autoencoder bit for bit. */
+        /** The part of the fingerprint that fixes the autoencoder stage, with {@link #warmupSteps}: runs that share both train the same autoencoder bit for bit. */
         String autoencoderFingerprint() {
-            return "world-pretrain v1 " + spec + " seed=" + seed + " vae=" + vaeSteps + "x" + vaeBatch + "@" + vaeLr + " kl=" + klWeight;
+            return "world-pretrain v1 " + spec + " seed=" + seed + " vae=" + autoencoder.steps() + "x" + autoencoder.batch() + "@" + autoencoder.lr() + " kl=" + autoencoder.klWeight();
         }
 
         /** What a resumed run must share with the checkpoint: every setting but the diffusion steps, the checkpoint cadence and the stored type. */
         public String fingerprint() {
-            return autoencoderFingerprint() + " diffusion batch=" + batch + "@" + lr + " warmup=" + warmupSteps + " dropout=" + captionDropout + " snr_gamma=" + snrGamma
-                    + (prediction.equals(EPSILON) ? "" : " prediction=" + prediction)            // v1 runs predicted ε and did not name it
-                    + " ema=" + emaDecay;
+            return autoencoderFingerprint() + " diffusion batch=" + diffusion.batch() + "@" + diffusion.lr() + " warmup=" + warmupSteps + " dropout=" + diffusion.captionDropout()
+                    + " snr_gamma=" + diffusion.snrGamma()
+                    + (diffusion.prediction().equals(EPSILON) ? "" : " prediction=" + diffusion.prediction())   // v1 runs predicted ε and did not name it
+                    + " ema=" + diffusion.emaDecay();
         }
 
         public int totalSteps() {
-            return vaeSteps + diffusionSteps;
+            return autoencoder.steps() + diffusion.steps();
         }
     }
 
@@ -173,22 +250,22 @@ public final class Pretraining {
             throw new IllegalArgumentException(out + " holds a pretraining result without a checkpoint to resume: choose another --out");
         } else if (autoencoderFrom != null) {
             state = finishedAutoencoder(autoencoderFrom);
-            step = s.vaeSteps();
+            step = s.autoencoder().steps();
             for (double[] row : state.log()) if (row[1] == 0) log.add(row);
-            console.printf("autoencoder (%d steps) taken from %s%n", s.vaeSteps(), autoencoderFrom);
+            console.printf("autoencoder (%d steps) taken from %s%n", s.autoencoder().steps(), autoencoderFrom);
         }
         if (autoencoderFrom != null && latest.isPresent()) {
             console.printf("note: --autoencoder-from is ignored: %s resumes its own checkpoint%n", out);
         }
         try (Interruption interruption = Interruption.install()) {
-            if (step < s.vaeSteps()) {
+            if (step < s.autoencoder().steps()) {
                 autoencoder = newAutoencoder();
                 if (state != null) autoencoder.restore(state.tensors(), state.scalars());
-                for (; step < s.vaeSteps(); step++) {
+                for (; step < s.autoencoder().steps(); step++) {
                     long t0 = System.nanoTime();
                     AutoencoderTrainer.StepResult r = autoencoder.step(step, randomForStep(step));
                     record(step, 0, r.loss(), r.reconstruction(), r.kl(), autoencoder.learningRate(step), r.gradNorm(), t0);
-                    if (interruption.requested() || (step + 1) % s.checkpointEvery() == 0 && step + 1 < s.vaeSteps()) checkpoint(step + 1);
+                    if (interruption.requested() || (step + 1) % s.output().checkpointEvery() == 0 && step + 1 < s.autoencoder().steps()) checkpoint(step + 1);
                     if (interruption.requested()) return stopped(step + 1, start);
                 }
                 vaeWeights = autoencoder.weights();
@@ -202,16 +279,16 @@ public final class Pretraining {
                 scalingFactor = state.scalars().get("vae_scaling_factor");
             }
             diffusion = newDiffusion();
-            if (state != null && step > s.vaeSteps()) diffusion.restore(state.tensors(), state.scalars());
+            if (state != null && step > s.autoencoder().steps()) diffusion.restore(state.tensors(), state.scalars());
             for (; step < s.totalSteps(); step++) {
                 long t0 = System.nanoTime();
-                int d = step - s.vaeSteps();
+                int d = step - s.autoencoder().steps();
                 DiffusionPretrainer.StepResult r = diffusion.step(d, randomForStep(step));
                 record(step, 1, r.loss(), Double.NaN, Double.NaN, diffusion.learningRate(d), r.gradNorm(), t0);
-                if (interruption.requested() || (step + 1) % s.checkpointEvery() == 0 || step + 1 == s.totalSteps()) checkpoint(step + 1);
+                if (interruption.requested() || (step + 1) % s.output().checkpointEvery() == 0 || step + 1 == s.totalSteps()) checkpoint(step + 1);
                 if (interruption.requested()) return stopped(step + 1, start);
             }
-            if (step == s.vaeSteps()) checkpoint(step);                       // no diffusion steps: the autoencoder alone
+            if (step == s.autoencoder().steps()) checkpoint(step);                       // no diffusion steps: the autoencoder alone
             writeSummary(step, (System.nanoTime() - start) / 1e9);
             return new Outcome(step, weightHashes.get(step), (System.nanoTime() - start) / 1e9, out.resolve(MODEL));
         }
@@ -225,12 +302,12 @@ public final class Pretraining {
         if (!Files.isDirectory(dir)) throw new IllegalArgumentException("--autoencoder-from " + from + ": not a pretraining run folder or checkpoint");
         TrainingCheckpoint.State state = TrainingCheckpoint.read(dir);
         String theirs = state.fingerprint(), ours = s.autoencoderFingerprint();
-        if (!theirs.startsWith(ours + " ")) {
+        if (!theirs.startsWith(ours + " ") || !theirs.contains(" warmup=" + s.warmupSteps() + " ")) {   // the warm-up shapes the autoencoder's learning rate too
             throw new IllegalArgumentException("--autoencoder-from " + dir + ": its autoencoder was trained with other settings:\n  checkpoint: " + theirs
-                    + "\n  this run:   " + ours + " …");
+                    + "\n  this run:   " + ours + " … warmup=" + s.warmupSteps() + " …");
         }
-        if (state.completedSteps() < s.vaeSteps() || !state.scalars().containsKey("vae_scaling_factor")) {
-            throw new IllegalArgumentException("--autoencoder-from " + dir + ": step " + state.completedSteps() + " is inside its autoencoder stage (" + s.vaeSteps()
+        if (state.completedSteps() < s.autoencoder().steps() || !state.scalars().containsKey("vae_scaling_factor")) {
+            throw new IllegalArgumentException("--autoencoder-from " + dir + ": step " + state.completedSteps() + " is inside its autoencoder stage (" + s.autoencoder().steps()
                     + " steps); use a later checkpoint");
         }
         return state;
@@ -244,28 +321,28 @@ public final class Pretraining {
 
     private AutoencoderTrainer newAutoencoder() {
         VaeConfig vae = s.spec().vae(VaeConfig.SD_SCALING_FACTOR);
-        return new AutoencoderTrainer(vae, new RandomWeights(AutoencoderKL.parameterShapes(vae), s.seed() + 1), s.vaeBatch(), s.spec().side(), s.klWeight(),
-                new FullOptimisation.Settings(s.vaeLr(), s.warmupSteps(), 1.0, 0, 0));
+        return new AutoencoderTrainer(vae, new RandomWeights(AutoencoderKL.parameterShapes(vae), s.seed() + 1), s.autoencoder().batch(), s.spec().side(), s.autoencoder().klWeight(),
+                new FullOptimisation.Settings(s.autoencoder().lr(), s.warmupSteps(), 1.0, 0, 0));
     }
 
     private DiffusionPretrainer newDiffusion() {
         return new DiffusionPretrainer(s.spec().unet(), textConfig, s.spec().vae(scalingFactor), vaeWeights, tokenizer,
                 new RandomWeights(UNet2DConditionModel.parameterShapes(s.spec().unet()), s.seed() + 2),
-                new RandomWeights(ClipTextModel.parameterShapes(textConfig), s.seed() + 3), s.schedule(), s.batch(), s.spec().side(), s.captionDropout(), s.snrGamma(),
-                new FullOptimisation.Settings(s.lr(), s.warmupSteps(), 1.0, s.emaDecay(), 1e-2));
+                new RandomWeights(ClipTextModel.parameterShapes(textConfig), s.seed() + 3), s.schedule(), s.diffusion().batch(), s.spec().side(), s.diffusion().captionDropout(), s.diffusion().snrGamma(),
+                new FullOptimisation.Settings(s.diffusion().lr(), s.warmupSteps(), 1.0, s.diffusion().emaDecay(), 1e-2));
     }
 
     /** 1 / std of the posterior means of {@value #SCALING_BATCHES} batches of scenes (drawn from the seed, apart from every step's draws). */
     private double scalingFactor(Map<String, INDArray> weights) {
         VaeConfig vae = s.spec().vae(1.0);
         int side = s.spec().side(), latent = s.spec().latentSide();
-        ModelGraph encoder = AutoencoderKL.encoder(vae, new StateDict("the trained autoencoder", weights), DataType.FLOAT, s.vaeBatch(), side, side);
+        ModelGraph encoder = AutoencoderKL.encoder(vae, new StateDict("the trained autoencoder", weights), DataType.FLOAT, s.autoencoder().batch(), side, side);
         Random random = new Random(s.seed() ^ 0x5CA1AB1EL);
         double sum = 0, sumSq = 0;
         long n = 0;
         for (int i = 0; i < SCALING_BATCHES; i++) {
-            INDArray images = WorldData.draw(random, s.vaeBatch(), side, 0).images();
-            INDArray mean = encoder.run(Map.of("image", images, "eps", Nd4j.zeros(DataType.FLOAT, s.vaeBatch(), vae.latentChannels(), latent, latent)),
+            INDArray images = WorldData.draw(random, s.autoencoder().batch(), side, 0).images();
+            INDArray mean = encoder.run(Map.of("image", images, "eps", Nd4j.zeros(DataType.FLOAT, s.autoencoder().batch(), vae.latentChannels(), latent, latent)),
                     "posterior_mean").get("posterior_mean").castTo(DataType.DOUBLE);
             sum += mean.sumNumber().doubleValue();
             sumSq += mean.mul(mean).sumNumber().doubleValue();
@@ -279,7 +356,7 @@ public final class Pretraining {
     private void record(int step, int stage, double loss, double rec, double kl, double lr, double norm, long t0) {
         double seconds = (System.nanoTime() - t0) / 1e9;
         log.add(new double[] {step, stage, loss, rec, kl, lr, norm, seconds});
-        if (step == 0 || (step + 1) % 50 == 0 || step + 1 == s.vaeSteps() || step + 1 == s.totalSteps()) {
+        if (step == 0 || (step + 1) % 50 == 0 || step + 1 == s.autoencoder().steps() || step + 1 == s.totalSteps()) {
             console.printf("step %d/%d  %s  loss %.5f%s  lr %.2e  |g| %.3f  %.2f s/step%n", step + 1, s.totalSteps(), stage == 0 ? "autoencoder" : "diffusion",
                     loss, stage == 0 ? String.format("  (reconstruction %.5f, kl %.3f)", rec, kl) : "", lr, norm, seconds);
         }
@@ -294,11 +371,11 @@ public final class Pretraining {
             vaeWeights.forEach((k, v) -> tensors.put("vae_final/" + k, v));
             scalars.put("vae_scaling_factor", scalingFactor);
         }
-        if (diffusion != null && completed > s.vaeSteps()) diffusion.exportTo(tensors, scalars);
+        if (diffusion != null && completed > s.autoencoder().steps()) diffusion.exportTo(tensors, scalars);
         String hash = weightsHash(tensors);
         weightHashes.put(completed, hash);
         Path dir = TrainingCheckpoint.write(out.resolve(CHECKPOINTS), new TrainingCheckpoint.State(completed, tensors, scalars, log, s.fingerprint()),
-                adapterDir -> {}, s.keepCheckpoints());
+                adapterDir -> {}, s.output().keepCheckpoints());
         if (diffusion != null) writeModel();
         writeLog();
         dev.spectune.runtime.Nd4jRuntime.collectGarbage();                      // the steps' released arrays, between checkpoints (changes no number)
@@ -332,7 +409,7 @@ public final class Pretraining {
         deleteTree(temp);
         deleteTree(old);
         PipelineFolder.write(temp, s.spec().unet(), s.spec().vae(scalingFactor), textConfig, tokenizerFiles,
-                new PipelineFolder.Weights(diffusion.unetWeights(), vaeWeights, diffusion.textWeights()), s.schedule(), s.weightType(),
+                new PipelineFolder.Weights(diffusion.unetWeights(), vaeWeights, diffusion.textWeights()), s.schedule(), s.output().weightType(),
                 "spectune world model: pretrained from scratch by `spectune world pretrain` on the procedural world");
         if (Files.exists(target)) Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
@@ -352,7 +429,7 @@ public final class Pretraining {
     private void writeSummary(int completed, double seconds) throws IOException {
         ObjectMapper json = new ObjectMapper();
         ObjectNode n = json.createObjectNode().put("fingerprint", s.fingerprint()).put("completed_steps", completed).put("total_steps", s.totalSteps())
-                .put("vae_steps", s.vaeSteps()).put("diffusion_steps", s.diffusionSteps()).put("seconds_this_sitting", seconds)
+                .put("vae_steps", s.autoencoder().steps()).put("diffusion_steps", s.diffusion().steps()).put("seconds_this_sitting", seconds)
                 .put("latent_scaling_factor", scalingFactor);
         ObjectNode hashes = n.putObject("weights_sha256_by_step");
         weightHashes.forEach((k, v) -> hashes.put(Integer.toString(k), v));

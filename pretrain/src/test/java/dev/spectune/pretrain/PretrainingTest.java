@@ -24,17 +24,20 @@ import org.junit.jupiter.api.io.TempDir;
 
 class PretrainingTest {
 
+    /** The miniature: 4 autoencoder steps, then {@code diffusionSteps}, batches of 2, a checkpoint every 2 steps. */
     private static Pretraining.Settings settings(int diffusionSteps) {
-        return new Pretraining.Settings(WorldModelSpec.TEST, 7, 4, 2, 1e-3, 1e-5, diffusionSteps, 2, 5e-4, 2, 0.1, 5.0, Pretraining.Settings.EPSILON, 0.9, 2, 3, DType.F32);
+        return Pretraining.Settings.defaults(WorldModelSpec.TEST).withSeed(7).withWarmup(2).withAutoencoder(new Pretraining.Settings.Autoencoder(4, 2, 1e-3, 1e-5))
+                .withDiffusion(Pretraining.Settings.Diffusion.DEFAULT.withSteps(diffusionSteps).withBatch(2).withEmaDecay(0.9))
+                .withOutput(new Pretraining.Settings.Output(2, 3, DType.F32));
     }
 
     private static Pretraining.Outcome run(Pretraining.Settings s, Path out, boolean resume) throws Exception {
         return new Pretraining(s, out, new PrintStream(new ByteArrayOutputStream())).run(resume);
     }
 
-    private static Pretraining.Settings velocity(Pretraining.Settings s) {
-        return new Pretraining.Settings(s.spec(), s.seed(), s.vaeSteps(), s.vaeBatch(), s.vaeLr(), s.klWeight(), s.diffusionSteps(), s.batch(), s.lr(), s.warmupSteps(),
-                s.captionDropout(), 0, Pretraining.Settings.V_PREDICTION, s.emaDecay(), s.checkpointEvery(), s.keepCheckpoints(), s.weightType());
+    /** The same run predicting ε with min-SNR-γ 5 (the first world runs' settings). */
+    private static Pretraining.Settings epsilon(Pretraining.Settings s) {
+        return s.withDiffusion(s.diffusion().withPrediction(Pretraining.Settings.EPSILON, 5.0));
     }
 
     @Test
@@ -49,21 +52,23 @@ class PretrainingTest {
         assertThat(shortcut.weightsHash()).as("the same weights as training the autoencoder again").isEqualTo(whole.weightsHash());
         assertThat(Files.readString(taken.resolve("log.csv")).lines()).as("the autoencoder's log rows come along").hasSize(1 + 6);
 
-        // A v-prediction run shares the autoencoder and says what it predicts.
-        Pretraining.Settings v = velocity(settings(2));
-        assertThat(v.fingerprint()).contains("prediction=v_prediction").startsWith(settings(2).autoencoderFingerprint());
-        assertThat(settings(2).fingerprint()).doesNotContain("prediction");
-        Pretraining.Outcome vRun = new Pretraining(v, dir.resolve("v"), new PrintStream(new ByteArrayOutputStream())).run(false, first);
-        assertThat(vRun.weightsHash()).isNotEqualTo(whole.weightsHash());
-        assertThat(Files.readString(vRun.model().resolve("scheduler/scheduler_config.json"))).contains("v_prediction");
+        // An ε-prediction run shares the autoencoder; the fingerprint names the prediction only when it is not ε (as v1 runs wrote it).
+        Pretraining.Settings eps = epsilon(settings(2));
+        assertThat(settings(2).fingerprint()).contains("prediction=v_prediction").contains("snr_gamma=0.0").startsWith(eps.autoencoderFingerprint());
+        assertThat(eps.fingerprint()).doesNotContain("prediction").contains("snr_gamma=5.0");
+        Pretraining.Outcome epsRun = new Pretraining(eps, dir.resolve("eps"), new PrintStream(new ByteArrayOutputStream())).run(false, first);
+        assertThat(epsRun.weightsHash()).isNotEqualTo(whole.weightsHash());
+        assertThat(Files.readString(whole.model().resolve("scheduler/scheduler_config.json"))).contains("v_prediction");
+        assertThat(Files.readString(epsRun.model().resolve("scheduler/scheduler_config.json"))).contains("\"epsilon\"");
 
         // Refusals: a checkpoint inside the autoencoder stage; an autoencoder trained otherwise.
         assertThatThrownBy(() -> new Pretraining(settings(2), dir.resolve("r1"), new PrintStream(new ByteArrayOutputStream())).run(false, early))
                 .hasMessageContaining("--autoencoder-from").hasMessageContaining("inside its autoencoder stage");
-        Pretraining.Settings otherSeed = new Pretraining.Settings(WorldModelSpec.TEST, 8, 4, 2, 1e-3, 1e-5, 2, 2, 5e-4, 2, 0.1, 5.0, Pretraining.Settings.EPSILON, 0.9, 2, 3, DType.F32);
-        assertThatThrownBy(() -> new Pretraining(otherSeed, dir.resolve("r2"), new PrintStream(new ByteArrayOutputStream())).run(false, first))
+        assertThatThrownBy(() -> new Pretraining(settings(2).withSeed(8), dir.resolve("r2"), new PrintStream(new ByteArrayOutputStream())).run(false, first))
                 .hasMessageContaining("other settings").hasMessageContaining("seed=8");
-        assertThatThrownBy(() -> velocity(new Pretraining.Settings(WorldModelSpec.TEST, 7, 4, 2, 1e-3, 1e-5, 2, 2, 5e-4, 2, 0.1, 5.0, "sample", 0.9, 2, 3, DType.F32)))
+        assertThatThrownBy(() -> new Pretraining(settings(2).withWarmup(3), dir.resolve("r3"), new PrintStream(new ByteArrayOutputStream())).run(false, first))
+                .as("the warm-up schedules the autoencoder too").hasMessageContaining("other settings").hasMessageContaining("warmup=3");
+        assertThatThrownBy(() -> settings(2).diffusion().withPrediction("sample", 0))
                 .hasMessageContaining("--prediction").hasMessageContaining("'sample'");
     }
 
@@ -93,8 +98,7 @@ class PretrainingTest {
         assertThat(Files.readString(dir.resolve("whole/log.csv")).lines()).hasSize(1 + 8);
 
         // Refusals: other settings; a folder with a checkpoint without --resume.
-        Pretraining.Settings other = new Pretraining.Settings(WorldModelSpec.TEST, 8, 4, 2, 1e-3, 1e-5, 4, 2, 5e-4, 2, 0.1, 5.0, Pretraining.Settings.EPSILON, 0.9, 2, 3, DType.F32);
-        assertThatThrownBy(() -> run(other, sittings, true)).hasMessageContaining("other settings").hasMessageContaining("seed=8");
+        assertThatThrownBy(() -> run(settings(4).withSeed(8), sittings, true)).hasMessageContaining("other settings").hasMessageContaining("seed=8");
         assertThatThrownBy(() -> run(settings(4), sittings, false)).hasMessageContaining("--resume");
     }
 

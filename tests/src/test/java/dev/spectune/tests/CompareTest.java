@@ -31,7 +31,10 @@ class CompareTest {
 
     @BeforeAll
     static void pretrainAMiniatureWorldModel() throws Exception {
-        Pretraining.Settings s = new Pretraining.Settings(WorldModelSpec.TEST, 3, 4, 2, 1e-3, 1e-5, 4, 2, 5e-4, 2, 0.1, 5.0, Pretraining.Settings.EPSILON, 0.9, 100, 1, DType.F32);
+        Pretraining.Settings s = Pretraining.Settings.defaults(WorldModelSpec.TEST).withSeed(3).withWarmup(2)
+                .withAutoencoder(new Pretraining.Settings.Autoencoder(4, 2, 1e-3, 1e-5))
+                .withDiffusion(Pretraining.Settings.Diffusion.DEFAULT.withSteps(4).withBatch(2).withPrediction(Pretraining.Settings.EPSILON, 5.0).withEmaDecay(0.9))
+                .withOutput(new Pretraining.Settings.Output(100, 1, DType.F32));
         model = new Pretraining(s, dir.resolve("pretrain"), new PrintStream(new ByteArrayOutputStream())).run(false).model();
     }
 
@@ -91,7 +94,7 @@ class CompareTest {
     @Test
     void theGateReportsEachThresholdAndFailsWhenOneIsMissed() throws Exception {
         Path out = dir.resolve("gate");
-        var r = CheckpointCliTest.run("world", "score", "--model", model.toString(), "--gate", "--gate-prompts", "2", "--seeds", "1", "--steps", "2",
+        var r = CheckpointCliTest.run("world", "score", "--model", model.toString(), "--gate", "--gate-prompts", "2", "--seeds", "1", "--sample-steps", "2",
                 "--out", out.toString());
         JsonNode s = new ObjectMapper().readTree(out.resolve("scores.json").toFile());
         boolean passed = s.path("gate").path("passed").asBoolean();

@@ -59,7 +59,7 @@ class WorldCliTest {
         Files.writeString(prompts, "a red circle on a blue background\na small yellow star at the top left and a white square\n");
         Path out = dir.resolve("scores");
         var r = CheckpointCliTest.run("world", "score", "--model", TestFixtures.path("golden/pipeline_tiny").toString(), "--prompts", prompts.toString(),
-                "--seeds", "1", "--steps", "2", "--resolution", "32", "--out", out.toString());
+                "--seeds", "1", "--sample-steps", "2", "--resolution", "32", "--out", out.toString());
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode s = new ObjectMapper().readTree(out.resolve("scores.json").toFile());
         for (String a : List.of("background_colour", "object_colour", "shape", "size", "position", "count", "prompt_fidelity")) {
@@ -73,7 +73,7 @@ class WorldCliTest {
 
         Path ddpm = dir.resolve("scores-ddpm");
         r = CheckpointCliTest.run("world", "score", "--model", TestFixtures.path("golden/pipeline_tiny").toString(), "--prompts", prompts.toString(),
-                "--seeds", "1", "--steps", "2", "--resolution", "32", "--scheduler", "ddpm", "--out", ddpm.toString());
+                "--seeds", "1", "--sample-steps", "2", "--resolution", "32", "--scheduler", "ddpm", "--out", ddpm.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(new ObjectMapper().readTree(ddpm.resolve("scores.json").toFile()).path("scheduler").asText()).isEqualTo("DDPMScheduler");
         assertThat(Files.readAllBytes(ddpm.resolve("images/p000_s0.png"))).as("another sampler, other pixels")

@@ -56,9 +56,7 @@ public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--seeds", defaultValue = "1", description = "Training seeds per run (default ${DEFAULT-VALUE}).") int seeds;
     @Option(names = "--steps", defaultValue = "100", description = "Training steps per run (default ${DEFAULT-VALUE}).") int steps;
     @Option(names = "--images-per-context", defaultValue = "2") int imagesPerContext;
-    @Option(names = "--sample-steps", defaultValue = "" + WorldSamples.Sampling.DEFAULT_STEPS) int sampleSteps;
-    @Option(names = "--guidance", defaultValue = "" + WorldSamples.Sampling.DEFAULT_GUIDANCE) double guidance;
-    @Option(names = "--scheduler", description = WorldSamples.Sampling.SCHEDULER_HELP) String scheduler;
+    @picocli.CommandLine.Mixin SamplingOptions samplingOptions;
     @Option(names = "--engine", defaultValue = "local") String engine;
     @Option(names = "--parallel", defaultValue = "0") int parallel;
     @Option(names = "--fusion", description = "Instead: the Spectral Adapter paper's fusion result — two subjects trained apart (Spectral A on column blocks 0 and 1, LoRA, SODA-SVD), "
@@ -98,7 +96,7 @@ public final class CompareCommand implements Callable<Integer> {
         long start = System.nanoTime();
         Model m = model(base);
         if (fusion) {
-            FusionComparison.run(new FusionComparison.Setup(base, m.side(), steps, imagesPerContext, new WorldSamples.Sampling(sampleSteps, guidance, m.side(), scheduler),
+            FusionComparison.run(new FusionComparison.Setup(base, m.side(), steps, imagesPerContext, samplingOptions.at(m.side()),
                     sweepEngine, parallel, out));
             System.out.printf("compare --fusion: %.0f s; %s%n", (System.nanoTime() - start) / 1e9, out.resolve("fusion.md"));
             return 0;
@@ -142,7 +140,7 @@ public final class CompareCommand implements Callable<Integer> {
         // Each finished run's images of its subject's contexts, scored.
         List<String[]> table = new ArrayList<>();
         try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(base, null)) {
-            WorldSamples.Sampling sampling = new WorldSamples.Sampling(sampleSteps, guidance, m.side(), scheduler);
+            WorldSamples.Sampling sampling = samplingOptions.at(m.side());
             for (SweepResults.Row r : rows) {
                 if (r.state() != SweepResults.State.FINISHED) {
                     System.out.printf("  %s %s: %s — left out%n", r.id(), r.settings().get("method"), r.error());

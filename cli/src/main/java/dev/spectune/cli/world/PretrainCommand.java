@@ -18,26 +18,31 @@ import picocli.CommandLine.Option;
         description = "Pretrain the world model from scratch: an AutoencoderKL, then a UNet and a CLIP text encoder together, on random world scenes. "
                 + "Writes OUT/model (a diffusers pipeline folder), OUT/checkpoints, OUT/log.csv, OUT/pretrain.json.")
 public final class PretrainCommand implements Callable<Integer> {
+    private static final Pretraining.Settings DEFAULTS = Pretraining.Settings.defaults(WorldModelSpec.DEFAULT);
+    private static final Pretraining.Settings.Autoencoder AUTOENCODER = DEFAULTS.autoencoder();
+    private static final Pretraining.Settings.Diffusion DIFFUSION = DEFAULTS.diffusion();
+    private static final Pretraining.Settings.Output OUTPUT = DEFAULTS.output();
+
     @Option(names = "--out", required = true, description = "The run folder.") Path out;
     @Option(names = "--resume", description = "Continue from the newest checkpoint in --out (same settings; --diffusion-steps may be raised).") boolean resume;
-    @Option(names = "--seed", defaultValue = "0") long seed;
-    @Option(names = "--vae-steps", defaultValue = "" + Pretraining.Settings.DEFAULT_VAE_STEPS) int vaeSteps;
-    @Option(names = "--vae-batch", defaultValue = "" + Pretraining.Settings.DEFAULT_VAE_BATCH) int vaeBatch;
-    @Option(names = "--vae-lr", defaultValue = "" + Pretraining.Settings.DEFAULT_VAE_LR) double vaeLr;
-    @Option(names = "--kl-weight", defaultValue = "" + Pretraining.Settings.DEFAULT_KL_WEIGHT) double klWeight;
-    @Option(names = "--diffusion-steps", defaultValue = "" + Pretraining.Settings.DEFAULT_DIFFUSION_STEPS) int diffusionSteps;
-    @Option(names = "--batch", defaultValue = "" + Pretraining.Settings.DEFAULT_BATCH) int batch;
-    @Option(names = "--lr", defaultValue = "" + Pretraining.Settings.DEFAULT_LR) double lr;
-    @Option(names = "--warmup", defaultValue = "" + Pretraining.Settings.DEFAULT_WARMUP) int warmup;
-    @Option(names = "--caption-dropout", defaultValue = "" + Pretraining.Settings.DEFAULT_CAPTION_DROPOUT) double captionDropout;
-    @Option(names = "--snr-gamma", defaultValue = "" + Pretraining.Settings.DEFAULT_SNR_GAMMA, description = "Min-SNR-γ loss weighting (0: off; default ${DEFAULT-VALUE}).") double snrGamma;
-    @Option(names = "--prediction", defaultValue = Pretraining.Settings.EPSILON,
-            description = "What the UNet predicts: epsilon (the noise) or v_prediction (the velocity; with --snr-gamma 0 its loss weighs the image error at high noise, where the prompt decides the layout) (default ${DEFAULT-VALUE}).") String prediction;
+    @Option(names = "--seed", description = "Initial weights and every step's draws (default ${DEFAULT-VALUE}).") long seed = DEFAULTS.seed();
+    @Option(names = "--warmup", description = "Linear warm-up steps of both stages (default ${DEFAULT-VALUE}).") int warmup = DEFAULTS.warmupSteps();
+    @Option(names = "--vae-steps", description = "Autoencoder steps (default ${DEFAULT-VALUE}).") int vaeSteps = AUTOENCODER.steps();
+    @Option(names = "--vae-batch", description = "Autoencoder batch (default ${DEFAULT-VALUE}).") int vaeBatch = AUTOENCODER.batch();
+    @Option(names = "--vae-lr", description = "Autoencoder learning rate (default ${DEFAULT-VALUE}).") double vaeLr = AUTOENCODER.lr();
+    @Option(names = "--kl-weight", description = "The autoencoder's KL weight (default ${DEFAULT-VALUE}).") double klWeight = AUTOENCODER.klWeight();
+    @Option(names = "--diffusion-steps", description = "UNet + text encoder steps; may be raised on --resume (default ${DEFAULT-VALUE}).") int diffusionSteps = DIFFUSION.steps();
+    @Option(names = "--batch", description = "Diffusion batch (default ${DEFAULT-VALUE}).") int batch = DIFFUSION.batch();
+    @Option(names = "--lr", description = "Diffusion learning rate (default ${DEFAULT-VALUE}).") double lr = DIFFUSION.lr();
+    @Option(names = "--caption-dropout", description = "Share of empty captions, for classifier-free guidance (default ${DEFAULT-VALUE}).") double captionDropout = DIFFUSION.captionDropout();
+    @Option(names = "--snr-gamma", description = "Min-SNR-γ loss weighting (0: off; default ${DEFAULT-VALUE}).") double snrGamma = DIFFUSION.snrGamma();
+    @Option(names = "--prediction",
+            description = "What the UNet predicts: epsilon (the noise) or v_prediction (the velocity; with --snr-gamma 0 its loss weighs the image error at high noise, where the prompt decides the layout) (default ${DEFAULT-VALUE}).") String prediction = DIFFUSION.prediction();
     @Option(names = "--autoencoder-from", description = "A new run takes the finished autoencoder of this pretraining run folder or checkpoint (same autoencoder settings) instead of training the same one again.") Path autoencoderFrom;
-    @Option(names = "--ema", defaultValue = "" + Pretraining.Settings.DEFAULT_EMA) double ema;
-    @Option(names = "--checkpoint-every", defaultValue = "250") int checkpointEvery;
-    @Option(names = "--keep-checkpoints", defaultValue = "2") int keepCheckpoints;
-    @Option(names = "--weights", defaultValue = "F16", description = "Stored type of the model folder's weights: F16 or F32 (default ${DEFAULT-VALUE}).") DType weights;
+    @Option(names = "--ema", description = "Moving-average decay of the shipped weights (default ${DEFAULT-VALUE}).") double ema = DIFFUSION.emaDecay();
+    @Option(names = "--checkpoint-every", description = "Steps between checkpoints (default ${DEFAULT-VALUE}).") int checkpointEvery = OUTPUT.checkpointEvery();
+    @Option(names = "--keep-checkpoints", description = "Checkpoints kept (default ${DEFAULT-VALUE}).") int keepCheckpoints = OUTPUT.keepCheckpoints();
+    @Option(names = "--weights", description = "Stored type of the model folder's weights: F16 or F32 (default ${DEFAULT-VALUE}).") DType weights = OUTPUT.weightType();
     @Option(names = "--size", defaultValue = "default", description = "Architecture: default (the shipped model) or test (a miniature for checks).") String size;
 
     @Override
@@ -48,8 +53,9 @@ public final class PretrainCommand implements Callable<Integer> {
             case "test" -> WorldModelSpec.TEST;
             default -> throw new IllegalArgumentException("--size: expected default or test, got " + size);
         };
-        Pretraining.Settings settings = new Pretraining.Settings(spec, seed, vaeSteps, vaeBatch, vaeLr, klWeight, diffusionSteps, batch, lr, warmup,
-                captionDropout, snrGamma, prediction, ema, checkpointEvery, keepCheckpoints, weights);
+        Pretraining.Settings settings = new Pretraining.Settings(spec, seed, warmup, new Pretraining.Settings.Autoencoder(vaeSteps, vaeBatch, vaeLr, klWeight),
+                new Pretraining.Settings.Diffusion(diffusionSteps, batch, lr, captionDropout, snrGamma, prediction, ema),
+                new Pretraining.Settings.Output(checkpointEvery, keepCheckpoints, weights));
         Pretraining.Outcome o = new Pretraining(settings, out, System.out).run(resume, autoencoderFrom);
         System.out.printf("pretrain: %d of %d steps in %.1f s; weights sha256 %s; model %s%n", o.completedSteps(), settings.totalSteps(), o.seconds(),
                 o.weightsHash(), o.model());

@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spectune.checkpoint.safetensors.SafetensorsWriter;
 import dev.spectune.model.pipeline.PngWriter;
 import dev.spectune.model.pipeline.StableDiffusionPipeline;
-import dev.spectune.model.scheduler.Schedulers;
 import dev.spectune.runtime.Nd4jRuntime;
 import dev.spectune.cli.EmbeddedModel;
 import dev.spectune.world.Caption;
@@ -97,9 +96,7 @@ public final class WorldCommand implements Runnable {
         @Option(names = "--gate", description = "Score the quality gate: --gate-prompts prompts of held-out colour-shape pairs; exit 1 if a threshold is missed.") boolean gate;
         @Option(names = "--gate-prompts", defaultValue = "64") int gatePrompts;
         @Option(names = "--seeds", defaultValue = "4", description = "Images per prompt: one batch from seed 0 (default ${DEFAULT-VALUE}).") int seeds;
-        @Option(names = "--steps", defaultValue = "" + WorldSamples.Sampling.DEFAULT_STEPS) int steps;
-        @Option(names = "--guidance", defaultValue = "" + WorldSamples.Sampling.DEFAULT_GUIDANCE) double guidance;
-        @Option(names = "--scheduler", description = WorldSamples.Sampling.SCHEDULER_HELP) String scheduler;
+        @picocli.CommandLine.Mixin SamplingOptions sampling;
         @Option(names = "--resolution", description = "Image side (default: the UNet's sample size × the VAE's factor).") Integer resolution;
         @Option(names = "--out", defaultValue = "world-scores") Path out;
 
@@ -120,9 +117,9 @@ public final class WorldCommand implements Runnable {
             long start = System.nanoTime();
             String sampler;
             try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(modelDir, null)) {
-                WorldSamples.Sampling sampling = new WorldSamples.Sampling(steps, guidance, resolution != null ? resolution : pipe.defaultImageSide(64), scheduler);
-                sampler = scheduler == null ? pipe.schedulerConfig().className() : Schedulers.className(scheduler);       // diffusers' class name
-                all.addAll(WorldSamples.sample(pipe, lines, seeds, sampling, out.resolve("images"), ""));
+                WorldSamples.Sampling how = sampling.at(resolution != null ? resolution : pipe.defaultImageSide(64));     // checks --scheduler first
+                sampler = sampling.schedulerClass(pipe);                                                       // diffusers' class name
+                all.addAll(WorldSamples.sample(pipe, lines, seeds, how, out.resolve("images"), ""));
                 for (int i = 0; i < lines.size(); i++) {
                     List<WorldSamples.Sample> mine = all.subList(i * seeds, (i + 1) * seeds);
                     ObjectNode row = perPrompt.addObject().put("prompt", lines.get(i)).put("seeds", seeds);
@@ -134,7 +131,7 @@ public final class WorldCommand implements Runnable {
             Map<String, int[]> overall = WorldSamples.checks(all);
             fractions(o, overall);
             root.set("overall", o);
-            root.put("model", modelDir.toString()).put("seeds", seeds).put("scheduler", sampler).put("steps", steps).put("guidance", guidance).put("seconds", (System.nanoTime() - start) / 1e9);
+            root.put("model", modelDir.toString()).put("seeds", seeds).put("scheduler", sampler).put("steps", sampling.steps).put("guidance", sampling.guidance).put("seconds", (System.nanoTime() - start) / 1e9);
             boolean passed = true;
             if (gate) {
                 ObjectNode g = root.putObject("gate");

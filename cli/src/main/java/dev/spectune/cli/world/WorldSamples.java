@@ -34,8 +34,6 @@ public final class WorldSamples {
     public record Sampling(int steps, double guidance, int side, String scheduler) {
         public static final int DEFAULT_STEPS = 25;
         public static final double DEFAULT_GUIDANCE = 5.0;
-        /** The --scheduler option's help, one text for every command that samples the world. */
-        public static final String SCHEDULER_HELP = "Sampler: one of ddpm, ddim, pndm, euler, dpmpp2m (default: the model's own scheduler config).";
 
         public Sampling {
             if (scheduler != null && !Schedulers.NAMES.contains(scheduler)) {
