@@ -52,13 +52,18 @@ public final class Oft {
         }
     }
 
+    /** Refuses a block count that does not divide the rotated dimension (the input's in peft 0.17's layout, the output's before). */
+    static void requireDivides(String key, long blocks, long rotated, boolean input) {
+        if (rotated % blocks != 0) {
+            throw new IllegalArgumentException(key + ": OFT's " + blocks + " blocks do not divide the " + (input ? "input" : "output")
+                    + " dimension " + rotated + " (choose a divisor)");
+        }
+    }
+
     public static AdaptedWeight build(SameDiff sd, String key, INDArray w0, Options o) {
         boolean input = o.layout() == Layout.PEFT_0_17;
         long out = w0.rows(), in = w0.columns(), rotated = input ? in : out;
-        if (rotated % o.blocks() != 0) {
-            throw new IllegalArgumentException(key + ": OFT's " + o.blocks() + " blocks do not divide the " + (input ? "input" : "output")
-                    + " dimension " + rotated + " (choose a divisor)");
-        }
+        requireDivides(key, o.blocks(), rotated, input);
         int r = o.blocks(), b = (int) (rotated / r), stored = o.blockShare() ? 1 : r;
         String name = input ? "oft_R.weight" : "oft_r";
         INDArray init = input ? Nd4j.zeros(w0.dataType(), stored, (long) b * (b - 1) / 2) : Nd4j.zeros(w0.dataType(), stored, b, b);
@@ -246,6 +251,7 @@ public final class Oft {
         public long parameters(Config c, String key, long out, long in) {
             boolean v017 = c.layout() == Layout.PEFT_0_17;
             long dim = v017 ? in : out, blocks = c.blocksFor(key, out, in), b = dim / blocks;
+            requireDivides(key, blocks, dim, v017);                                           // as build does: no count for a layer it cannot adapt
             return (c.blockShare() ? 1 : blocks) * (v017 ? b * (b - 1) / 2 : b * b);
         }
 

@@ -105,6 +105,14 @@ class AdapterRegistryTest {
     }
 
     @Test
+    void oftCountsNoParametersForABlockCountItCannotBuild() {
+        AdapterSpec fourteen = new AdapterSpec("oft", new Oft.Config(14, 0, Oft.Layout.PEFT_0_17, 5, 0, false), 0);
+        assertThat(fourteen.parameters("layer.weight", 16, 28)).isEqualTo(14L * 1);                    // blocks of 2: one angle each
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> fourteen.parameters("down.attn1.to_k.weight", 32, 32))
+                .hasMessageContaining("down.attn1.to_k.weight").hasMessageContaining("14 blocks do not divide the input dimension 32");
+    }
+
+    @Test
     void aPeftConfigOfAnotherMethodIsNotClaimed() throws Exception {
         JsonNode dora = new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"peft_type\": \"LORA\", \"r\": 4, \"lora_alpha\": 8, \"use_dora\": true}");
         assertThat(Lora.METHOD.readPeft("test", dora, Map.of())).isEmpty();

@@ -41,7 +41,7 @@ class CompareTest {
     @Test
     void compareScoresEveryRunAndWritesTheTableAndPlan() throws Exception {
         Path out = dir.resolve("compare");
-        var r = CheckpointCliTest.run("compare", "--model", model.toString(), "--out", out.toString(), "--methods", "soda-svd,lora,svdiff",
+        var r = CheckpointCliTest.run("compare", "--model", model.toString(), "--out", out.toString(), "--methods", "soda-svd,lora,svdiff,lidb",
                 "--steps", "2", "--images-per-context", "1", "--sample-steps", "2");
         assertThat(r.code()).as(r.out() + r.err()).isZero();
         List<String> csv = Files.readAllLines(out.resolve("compare.csv"));
@@ -54,9 +54,11 @@ class CompareTest {
             assertThat(Double.parseDouble(f[7])).as(row).isPositive();
             assertThat(out.resolve("images").resolve(f[9])).isDirectory();
         }
-        assertThat(csv.stream().map(l -> l.split(",")[0]).toList()).contains("soda-svd", "lora", "svdiff");
+        assertThat(csv.stream().map(l -> l.split(",")[0]).toList()).contains("soda-svd", "lora", "svdiff", "lidb");
         String md = Files.readString(out.resolve("compare.md"));
-        assertThat(md).contains("| soda-svd | default |", "diffusers' train_dreambooth_lora.py", "svdiff: no rank to set");
+        assertThat(md).contains("| soda-svd | default |", "diffusers' train_dreambooth_lora.py", "svdiff: no rank to set", "At the equal budget by default");
+        // LiDB's default (r = 1) may already be the equal budget: then it is planned once, never twice (the sweep refuses duplicates).
+        assertThat(md.contains("| lidb | equal |") || md.contains("lidb (rank") || md.contains("lidb: no rank")).as(md).isTrue();
         assertThat(out.resolve("compare.png")).isRegularFile();
         assertThat(Files.readString(out.resolve("plan.yaml"))).contains("method: \"lora\"", "steps: \"2\"");
         assertThat(out.resolve("subjects/subject0/view00.txt")).isRegularFile();

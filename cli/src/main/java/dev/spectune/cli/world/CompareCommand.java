@@ -105,14 +105,14 @@ public final class CompareCommand implements Callable<Integer> {
         // The plan: one run per subject × method × setting × seed.
         Map<String, Long> budget = new LinkedHashMap<>();
         List<Map<String, String>> runs = new ArrayList<>();
-        List<String> skipped = new ArrayList<>();
+        List<String> skipped = new ArrayList<>(), atBudget = new ArrayList<>();
         long sodaParams = parameters(m, "soda-svd", null);
         for (int s = 0; s < subjects; s++) {
             Path views = out.toAbsolutePath().resolve("subjects").resolve("subject" + s);
             SubjectViews.write(SubjectViews.SUBJECTS.get(s), views, m.side());
             for (String method : methods) {
                 for (String setting : settings) {
-                    Integer rank = setting.equals("equal") ? equalRank(m, method, sodaParams, skipped) : null;
+                    Integer rank = setting.equals("equal") ? equalRank(m, method, sodaParams, skipped, atBudget) : null;
                     if (setting.equals("equal") && rank == null) continue;
                     budget.put(method + "/" + setting, parameters(m, method, rank));
                     for (int seed = 0; seed < seeds; seed++) {
@@ -158,7 +158,7 @@ public final class CompareCommand implements Callable<Integer> {
                 System.out.printf("  %-10s %-7s subject fidelity %s  prompt fidelity %s%n", r.settings().get("method"), setting, table.getLast()[4], table.getLast()[5]);
             }
         }
-        writeResults(table, skipped, sodaParams, (System.nanoTime() - start) / 1e9);
+        writeResults(table, skipped, atBudget, sodaParams, (System.nanoTime() - start) / 1e9);
         System.out.printf("compare: %d runs scored in %.0f s; %s%n", table.size(), (System.nanoTime() - start) / 1e9, out.resolve("compare.md"));
         return table.size() == rows.size() ? 0 : 1;
     }
@@ -185,7 +185,12 @@ public final class CompareCommand implements Callable<Integer> {
     }
 
     /** The rank whose parameter count is nearest {@code target}, if within ±10% (null otherwise, or for a method without a rank). */
-    private static Integer equalRank(Model m, String method, long target, List<String> skipped) {
+    /**
+     * The rank that brings {@code method} within ±10% of {@code target} parameters, or null: none exists
+     * (noted in {@code skipped}), or the method's default already is that rank (noted in
+     * {@code atBudget}; its default run stands for both settings rather than training it twice).
+     */
+    private static Integer equalRank(Model m, String method, long target, List<String> skipped, List<String> atBudget) {
         if (method.equals("soda-svd")) return null;                                              // SODA-SVD is the budget: its default row stands for it
         if (method.equals("svdiff") || method.equals("full") || method.equals("soda-qr")) {
             skipped.add(method + ": no rank to set (" + parameters(m, method, null) + " parameters)");
@@ -207,6 +212,10 @@ public final class CompareCommand implements Callable<Integer> {
         }
         if (best == null || bestGap > 0.1 * target) {
             skipped.add(method + ": no rank within ±10% of " + target + (best == null ? "" : " (nearest: rank " + best + ", " + parameters(m, method, best) + ")"));
+            return null;
+        }
+        if (parameters(m, method, best) == parameters(m, method, null)) {
+            atBudget.add(method + " (rank " + best + ", " + parameters(m, method, best) + " parameters)");
             return null;
         }
         return best;
@@ -238,7 +247,7 @@ public final class CompareCommand implements Callable<Integer> {
 
     static final String HEADER = "method,setting,parameters,subject,subject_fidelity,prompt_fidelity,diversity,ms_per_step,seed,run";
 
-    private void writeResults(List<String[]> table, List<String> skipped, long sodaParams, double seconds) throws java.io.IOException {
+    private void writeResults(List<String[]> table, List<String> skipped, List<String> atBudget, long sodaParams, double seconds) throws java.io.IOException {
         StringBuilder csv = new StringBuilder(HEADER).append('\n');
         for (String[] row : table) csv.append(String.join(",", row)).append('\n');
         SafetensorsWriter.writeText(out.resolve("compare.csv"), csv.toString());
@@ -255,6 +264,10 @@ public final class CompareCommand implements Callable<Integer> {
                     meanStd(g, 6), meanStd(g, 7), g.size()));
         }
         md.append("\nmean ± sample std over runs (subjects × seeds). Contexts: ").append(String.join("; ", SubjectViews.CONTEXTS)).append(".\n\n");
+        if (settings.contains("equal")) {
+            md.append("At the equal budget by default, so their default row stands for it (as SODA-SVD's does): ")
+                    .append(String.join("; ", java.util.stream.Stream.concat(java.util.stream.Stream.of("soda-svd"), atBudget.stream()).toList())).append(".\n\n");
+        }
         if (!skipped.isEmpty()) md.append("Left out of the equal budget: ").append(String.join("; ", skipped)).append(".\n\n");
         md.append("Each method's default settings:\n\n");
         for (String method : methods) md.append("- ").append(method).append(": ").append(METHOD_DEFAULTS.get(method).source()).append('\n');
