@@ -107,12 +107,19 @@ public final class CompareCommand implements Callable<Integer> {
         List<Map<String, String>> runs = new ArrayList<>();
         List<String> skipped = new ArrayList<>(), atBudget = new ArrayList<>();
         long sodaParams = parameters(m, "soda-svd", null);
+        Map<String, Integer> equalRanks = new LinkedHashMap<>();                                  // per method, whatever the subject (absent: no equal run)
+        if (settings.contains("equal")) {
+            for (String method : methods) {
+                Integer rank = equalRank(m, method, sodaParams, skipped, atBudget);
+                if (rank != null) equalRanks.put(method, rank);
+            }
+        }
         for (int s = 0; s < subjects; s++) {
             Path views = out.toAbsolutePath().resolve("subjects").resolve("subject" + s);
             SubjectViews.write(SubjectViews.SUBJECTS.get(s), views, m.side());
             for (String method : methods) {
                 for (String setting : settings) {
-                    Integer rank = setting.equals("equal") ? equalRank(m, method, sodaParams, skipped, atBudget) : null;
+                    Integer rank = setting.equals("equal") ? equalRanks.get(method) : null;
                     if (setting.equals("equal") && rank == null) continue;
                     budget.put(method + "/" + setting, parameters(m, method, rank));
                     for (int seed = 0; seed < seeds; seed++) {
@@ -184,7 +191,6 @@ public final class CompareCommand implements Callable<Integer> {
         return total;
     }
 
-    /** The rank whose parameter count is nearest {@code target}, if within ±10% (null otherwise, or for a method without a rank). */
     /**
      * The rank that brings {@code method} within ±10% of {@code target} parameters, or null: none exists
      * (noted in {@code skipped}), or the method's default already is that rank (noted in
@@ -214,8 +220,9 @@ public final class CompareCommand implements Callable<Integer> {
             skipped.add(method + ": no rank within ±10% of " + target + (best == null ? "" : " (nearest: rank " + best + ", " + parameters(m, method, best) + ")"));
             return null;
         }
-        if (parameters(m, method, best) == parameters(m, method, null)) {
-            atBudget.add(method + " (rank " + best + ", " + parameters(m, method, best) + " parameters)");
+        long atBest = parameters(m, method, best);
+        if (atBest == parameters(m, method, null)) {
+            atBudget.add(method + " (rank " + best + ", " + atBest + " parameters)");
             return null;
         }
         return best;
