@@ -4,14 +4,17 @@
  * the file and the key; a run's id is its training settings' fingerprint (relative and absolute
  * paths to the same folder, the same id). End to end on the tiny pipeline: a sweep with a run that
  * cannot fit (refused by train's memory estimate) finishes the other run, reports the failure with
- * its error, exits 1, and a rerun skips the finished run. The pool never runs more than fit.
+ * its error, exits 1, and a rerun skips the finished run. A run stopped by SIGINT or SIGTERM is
+ * interrupted, not failed. The pool never runs more than fit.
  */
 package dev.spectune.tests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.spectune.cli.sweep.ChildRun;
 import dev.spectune.cli.sweep.LocalEngine;
+import dev.spectune.cli.sweep.SweepEngine;
 import dev.spectune.cli.sweep.SweepPlan;
 import dev.spectune.cli.sweep.SweepResults;
 import dev.spectune.cli.sweep.SweepRun;
@@ -108,6 +111,24 @@ class SweepTest {
         assertThat(LocalEngine.workers(8, 16, 1, 100.0, 4.0)).isEqualTo(8);           // asked
         assertThat(LocalEngine.workers(8, 2, 1, 5.0, 4.0)).isEqualTo(1);              // asked, but memory holds one
         assertThat(LocalEngine.workers(0, 2, 4, 1.0, 4.0)).isEqualTo(1);              // at least one: the run refuses itself if it cannot fit
+    }
+
+    @Test
+    void aRunStoppedBySignalIsInterruptedNotFailed() throws Exception {
+        SweepRun run = SweepRun.allOf(SweepPlan.read(plan("settings:\n" + shared() + "runs:\n  - {method: lora}\n"))).getFirst();
+        ChildRun launcher = new ChildRun("java", "", 1, 2.0, "");
+        Path folder = dir.resolve("run");
+        Files.createDirectories(folder.resolve("checkpoints"));
+        for (int code : new int[] {130, 143}) {                                           // the JVM's exit after SIGINT, SIGTERM: train wrote a checkpoint
+            SweepEngine.Outcome stopped = new SweepEngine.Outcome(code, null, 1, 1.0);
+            assertThat(stopped.state()).as("exit " + code).isEqualTo("interrupted");
+            SweepResults.writeOutcome(folder, run, "local", launcher, stopped);
+            assertThat(SweepResults.stateOf(folder)).as("exit " + code).isEqualTo(SweepResults.State.INTERRUPTED);
+        }
+        for (int code : new int[] {1, 2, 137}) {                                          // an error, bad input, SIGKILL (no checkpoint written at the end)
+            SweepResults.writeOutcome(folder, run, "local", launcher, new SweepEngine.Outcome(code, "boom", 1, 1.0));
+            assertThat(SweepResults.stateOf(folder)).as("exit " + code).isEqualTo(SweepResults.State.FAILED);
+        }
     }
 
     @Test

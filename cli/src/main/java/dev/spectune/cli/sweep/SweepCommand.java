@@ -71,7 +71,8 @@ public final class SweepCommand implements Callable<Integer> {
             SweepEngine.Outcome o = outcomes.get(r.id());
             if (o == null) o = new SweepEngine.Outcome(-1, "the engine did not report this run", 0, 0);
             SweepResults.writeOutcome(SweepEngine.folder(out, r.id()), r, e.name(), launcher, o);
-            if (o.exitCode() != 0) System.out.printf("  run %s failed: %s%n", r.id(), o.error());
+            if (o.stopped()) System.out.printf("  run %s was stopped (exit %d): a rerun resumes it%n", r.id(), o.exitCode());
+            else if (o.exitCode() != 0) System.out.printf("  run %s failed: %s%n", r.id(), o.error());
         }
         Map<String, Map<String, String>> list = new LinkedHashMap<>();
         for (SweepRun r : runs) list.put(r.id(), r.settings());

@@ -15,7 +15,23 @@ import java.util.ServiceLoader;
 public interface SweepEngine {
 
     /** How one run ended: the child's exit code (0: finished), the error when it failed, how many attempts it took, its wall time. */
-    record Outcome(int exitCode, String error, int attempts, double seconds) implements java.io.Serializable {}
+    record Outcome(int exitCode, String error, int attempts, double seconds) implements java.io.Serializable {
+
+        /**
+         * Whether the run was stopped by SIGINT or SIGTERM (Ctrl-C, a polite kill, or the sweep itself
+         * stopping): a JVM that exits through such a signal's shutdown ends with 128 + the signal's
+         * number, 130 or 143, and `train` has written a checkpoint by then. Such a run is interrupted,
+         * not failed: a rerun resumes it.
+         */
+        public boolean stopped() {
+            return exitCode == 128 + 2 || exitCode == 128 + 15;
+        }
+
+        /** "finished", "interrupted" or "failed", as RUN/sweep.json records it and the sweep prints it. */
+        public String state() {
+            return exitCode == 0 ? "finished" : stopped() ? "interrupted" : "failed";
+        }
+    }
 
     /**
      * @param parallel  runs at once (local; 0: as many as cores and memory allow)

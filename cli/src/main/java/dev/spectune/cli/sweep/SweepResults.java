@@ -2,7 +2,8 @@
  * SweepResults: what a sweep's folder says — each run's state, and the tables gathered from the
  * runs' own files. A run is
  *   finished     its run.json says "finished" (train writes that last, after the adapter);
- *   failed       its last attempt ended with an error (RUN/sweep.json, written by the sweep);
+ *   failed       its last attempt ended with an error (RUN/sweep.json, written by the sweep; a run
+ *                stopped by SIGINT or SIGTERM is recorded "interrupted" there, not failed);
  *   interrupted  started (a run.json "running" or checkpoints) and neither of the above: a rerun resumes it;
  *   pending      not started.
  * results.csv: run id, every setting of the plan, status, the run's results (run.json; CLIP-I, CLIP-T
@@ -80,8 +81,8 @@ public final class SweepResults {
     }
 
     /** RUN/sweep.json: how the run's last attempt under the sweep ended, with the threads and ND4J native build it ran on (bit-identity needs the same). */
-    static void writeOutcome(Path folder, SweepRun run, String engine, ChildRun launcher, SweepEngine.Outcome o) throws IOException {
-        ObjectNode n = JSON.createObjectNode().put("id", run.id()).put("state", o.exitCode() == 0 ? "finished" : "failed").put("engine", engine)
+    public static void writeOutcome(Path folder, SweepRun run, String engine, ChildRun launcher, SweepEngine.Outcome o) throws IOException {
+        ObjectNode n = JSON.createObjectNode().put("id", run.id()).put("state", o.state()).put("engine", engine)
                 .put("threads", launcher.threads()).put("native_build", launcher.nativeExtension().isEmpty() ? "generic" : launcher.nativeExtension().substring(1))
                 .put("exit_code", o.exitCode()).put("attempts", o.attempts()).put("seconds", o.seconds());
         if (o.error() != null) n.put("error", o.error());

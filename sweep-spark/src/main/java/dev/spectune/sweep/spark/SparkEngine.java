@@ -77,8 +77,9 @@ public final class SparkEngine implements SweepEngine {
                     Files.deleteIfExists(temp);
                 }
             }
-            System.out.printf("  run %s %s (attempt %d)%n", r.id(), r.exitCode() == 0 ? "finished" : "failed (exit " + r.exitCode() + ")", r.attempts());
-            outcomes.put(r.id(), new Outcome(r.exitCode(), r.error(), r.attempts(), r.seconds()));
+            Outcome o = new Outcome(r.exitCode(), r.error(), r.attempts(), r.seconds());
+            System.out.printf("  run %s %s (attempt %d)%n", r.id(), r.exitCode() == 0 ? "finished" : o.state() + " (exit " + r.exitCode() + ")", r.attempts());
+            outcomes.put(r.id(), o);
         }
         return outcomes;
     }
