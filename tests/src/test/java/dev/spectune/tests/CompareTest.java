@@ -12,8 +12,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spectune.checkpoint.safetensors.DType;
+import dev.spectune.cli.world.SubjectViews;
 import dev.spectune.pretrain.Pretraining;
 import dev.spectune.pretrain.WorldModelSpec;
+import dev.spectune.world.Caption;
+import dev.spectune.world.Scene;
+import dev.spectune.world.StripedRing;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -65,6 +69,22 @@ class CompareTest {
     }
 
     @Test
+    void eachSubjectIsSampledInContextsWhoseBackgroundIsNotItsOwnColour() {
+        assertThat(SubjectViews.CONTEXTS.getFirst()).isEqualTo("a photo of sks toy on a green background");         // the issue's own example
+        assertThat(SubjectViews.contexts(SubjectViews.SUBJECTS.getFirst(), SubjectViews.IDENTIFIER)).isEqualTo(SubjectViews.CONTEXTS);
+        for (StripedRing subject : SubjectViews.SUBJECTS) {
+            List<String> contexts = SubjectViews.contexts(subject, SubjectViews.SECOND_IDENTIFIER);
+            assertThat(contexts).hasSameSizeAs(SubjectViews.CONTEXTS);
+            for (String c : contexts) {
+                Scene scene = Caption.parse(c, java.util.Set.of(SubjectViews.SECOND_IDENTIFIER.split(" ")[0]));     // in the grammar, with the subject
+                assertThat(scene.background()).as(c).isNotIn(subject.first(), subject.second());
+            }
+        }
+        assertThat(SubjectViews.contexts(SubjectViews.SUBJECTS.get(1), SubjectViews.SECOND_IDENTIFIER).getFirst())
+                .as("red and green stripes: green becomes the first colour no subject, view or context uses").isEqualTo("a photo of ohwx toy on a yellow background");
+    }
+
+    @Test
     void fusionTrainsTwoSubjectsApartAndScoresThemFused() throws Exception {
         Path out = dir.resolve("fusion");
         var r = CheckpointCliTest.run("compare", "--fusion", "--model", model.toString(), "--out", out.toString(), "--steps", "2", "--images-per-context", "1",
@@ -76,6 +96,9 @@ class CompareTest {
         String md = Files.readString(out.resolve("fusion.md"));
         assertThat(md).contains("| spectral-a | sum |", "| lora | mean |", "The paper's claim");
         assertThat(md).containsPattern("claim \\(.*\\) (holds|does not hold|is not decided)");
+        assertThat(md).contains("Separation").containsPattern("spectral fusion blends (less than|more than|as much as) LoRA's");
+        assertThat(csv.getFirst()).endsWith(",other_subject_fidelity");
+        assertThat(csv.get(1).split(",")).as("every column filled but the joint scene of a single adapter").hasSize(7);
     }
 
     @Test

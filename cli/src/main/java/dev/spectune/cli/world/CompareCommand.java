@@ -157,7 +157,7 @@ public final class CompareCommand implements Callable<Integer> {
                 String setting = r.settings().containsKey("rank") ? "equal" : "default";
                 List<int[]> references = SubjectViews.write(SubjectViews.SUBJECTS.get(subject), out.resolve("subjects").resolve("subject" + subject), m.side());
                 MergedAdapters.into(pipe, List.of(SweepEngine.folder(out.resolve("sweep"), r.id()).resolve("adapter")), List.of(1.0));
-                List<WorldSamples.Sample> samples = WorldSamples.sample(pipe, SubjectViews.CONTEXTS, imagesPerContext, sampling,
+                List<WorldSamples.Sample> samples = WorldSamples.sample(pipe, SubjectViews.contexts(SubjectViews.SUBJECTS.get(subject), SubjectViews.IDENTIFIER), imagesPerContext, sampling,
                         out.resolve("images").resolve(r.id()), "");
                 table.add(new String[] {r.settings().get("method"), setting, r.results().getOrDefault("trainable_parameters", ""), "subject" + subject,
                         fmt(WorldSamples.subjectFidelity(samples, references)), fmt(WorldSamples.promptFidelity(WorldSamples.checks(samples))),
@@ -270,7 +270,12 @@ public final class CompareCommand implements Callable<Integer> {
             md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %d |%n", g.getFirst()[0], g.getFirst()[1], g.getFirst()[2], meanStd(g, 4), meanStd(g, 5),
                     meanStd(g, 6), meanStd(g, 7), g.size()));
         }
-        md.append("\nmean ± sample std over runs (subjects × seeds). Contexts: ").append(String.join("; ", SubjectViews.CONTEXTS)).append(".\n\n");
+        md.append("\nmean ± sample std over runs (subjects × seeds). Contexts: ").append(String.join("; ", SubjectViews.CONTEXTS)).append(".\n");
+        for (int s = 1; s < subjects; s++) {
+            List<String> own = SubjectViews.contexts(SubjectViews.SUBJECTS.get(s), SubjectViews.IDENTIFIER);
+            if (!own.equals(SubjectViews.CONTEXTS)) md.append("Subject ").append(s).append(" (its own colour is a context's background): ").append(String.join("; ", own)).append(".\n");
+        }
+        md.append('\n');
         if (settings.contains("equal")) {
             md.append("At the equal budget by default, so their default row stands for it (as SODA-SVD's does): ")
                     .append(String.join("; ", java.util.stream.Stream.concat(java.util.stream.Stream.of("soda-svd"), atBudget.stream()).toList())).append(".\n\n");

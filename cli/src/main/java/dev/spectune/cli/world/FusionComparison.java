@@ -6,7 +6,9 @@
  * Spectral Adapter (additive) on column blocks 0 and 1, LoRA and SODA-SVD on the same weights —
  * then the two adapters are merged (sum: W0 + ΔW1 + ΔW2; mean: W0 + ½(ΔW1 + ΔW2)) and each subject
  * is prompted in its own contexts and both together in one scene. The table sets each subject's
- * fidelity in the fused model against its single adapter's.
+ * fidelity in the fused model against its single adapter's (retention) and, since a blend draws the
+ * other subject where this one was asked for, against the other subject's views (separation: own
+ * minus other, in the subject's own contexts).
  */
 package dev.spectune.cli.world;
 
@@ -69,16 +71,16 @@ final class FusionComparison {
             adapters.computeIfAbsent(r.settings().get("method"), k -> new Path[2])[subject] = SweepEngine.folder(s.out().resolve("sweep"), r.id()).resolve("adapter");
         }
 
-        List<String[]> table = new ArrayList<>();                   // method, fusion, subject, own-context fidelity, joint-scene fidelity, prompt fidelity
+        List<String[]> table = new ArrayList<>();                   // method, fusion, subject, own-context fidelity, joint-scene fidelity, prompt fidelity, other subject's fidelity
         try (StableDiffusionPipeline pipe = StableDiffusionPipeline.open(s.base(), null)) {
             for (String method : METHODS) {
                 Path[] a = adapters.get(method);
                 for (int i = 0; i < 2; i++) {                                                         // each adapter alone
                     MergedAdapters.into(pipe, List.of(a[i]), List.of(1.0));
-                    List<WorldSamples.Sample> own = WorldSamples.sample(pipe, SubjectViews.contexts(IDENTIFIERS.get(i)), s.imagesPerContext(), s.sampling(),
+                    List<WorldSamples.Sample> own = WorldSamples.sample(pipe, SubjectViews.contexts(SubjectViews.SUBJECTS.get(i), IDENTIFIERS.get(i)), s.imagesPerContext(), s.sampling(),
                             s.out().resolve("images").resolve(method + "-single-" + i), "");
                     table.add(new String[] {method, "single", "subject" + i, fmt(WorldSamples.subjectFidelity(own, references.get(i))), "",
-                            fmt(WorldSamples.promptFidelity(WorldSamples.checks(own)))});
+                            fmt(WorldSamples.promptFidelity(WorldSamples.checks(own))), fmt(WorldSamples.subjectFidelity(own, references.get(1 - i)))});
                 }
                 for (String fusion : List.of("sum", "mean")) {
                     double lambda = fusion.equals("sum") ? 1.0 : 0.5;
@@ -86,10 +88,11 @@ final class FusionComparison {
                     List<WorldSamples.Sample> joint = WorldSamples.sample(pipe, JOINT, s.imagesPerContext(), s.sampling(),
                             s.out().resolve("images").resolve(method + "-" + fusion + "-joint"), "");
                     for (int i = 0; i < 2; i++) {
-                        List<WorldSamples.Sample> own = WorldSamples.sample(pipe, SubjectViews.contexts(IDENTIFIERS.get(i)), s.imagesPerContext(), s.sampling(),
+                        List<WorldSamples.Sample> own = WorldSamples.sample(pipe, SubjectViews.contexts(SubjectViews.SUBJECTS.get(i), IDENTIFIERS.get(i)), s.imagesPerContext(), s.sampling(),
                                 s.out().resolve("images").resolve(method + "-" + fusion + "-" + i), "");
                         table.add(new String[] {method, fusion, "subject" + i, fmt(WorldSamples.subjectFidelity(own, references.get(i))),
-                                fmt(WorldSamples.subjectFidelity(joint, references.get(i))), fmt(WorldSamples.promptFidelity(WorldSamples.checks(own)))});
+                                fmt(WorldSamples.subjectFidelity(joint, references.get(i))), fmt(WorldSamples.promptFidelity(WorldSamples.checks(own))),
+                                fmt(WorldSamples.subjectFidelity(own, references.get(1 - i)))});
                     }
                 }
                 System.out.printf("  fusion %-10s done%n", method);
@@ -111,26 +114,41 @@ final class FusionComparison {
         return sum / 2;
     }
 
+    /** Mean over the two subjects of own-subject minus other-subject fidelity in the subject's own contexts (0: the two are drawn alike). */
+    static double separation(List<String[]> table, String method, String fusion) {
+        double sum = 0;
+        for (int i = 0; i < 2; i++) sum += value(table, method, fusion, i, 3) - value(table, method, fusion, i, 6);
+        return sum / 2;
+    }
+
     private static double value(List<String[]> table, String method, String fusion, int subject, int column) {
         for (String[] r : table) if (r[0].equals(method) && r[1].equals(fusion) && r[2].equals("subject" + subject)) return Double.parseDouble(r[column]);
         throw new IllegalStateException("no row for " + method + " " + fusion + " subject" + subject);
     }
 
     private static void write(Setup s, List<String[]> table, double seconds) throws java.io.IOException {
-        StringBuilder csv = new StringBuilder("method,fusion,subject,subject_fidelity,subject_fidelity_joint_scene,prompt_fidelity\n");
+        StringBuilder csv = new StringBuilder("method,fusion,subject,subject_fidelity,subject_fidelity_joint_scene,prompt_fidelity,other_subject_fidelity\n");
         for (String[] r : table) csv.append(String.join(",", r)).append('\n');
         SafetensorsWriter.writeText(s.out().resolve("fusion.csv"), csv.toString());
         StringBuilder md = new StringBuilder("# spectune compare --fusion\n\n");
         md.append(String.format(Locale.ROOT, "Two subjects (%s; %s) trained separately for %d steps, fused by sum and mean; %d image(s) per prompt; %.0f s.%n%n",
                 IDENTIFIERS.get(0), IDENTIFIERS.get(1), s.steps(), s.imagesPerContext(), seconds));
-        md.append("| method | fusion | subject | subject fidelity (own contexts) | subject fidelity (both in one scene) | prompt fidelity |\n|---|---|---|---|---|---|\n");
-        for (String[] r : table) md.append("| ").append(String.join(" | ", r[0], r[1], r[2], r[3], r[4].isEmpty() ? "—" : r[4], r[5])).append(" |\n");
+        md.append("| method | fusion | subject | subject fidelity (own contexts) | subject fidelity (both in one scene) | prompt fidelity | other subject's fidelity (own contexts) |\n"
+                + "|---|---|---|---|---|---|---|\n");
+        for (String[] r : table) md.append("| ").append(String.join(" | ", r[0], r[1], r[2], r[3], r[4].isEmpty() ? "—" : r[4], r[5], r[6])).append(" |\n");
         md.append("\nRetention — fused own-context subject fidelity over the single adapter's, mean over the two subjects:\n\n| method | sum | mean |\n|---|---|---|\n");
         for (String m : METHODS) md.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f |%n", m, retention(table, m, "sum"), retention(table, m, "mean")));
         double spectral = retention(table, "spectral-a", "sum"), lora = retention(table, "lora", "sum");
         String verdict = spectral > lora + MARGIN ? "holds" : lora > spectral + MARGIN ? "does not hold" : "is not decided (a difference within " + MARGIN + ")";
         md.append(String.format(Locale.ROOT, "%nThe paper's claim (spectral fusion keeps both concepts where LoRA's merge blends them) %s here: "
                 + "Spectral A on disjoint column blocks keeps %.3f of its single-adapter subject fidelity under sum, LoRA %.3f.%n", verdict, spectral, lora));
+        md.append("\nSeparation — own-subject minus other-subject fidelity in the subject's own contexts, mean over the two subjects "
+                + "(a blend draws the other subject too, and lowers it):\n\n| method | single | sum | mean |\n|---|---|---|---|\n");
+        for (String m : METHODS) md.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %.3f |%n", m, separation(table, m, "single"), separation(table, m, "sum"),
+                separation(table, m, "mean")));
+        double spectralSep = separation(table, "spectral-a", "sum"), loraSep = separation(table, "lora", "sum");
+        String blend = spectralSep > loraSep + MARGIN ? "blends less than LoRA's" : loraSep > spectralSep + MARGIN ? "blends more than LoRA's" : "blends as much as LoRA's (a difference within " + MARGIN + ")";
+        md.append(String.format(Locale.ROOT, "%nUnder sum, spectral fusion %s: separation %.3f against %.3f.%n", blend, spectralSep, loraSep));
         md.append("\nSubject fidelity compares an image's best-matching region with the subject's views (SubjectFidelity); in a scene with both subjects each is scored on its own.\n");
         SafetensorsWriter.writeText(s.out().resolve("fusion.md"), md.toString());
         System.out.print(md.substring(md.indexOf("Retention")));

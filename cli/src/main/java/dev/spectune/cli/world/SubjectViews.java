@@ -33,7 +33,11 @@ public final class SubjectViews {
         return "a photo of " + identifier;
     }
 
-    /** The subjects, in order: `demo` uses the first; `compare --subjects N` the first N. None uses a background colour of the views or contexts. */
+    /**
+     * The subjects, in order: `demo` uses the first; `compare --subjects N` the first N; `compare --fusion`
+     * the first two, whose colours differ. None uses a background colour of the views; a context whose
+     * background is one of a subject's colours is changed for it ({@link #contexts(StripedRing, String)}).
+     */
     public static final List<StripedRing> SUBJECTS = List.of(new StripedRing(Palette.ORANGE, Palette.PURPLE), new StripedRing(Palette.RED, Palette.GREEN),
             new StripedRing(Palette.PURPLE, Palette.YELLOW));
 
@@ -47,13 +51,30 @@ public final class SubjectViews {
     public static final List<View> VIEWS = List.of(new View(Palette.BLUE, Size.LARGE, Position.CENTER), new View(Palette.WHITE, Size.SMALL, Position.TOP_RIGHT),
             new View(Palette.BLACK, Size.LARGE, Position.BOTTOM_LEFT), new View(Palette.BLUE, Size.SMALL, Position.CENTER));
 
-    /** The contexts sampled before and after training, for a subject called {@code identifier}. */
-    public static List<String> contexts(String identifier) {
-        return CONTEXTS.stream().map(c -> c.replace(IDENTIFIER, identifier)).toList();
+    /**
+     * The contexts sampled before and after training {@code subject}, called {@code identifier}: CONTEXTS,
+     * except that a background in one of the subject's own colours (an object never has its
+     * background's colour) becomes the first palette colour that is neither the subject's nor a
+     * background of any view or context.
+     */
+    public static List<String> contexts(StripedRing subject, String identifier) {
+        java.util.Set<Palette> taken = new java.util.HashSet<>(List.of(subject.first(), subject.second()));
+        for (View v : VIEWS) taken.add(v.background());
+        for (String c : CONTEXTS) for (Palette p : Palette.values()) if (c.endsWith(" " + p.word() + " background")) taken.add(p);
+        Palette free = java.util.Arrays.stream(Palette.values()).filter(p -> !taken.contains(p)).findFirst().orElseThrow();
+        List<String> contexts = new ArrayList<>();
+        for (String c : CONTEXTS) {
+            for (Palette own : List.of(subject.first(), subject.second())) {
+                String ending = (own.word().matches("[aeiou].*") ? "an " : "a ") + own.word() + " background";
+                if (c.endsWith(ending)) c = c.substring(0, c.length() - ending.length()) + (free.word().matches("[aeiou].*") ? "an " : "a ") + free.word() + " background";
+            }
+            contexts.add(c.replace(IDENTIFIER, identifier));
+        }
+        return contexts;
     }
 
-    /** The contexts of the subject called "sks toy". */
-    public static final List<String> CONTEXTS = List.of("a photo of sks toy on a white background", "a sks toy at the top left on a blue background",
+    /** The contexts of the subject called "sks toy" (the first is the issue's own example). */
+    public static final List<String> CONTEXTS = List.of("a photo of sks toy on a green background", "a sks toy at the top left on a blue background",
             "a large sks toy on a black background", "a small sks toy at the bottom right on a white background");
 
     /** Writes the subject's views as PNGs with their captions beside them (viewNN.png, viewNN.txt); returns their pixels. */
