@@ -95,7 +95,7 @@ class CompareTest {
         assertThat(Files.readString(out.resolve("plan.yaml"))).contains("spectral-columns: \"block:0\"", "spectral-columns: \"block:1\"", "ohwx toy");
         String md = Files.readString(out.resolve("fusion.md"));
         assertThat(md).contains("| spectral-a | sum |", "| lora | mean |", "The paper's claim");
-        assertThat(md).containsPattern("claim \\(.*\\) (holds|does not hold|is not decided)");
+        assertThat(md).containsPattern("claim \\(.*\\) (holds|does not hold|is not decided|is not tested)");
         assertThat(md).contains("Separation").containsPattern("spectral fusion blends (less than|more than|as much as) LoRA's");
         assertThat(csv.getFirst()).endsWith(",other_subject_fidelity");
         assertThat(csv.get(1).split(",")).as("every column filled but the joint scene of a single adapter").hasSize(7);
