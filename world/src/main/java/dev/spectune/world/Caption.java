@@ -40,9 +40,14 @@ public final class Caption {
 
     public static String of(Scene scene) {
         StringBuilder sb = new StringBuilder(object(scene.objects().getFirst()));
-        if (scene.background() != null) sb.append(" on ").append(article(scene.background().word())).append(' ').append(scene.background().word()).append(" background");
+        if (scene.background() != null) sb.append(" on ").append(background(scene.background()));
         if (scene.objects().size() == 2) sb.append(" and ").append(object(scene.objects().get(1)));
         return sb.toString();
+    }
+
+    /** A caption's background phrase without "on": "a green background", "an orange background". */
+    public static String background(Palette colour) {
+        return article(colour.word()) + " " + colour.word() + " background";
     }
 
     private static String object(WorldObject o) {

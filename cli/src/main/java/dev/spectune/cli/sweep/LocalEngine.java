@@ -56,8 +56,7 @@ public final class LocalEngine implements SweepEngine {
             attempts++;
             code = launcher.run(r, folder, null);
         }
-        Outcome o = new Outcome(code, null, attempts, (System.nanoTime() - t0) / 1e9);
-        if (code != 0 && !o.stopped()) o = new Outcome(code, SweepEngine.errorOf(folder.resolve(ChildRun.LOG), code), attempts, o.seconds());
+        Outcome o = new Outcome(code, code == 0 ? null : SweepEngine.errorOf(folder.resolve(ChildRun.LOG), code), attempts, (System.nanoTime() - t0) / 1e9);
         System.out.printf("  run %s %s%n", r.id(), code == 0 ? "finished" : o.state() + " (exit " + code + ")");
         return o;
     }

@@ -58,16 +58,15 @@ public final class SubjectViews {
      * background of any view or context.
      */
     public static List<String> contexts(StripedRing subject, String identifier) {
-        java.util.Set<Palette> taken = new java.util.HashSet<>(List.of(subject.first(), subject.second()));
+        List<Palette> own = List.of(subject.first(), subject.second());
+        java.util.Set<Palette> taken = new java.util.HashSet<>(own);
         for (View v : VIEWS) taken.add(v.background());
-        for (String c : CONTEXTS) for (Palette p : Palette.values()) if (c.endsWith(" " + p.word() + " background")) taken.add(p);
+        for (String c : CONTEXTS) taken.add(Caption.parse(c).background());
         Palette free = java.util.Arrays.stream(Palette.values()).filter(p -> !taken.contains(p)).findFirst().orElseThrow();
         List<String> contexts = new ArrayList<>();
         for (String c : CONTEXTS) {
-            for (Palette own : List.of(subject.first(), subject.second())) {
-                String ending = (own.word().matches("[aeiou].*") ? "an " : "a ") + own.word() + " background";
-                if (c.endsWith(ending)) c = c.substring(0, c.length() - ending.length()) + (free.word().matches("[aeiou].*") ? "an " : "a ") + free.word() + " background";
-            }
+            Palette background = Caption.parse(c).background();
+            if (own.contains(background)) c = c.substring(0, c.length() - Caption.background(background).length()) + Caption.background(free);
             contexts.add(c.replace(IDENTIFIER, identifier));
         }
         return contexts;
