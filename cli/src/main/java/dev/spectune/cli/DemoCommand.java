@@ -2,7 +2,7 @@
  * DemoCommand: `spectune demo` — the README's main job, offline: personalization on the embedded
  * world model (a text-to-image model spectune pretrained on its procedural world, models/world).
  * The subject is one the world's grammar cannot express — a striped ring with a notch
- * (StripedRing), the "sks toy" — in 4 rendered views with captions of their context. The demo
+ * (StripedToy), the "sks toy" — in 4 rendered views with captions of their context. The demo
  * samples 4 new contexts before training (the model draws something else for "sks toy"), trains
  * SODA (SVD spectrum + Kronecker rotations of every UNet attention projection, Stiefel Adam) on
  * the views, and samples the same contexts after; the images are scored from their pixels
@@ -55,7 +55,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (!(lr > 0) || !(stiefelLr > 0)) throw new IllegalArgumentException("--lr and --stiefel-lr must be > 0, got " + lr + " and " + stiefelLr);
         Path base = model != null ? model : EmbeddedModel.world();
         Nd4jRuntime.init();
-        System.out.println("spectune demo: the world model " + base + " learns a subject it cannot draw (\"" + SubjectViews.IDENTIFIER + "\": a striped ring with a notch)");
+        System.out.println("spectune demo: the world model " + base + " learns a subject it cannot draw (\"" + SubjectViews.IDENTIFIER + "\": a " + SubjectViews.SUBJECTS.getFirst().describe() + ")");
 
         int side;
         List<WorldSamples.Sample> before;

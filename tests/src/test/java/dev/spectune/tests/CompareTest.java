@@ -12,12 +12,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spectune.checkpoint.safetensors.DType;
+import dev.spectune.cli.world.CompareCommand;
 import dev.spectune.cli.world.SubjectViews;
 import dev.spectune.pretrain.Pretraining;
 import dev.spectune.pretrain.WorldModelSpec;
 import dev.spectune.world.Caption;
 import dev.spectune.world.Scene;
-import dev.spectune.world.StripedRing;
+import dev.spectune.world.StripedToy;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -59,6 +60,11 @@ class CompareTest {
             assertThat(out.resolve("images").resolve(f[9])).isDirectory();
         }
         assertThat(csv.stream().map(l -> l.split(",")[0]).toList()).contains("soda-svd", "lora", "svdiff", "lidb");
+        // Each equal-budget run trained within ±10% of SODA-SVD's parameters (the counts the runs report).
+        long soda = csv.stream().filter(l -> l.startsWith("soda-svd,default,")).mapToLong(l -> Long.parseLong(l.split(",")[2])).findFirst().orElseThrow();
+        List<String> equal = csv.stream().filter(l -> l.split(",")[1].equals("equal")).toList();
+        assertThat(equal).as("lora's equal-budget run").anyMatch(l -> l.startsWith("lora,"));
+        for (String row : equal) assertThat((double) Long.parseLong(row.split(",")[2])).as(row).isBetween(0.9 * soda, 1.1 * soda);
         String md = Files.readString(out.resolve("compare.md"));
         assertThat(md).contains("| soda-svd | default |", "diffusers' train_dreambooth_lora.py", "svdiff: no rank to set", "At the equal budget by default");
         // LiDB's default (r = 1) may already be the equal budget: then it is planned once, never twice (the sweep refuses duplicates).
@@ -69,10 +75,26 @@ class CompareTest {
     }
 
     @Test
+    void anEqualBudgetsTargetsLeaveOutExactlyTheNamedAttentionModules() {
+        var all = java.util.regex.Pattern.compile(CompareCommand.leaving(List.of()));
+        var some = java.util.regex.Pattern.compile(CompareCommand.leaving(List.of("mid_block.attentions.0.transformer_blocks.0.attn2",
+                "down_blocks.1.attentions.0.transformer_blocks.0.attn1")));
+        for (String key : List.of("mid_block.attentions.0.transformer_blocks.0.attn2.to_q.weight", "down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_out.0.weight")) {
+            assertThat(all.matcher(key).matches()).as(key).isTrue();
+            assertThat(some.matcher(key).matches()).as(key).isFalse();
+        }
+        for (String key : List.of("mid_block.attentions.0.transformer_blocks.0.attn1.to_q.weight", "down_blocks.1.attentions.0.transformer_blocks.0.attn2.to_k.weight",
+                "up_blocks.1.attentions.0.transformer_blocks.0.attn2.to_v.weight", "down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q.weight")) {
+            assertThat(some.matcher(key).matches()).as(key).isTrue();
+        }
+        assertThat(some.matcher("mid_block.attentions.0.transformer_blocks.0.ff.net.2.weight").matches()).isFalse();
+    }
+
+    @Test
     void eachSubjectIsSampledInContextsWhoseBackgroundIsNotItsOwnColour() {
         assertThat(SubjectViews.CONTEXTS.getFirst()).isEqualTo("a photo of sks toy on a green background");         // the issue's own example
         assertThat(SubjectViews.contexts(SubjectViews.SUBJECTS.getFirst(), SubjectViews.IDENTIFIER)).isEqualTo(SubjectViews.CONTEXTS);
-        for (StripedRing subject : SubjectViews.SUBJECTS) {
+        for (StripedToy subject : SubjectViews.SUBJECTS) {
             List<String> contexts = SubjectViews.contexts(subject, SubjectViews.SECOND_IDENTIFIER);
             assertThat(contexts).hasSameSizeAs(SubjectViews.CONTEXTS);
             for (String c : contexts) {

@@ -1,7 +1,7 @@
 /*
  * SubjectFidelityTest: a subject's other views (other places, sizes, backgrounds) score near 1
- * against its reference views; the world's plain objects, the ring in other colours and a ring
- * without stripes score lower; diversity is 0 for identical images and grows with differences.
+ * against its reference views; the world's plain objects, the ring in other colours, a ring
+ * without stripes and a cross in the ring's colours score lower; diversity is 0 for identical images and grows with differences.
  */
 package dev.spectune.world;
 
@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 class SubjectFidelityTest {
 
-    static final StripedRing SUBJECT = new StripedRing(Palette.ORANGE, Palette.PURPLE);
+    static final StripedToy SUBJECT = new StripedToy(StripedToy.Outline.RING, Palette.ORANGE, Palette.PURPLE);
     static final List<int[]> REFERENCES = List.of(SUBJECT.view(64, Palette.WHITE, Size.LARGE, Position.CENTER),
             SUBJECT.view(64, Palette.GREEN, Size.LARGE, Position.TOP_LEFT), SUBJECT.view(64, Palette.BLUE, Size.SMALL, Position.BOTTOM_RIGHT),
             SUBJECT.view(64, Palette.BLACK, Size.LARGE, Position.BOTTOM_LEFT));
@@ -25,8 +25,8 @@ class SubjectFidelityTest {
         double small = SubjectFidelity.of(REFERENCES, SUBJECT.view(64, Palette.RED, Size.SMALL, Position.CENTER), 64);
         assertThat(own).isGreaterThan(0.9);
         assertThat(small).isGreaterThan(0.8);
-        double recoloured = SubjectFidelity.of(REFERENCES, new StripedRing(Palette.RED, Palette.BLUE).view(64, Palette.YELLOW, Size.LARGE, Position.TOP_RIGHT), 64);
-        double plain = SubjectFidelity.of(REFERENCES, new StripedRing(Palette.ORANGE, Palette.RED)
+        double recoloured = SubjectFidelity.of(REFERENCES, new StripedToy(StripedToy.Outline.RING, Palette.RED, Palette.BLUE).view(64, Palette.YELLOW, Size.LARGE, Position.TOP_RIGHT), 64);
+        double plain = SubjectFidelity.of(REFERENCES, new StripedToy(StripedToy.Outline.RING, Palette.ORANGE, Palette.RED)
                 .view(64, Palette.YELLOW, Size.LARGE, Position.TOP_RIGHT), 64);
         assertThat(recoloured).as("the ring in other colours").isLessThan(own - 0.25);
         assertThat(plain).as("other stripes' colours").isLessThan(own - 0.1);
@@ -40,6 +40,17 @@ class SubjectFidelityTest {
         int[] blank = new int[64 * 64];
         java.util.Arrays.fill(blank, Palette.WHITE.rgb());
         assertThat(SubjectFidelity.of(REFERENCES, blank, 64)).isEqualTo(0.0);
+    }
+
+    @Test
+    void aCrossInTheRingsColoursIsToldApartByItsOutline() {
+        StripedToy cross = new StripedToy(StripedToy.Outline.CROSS, Palette.ORANGE, Palette.PURPLE);
+        double ring = SubjectFidelity.of(REFERENCES, SUBJECT.view(64, Palette.YELLOW, Size.LARGE, Position.TOP_RIGHT), 64);
+        double crossAgainstRing = SubjectFidelity.of(REFERENCES, cross.view(64, Palette.YELLOW, Size.LARGE, Position.TOP_RIGHT), 64);
+        assertThat(crossAgainstRing).as("a cross against the ring's views").isLessThan(ring - 0.12);
+        List<int[]> crossViews = List.of(cross.view(64, Palette.WHITE, Size.LARGE, Position.CENTER), cross.view(64, Palette.BLUE, Size.SMALL, Position.BOTTOM_RIGHT));
+        double crossOwn = SubjectFidelity.of(crossViews, cross.view(64, Palette.BLACK, Size.LARGE, Position.TOP_LEFT), 64);
+        assertThat(crossOwn).as("the cross against its own views").isGreaterThan(0.85);
     }
 
     @Test

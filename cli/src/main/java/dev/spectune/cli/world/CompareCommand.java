@@ -7,8 +7,8 @@
  * diversity — the trade-off the papers plot (subject fidelity against prompt fidelity).
  *
  * Settings: "default" (each method's own defaults, METHOD_DEFAULTS) and "equal" (the rank whose
- * parameter count is nearest SODA-SVD's; a method is left out of it when no rank comes within
- * ±10%, or it has no rank). Writes compare.csv, compare.md, compare.png. With --fusion, the Spectral
+ * parameter count is nearest SODA-SVD's; where no rank on every target comes within ±10%, a rank
+ * on all but the fewest attention modules that does; a method without a rank is left out of it). Writes compare.csv, compare.md, compare.png. With --fusion, the Spectral
  * Adapter paper's fusion experiment instead (FusionComparison).
  */
 package dev.spectune.cli.world;
@@ -25,7 +25,7 @@ import dev.spectune.cli.sweep.SweepPlan;
 import dev.spectune.cli.sweep.SweepResults;
 import dev.spectune.model.pipeline.StableDiffusionPipeline;
 import dev.spectune.runtime.Nd4jRuntime;
-import dev.spectune.world.StripedRing;
+import dev.spectune.world.StripedToy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -56,6 +56,8 @@ public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--seeds", defaultValue = "1", description = "Training seeds per run (default ${DEFAULT-VALUE}).") int seeds;
     @Option(names = "--steps", defaultValue = "100", description = "Training steps per run (default ${DEFAULT-VALUE}).") int steps;
     @Option(names = "--images-per-context", defaultValue = "2") int imagesPerContext;
+    @Option(names = "--lr", description = "Learning rate of every method's Euclidean parameters (default: train's, 1e-3; full fine-tuning's own 1e-4 stays).") Double lr;
+    @Option(names = "--stiefel-lr", description = "Learning rate of Stiefel factors (default: train's, 5e-3).") Double stiefelLr;
     @picocli.CommandLine.Mixin SamplingOptions samplingOptions;
     @Option(names = "--engine", defaultValue = "local") String engine;
     @Option(names = "--parallel", defaultValue = "0") int parallel;
@@ -88,6 +90,10 @@ public final class CompareCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (subjects < 1 || subjects > SubjectViews.SUBJECTS.size()) throw new IllegalArgumentException("--subjects must be 1 to " + SubjectViews.SUBJECTS.size() + ", got " + subjects);
         if (seeds < 1 || steps < 1 || imagesPerContext < 1) throw new IllegalArgumentException("--seeds, --steps and --images-per-context must be >= 1");
+        if (lr != null && !(lr > 0) || stiefelLr != null && !(stiefelLr > 0)) throw new IllegalArgumentException("--lr and --stiefel-lr must be > 0, got " + lr + " and " + stiefelLr);
+        Map<String, String> rates = new LinkedHashMap<>();                                        // the trainings' common learning rates, where given
+        if (lr != null) rates.put("lr", Double.toString(lr));
+        if (stiefelLr != null) rates.put("stiefel-lr", Double.toString(stiefelLr));
         for (String m : methods) if (!METHOD_DEFAULTS.containsKey(m)) throw new IllegalArgumentException("--methods: '" + m + "' is not compared (choose from " + METHOD_DEFAULTS.keySet() + ")");
         for (String s : settings) if (!s.equals("default") && !s.equals("equal")) throw new IllegalArgumentException("--settings: expected default or equal, got " + s);
         SweepEngine sweepEngine = SweepEngine.named(engine).orElseThrow(() -> new IllegalArgumentException("--engine " + engine + ": unknown or not on the classpath"));
@@ -97,21 +103,20 @@ public final class CompareCommand implements Callable<Integer> {
         Model m = model(base);
         if (fusion) {
             FusionComparison.run(new FusionComparison.Setup(base, m.side(), steps, imagesPerContext, samplingOptions.at(m.side()),
-                    sweepEngine, parallel, out));
+                    rates, sweepEngine, parallel, out));
             System.out.printf("compare --fusion: %.0f s; %s%n", (System.nanoTime() - start) / 1e9, out.resolve("fusion.md"));
             return 0;
         }
 
         // The plan: one run per subject × method × setting × seed.
-        Map<String, Long> budget = new LinkedHashMap<>();
         List<Map<String, String>> runs = new ArrayList<>();
         List<String> skipped = new ArrayList<>(), atBudget = new ArrayList<>();
         long sodaParams = parameters(m, "soda-svd", null);
-        Map<String, Integer> equalRanks = new LinkedHashMap<>();                                  // per method, whatever the subject (absent: no equal run)
+        Map<String, EqualBudget> equal = new LinkedHashMap<>();                                  // per method, whatever the subject (absent: no equal run)
         if (settings.contains("equal")) {
             for (String method : methods) {
-                Integer rank = equalRank(m, method, sodaParams, skipped, atBudget);
-                if (rank != null) equalRanks.put(method, rank);
+                EqualBudget e = equalBudget(m, method, sodaParams, skipped, atBudget);
+                if (e != null) equal.put(method, e);
             }
         }
         for (int s = 0; s < subjects; s++) {
@@ -119,15 +124,15 @@ public final class CompareCommand implements Callable<Integer> {
             SubjectViews.write(SubjectViews.SUBJECTS.get(s), views, m.side());
             for (String method : methods) {
                 for (String setting : settings) {
-                    Integer rank = setting.equals("equal") ? equalRanks.get(method) : null;
-                    if (setting.equals("equal") && rank == null) continue;
-                    budget.put(method + "/" + setting, parameters(m, method, rank));
+                    EqualBudget e = setting.equals("equal") ? equal.get(method) : null;
+                    if (setting.equals("equal") && e == null) continue;
                     for (int seed = 0; seed < seeds; seed++) {
                         Map<String, String> run = new LinkedHashMap<>();
                         run.put("method", method);
                         run.put("images", views.toString());
                         run.put("seed", Integer.toString(seed));
-                        if (rank != null) run.put("rank", Integer.toString(rank));
+                        if (e != null) run.put("rank", Integer.toString(e.rank()));
+                        if (e != null && !e.leftOut().isEmpty()) run.put("targets", e.targets());
                         run.putAll(METHOD_DEFAULTS.get(method).flags());
                         runs.add(run);
                     }
@@ -140,6 +145,7 @@ public final class CompareCommand implements Callable<Integer> {
         common.put("steps", Integer.toString(steps));
         common.put("resolution", Integer.toString(m.side()));
         common.put("checkpoint-every", Integer.toString(Math.max(1, steps / 2)));
+        common.putAll(rates);
         Path planFile = writePlan(out.resolve("plan.yaml"), common, runs);
         List<SweepResults.Row> rows = SweepCommand.execute(SweepPlan.read(planFile), planFile.toString(), out.resolve("sweep"), sweepEngine,
                 new SweepEngine.Options(parallel, "local[2,2]", false));
@@ -165,7 +171,7 @@ public final class CompareCommand implements Callable<Integer> {
                 System.out.printf("  %-10s %-7s subject fidelity %s  prompt fidelity %s%n", r.settings().get("method"), setting, table.getLast()[4], table.getLast()[5]);
             }
         }
-        writeResults(table, skipped, atBudget, sodaParams, (System.nanoTime() - start) / 1e9);
+        writeResults(table, equal, skipped, atBudget, sodaParams, (System.nanoTime() - start) / 1e9);
         System.out.printf("compare: %d runs scored in %.0f s; %s%n", table.size(), (System.nanoTime() - start) / 1e9, out.resolve("compare.md"));
         return table.size() == rows.size() ? 0 : 1;
     }
@@ -185,47 +191,94 @@ public final class CompareCommand implements Callable<Integer> {
 
     /** A method's trainable parameters on the model's targets at a rank (null: its default). */
     private static long parameters(Model m, String method, Integer rank) {
-        AdapterSpec spec = AdapterSpec.of(method, rank == null ? AdapterFlags.defaults() : AdapterFlags.defaults().withRank(rank), 0);
         long total = 0;
-        for (var e : m.targets().entrySet()) total += spec.parameters(e.getKey(), e.getValue()[0], e.getValue()[1]);
+        for (var e : m.targets().entrySet()) total += parameters(method, rank, e.getKey(), e.getValue());
         return total;
     }
 
+    /** A method's trainable parameters on one target of shape [out, in] at a rank (null: its default). */
+    private static long parameters(String method, Integer rank, String key, long[] shape) {
+        AdapterSpec spec = AdapterSpec.of(method, rank == null ? AdapterFlags.defaults() : AdapterFlags.defaults().withRank(rank), 0);
+        return spec.parameters(key, shape[0], shape[1]);
+    }
+
     /**
-     * The rank that brings {@code method} within ±10% of {@code target} parameters, or null: none exists
-     * (noted in {@code skipped}), or the method's default already is that rank (noted in
-     * {@code atBudget}; its default run stands for both settings rather than training it twice).
+     * An equal-budget setting: a rank, and the UNet targets it adapts — null for all of them (the
+     * default's), or a regex leaving out the attention modules {@code leftOut} — with its parameters.
      */
-    private static Integer equalRank(Model m, String method, long target, List<String> skipped, List<String> atBudget) {
+    record EqualBudget(int rank, String targets, List<String> leftOut, long parameters) {
+        String describe() {
+            return "rank " + rank + (leftOut.isEmpty() ? "" : " without " + String.join(", ", leftOut)) + ", " + parameters + " parameters";
+        }
+    }
+
+    /** The attention module of a target key: the key up to its attention block, e.g. "mid_block…transformer_blocks.0.attn2". */
+    static String module(String key) {
+        return key.substring(0, key.indexOf(".attn") + ".attn1".length());
+    }
+
+    /**
+     * The setting that brings {@code method} within ±10% of {@code target} parameters, or null: none
+     * exists (noted in {@code skipped}), or the method's default already is it (noted in
+     * {@code atBudget}; its default run stands for both settings rather than training it twice).
+     * First the rank nearest the target on every target; where no rank comes within ±10% (LoRA's
+     * rank 1 can already be over), the rank and set of attention modules (attn1 or attn2 of a
+     * transformer block) that keep the most modules within ±10%, then come nearest the target —
+     * rank per block as kohya's block_dims sets it, with blocks at rank 0 left out.
+     */
+    private static EqualBudget equalBudget(Model m, String method, long target, List<String> skipped, List<String> atBudget) {
         if (method.equals("soda-svd")) return null;                                              // SODA-SVD is the budget: its default row stands for it
         if (method.equals("svdiff") || method.equals("full") || method.equals("soda-qr")) {
             skipped.add(method + ": no rank to set (" + parameters(m, method, null) + " parameters)");
             return null;
         }
-        Integer best = null;
-        long bestGap = Long.MAX_VALUE;
+        List<String> modules = m.targets().keySet().stream().map(CompareCommand::module).distinct().toList();
+        EqualBudget best = null;
         for (int r = 1; r <= 64; r++) {
-            long gap;
+            long[] cost = new long[modules.size()];                                               // [modules] this rank's parameters per attention module
             try {
-                gap = Math.abs(parameters(m, method, r) - target);
-            } catch (IllegalArgumentException notThisRank) {                                   // e.g. OFT blocks that do not divide a layer
+                for (var e : m.targets().entrySet()) cost[modules.indexOf(module(e.getKey()))] += parameters(method, r, e.getKey(), e.getValue());
+            } catch (IllegalArgumentException notThisRank) {                                       // e.g. OFT blocks that do not divide a layer
                 continue;
             }
-            if (gap < bestGap) {
-                bestGap = gap;
-                best = r;
+            long all = java.util.Arrays.stream(cost).sum();
+            if (Math.abs(all - target) <= 0.1 * target) {
+                if (best == null || !best.leftOut().isEmpty() || Math.abs(all - target) < Math.abs(best.parameters() - target)) best = new EqualBudget(r, null, List.of(), all);
+                continue;
+            }
+            if (best != null && best.leftOut().isEmpty() || modules.size() > 20) continue;         // a rank on every target beats any subset; 2^20 subsets at most
+            for (int mask = 1; mask < (1 << modules.size()); mask++) {                             // mask: the modules adapted
+                long sum = 0;
+                for (int i = 0; i < modules.size(); i++) if ((mask & (1 << i)) != 0) sum += cost[i];
+                if (Math.abs(sum - target) > 0.1 * target) continue;
+                int kept = Integer.bitCount(mask), bestKept = best == null ? -1 : modules.size() - best.leftOut().size();
+                if (kept > bestKept || kept == bestKept && Math.abs(sum - target) < Math.abs(best.parameters() - target)) {
+                    List<String> leftOut = new ArrayList<>();
+                    for (int i = 0; i < modules.size(); i++) if ((mask & (1 << i)) == 0) leftOut.add(modules.get(i));
+                    best = new EqualBudget(r, leaving(leftOut), leftOut, sum);
+                }
             }
         }
-        if (best == null || bestGap > 0.1 * target) {
-            skipped.add(method + ": no rank within ±10% of " + target + (best == null ? "" : " (nearest: rank " + best + ", " + parameters(m, method, best) + ")"));
+        if (best == null) {
+            skipped.add(method + ": no rank within ±10% of " + target + ", on every target or on a subset of the attention modules");
             return null;
         }
-        long atBest = parameters(m, method, best);
-        if (atBest == parameters(m, method, null)) {
-            atBudget.add(method + " (rank " + best + ", " + atBest + " parameters)");
+        if (best.leftOut().isEmpty() && best.parameters() == parameters(m, method, null)) {
+            atBudget.add(method + " (" + best.describe() + ")");
             return null;
         }
         return best;
+    }
+
+    /** The UNet targets regex without the attention modules {@code leftOut}. */
+    public static String leaving(List<String> leftOut) {
+        String pattern = AdapterInjector.UNET_ATTENTION.pattern();
+        if (leftOut.isEmpty()) return pattern;
+        return "(?!(?:" + String.join("|", leftOut.stream().map(CompareCommand::literal).toList()) + ")\\.)" + pattern;
+    }
+
+    private static String literal(String s) {
+        return s.replace(".", "\\.");
     }
 
     /** Writes a sweep plan: the common settings and one entry per run (every value quoted); returns the file. */
@@ -254,7 +307,8 @@ public final class CompareCommand implements Callable<Integer> {
 
     static final String HEADER = "method,setting,parameters,subject,subject_fidelity,prompt_fidelity,diversity,ms_per_step,seed,run";
 
-    private void writeResults(List<String[]> table, List<String> skipped, List<String> atBudget, long sodaParams, double seconds) throws java.io.IOException {
+    private void writeResults(List<String[]> table, Map<String, EqualBudget> equal, List<String> skipped, List<String> atBudget, long sodaParams, double seconds)
+            throws java.io.IOException {
         StringBuilder csv = new StringBuilder(HEADER).append('\n');
         for (String[] row : table) csv.append(String.join(",", row)).append('\n');
         SafetensorsWriter.writeText(out.resolve("compare.csv"), csv.toString());
@@ -280,10 +334,16 @@ public final class CompareCommand implements Callable<Integer> {
             md.append("At the equal budget by default, so their default row stands for it (as SODA-SVD's does): ")
                     .append(String.join("; ", java.util.stream.Stream.concat(java.util.stream.Stream.of("soda-svd"), atBudget.stream()).toList())).append(".\n\n");
         }
+        if (!equal.isEmpty()) {
+            md.append("Equal budget settings: ").append(String.join("; ", equal.entrySet().stream().map(x -> x.getKey() + " " + x.getValue().describe()).toList()))
+                    .append(". Where no rank on every target comes within ±10%, attention modules are left out (rank 0 there, as kohya's block_dims allows): "
+                            + "as few as can be, then the count nearest SODA-SVD's.\n\n");
+        }
         if (!skipped.isEmpty()) md.append("Left out of the equal budget: ").append(String.join("; ", skipped)).append(".\n\n");
         md.append("Each method's default settings:\n\n");
         for (String method : methods) md.append("- ").append(method).append(": ").append(METHOD_DEFAULTS.get(method).source()).append('\n');
-        md.append("\nLearning rates are `train`'s defaults (AdamW 1e-3, Stiefel 5e-3) unless listed.\n");
+        md.append(lr == null && stiefelLr == null ? "\nLearning rates are `train`'s defaults (AdamW 1e-3, Stiefel 5e-3) unless listed.\n"
+                : "\nLearning rates: AdamW " + (lr == null ? "1e-3" : lr) + ", Stiefel " + (stiefelLr == null ? "5e-3" : stiefelLr) + " (--lr, --stiefel-lr) unless listed.\n");
         SafetensorsWriter.writeText(out.resolve("compare.md"), md.toString());
 
         XYChart chart = new XYChartBuilder().width(800).height(600).title("subject fidelity against prompt fidelity").xAxisTitle("prompt fidelity")

@@ -35,8 +35,8 @@ final class FusionComparison {
     static final List<String> JOINT = List.of("a sks toy at the top left and a ohwx toy at the bottom right on a white background",
             "a ohwx toy at the top right and a sks toy at the bottom left on a black background");
 
-    /** What `compare` hands over: the base model, image side, training steps, sampling, the engine and the output folder. */
-    record Setup(Path base, int side, int steps, int imagesPerContext, WorldSamples.Sampling sampling, SweepEngine engine, int parallel, Path out) {}
+    /** What `compare` hands over: the base model, image side, training steps, sampling, learning rates (the plan's lr, stiefel-lr where set), the engine and the output folder. */
+    record Setup(Path base, int side, int steps, int imagesPerContext, WorldSamples.Sampling sampling, Map<String, String> rates, SweepEngine engine, int parallel, Path out) {}
 
     static void run(Setup s) throws Exception {
         long start = System.nanoTime();
@@ -61,6 +61,7 @@ final class FusionComparison {
         settings.put("model", s.base().toString());
         settings.put("steps", Integer.toString(s.steps()));
         settings.put("resolution", Integer.toString(s.side()));
+        settings.putAll(s.rates());
         Path planFile = CompareCommand.writePlan(s.out().resolve("plan.yaml"), settings, runs);
         List<SweepResults.Row> rows = SweepCommand.execute(SweepPlan.read(planFile), planFile.toString(), s.out().resolve("sweep"), s.engine(),
                 new SweepEngine.Options(s.parallel(), "local[2,2]", false));
@@ -131,8 +132,9 @@ final class FusionComparison {
         for (String[] r : table) csv.append(String.join(",", r)).append('\n');
         SafetensorsWriter.writeText(s.out().resolve("fusion.csv"), csv.toString());
         StringBuilder md = new StringBuilder("# spectune compare --fusion\n\n");
-        md.append(String.format(Locale.ROOT, "Two subjects (%s; %s) trained separately for %d steps, fused by sum and mean; %d image(s) per prompt; %.0f s.%n%n",
-                IDENTIFIERS.get(0), IDENTIFIERS.get(1), s.steps(), s.imagesPerContext(), seconds));
+        md.append(String.format(Locale.ROOT, "Two subjects (%s: a %s; %s: a %s) trained separately for %d steps (learning rates: %s), fused by sum and mean; %d image(s) per prompt; %.0f s.%n%n",
+                IDENTIFIERS.get(0), SubjectViews.SUBJECTS.get(0).describe(), IDENTIFIERS.get(1), SubjectViews.SUBJECTS.get(1).describe(), s.steps(),
+                s.rates().isEmpty() ? "train's defaults" : s.rates().toString(), s.imagesPerContext(), seconds));
         md.append("| method | fusion | subject | subject fidelity (own contexts) | subject fidelity (both in one scene) | prompt fidelity | other subject's fidelity (own contexts) |\n"
                 + "|---|---|---|---|---|---|---|\n");
         for (String[] r : table) md.append("| ").append(String.join(" | ", r[0], r[1], r[2], r[3], r[4].isEmpty() ? "—" : r[4], r[5], r[6])).append(" |\n");

@@ -1,6 +1,6 @@
 /*
- * SubjectViews: the personalization subjects of `demo` and `compare` — striped rings with a notch
- * (StripedRing), shapes the world's grammar cannot express, each called "sks toy" — their 4
+ * SubjectViews: the personalization subjects of `demo` and `compare` — striped rings and a striped
+ * cross with a notch (StripedToy), shapes the world's grammar cannot express, each called "sks toy" — their 4
  * rendered training views with captions of their context (DreamBooth's few photos of one object),
  * and the 4 contexts sampled to judge them, which pair backgrounds, positions and sizes in ways the
  * views do not.
@@ -14,7 +14,7 @@ import dev.spectune.world.Palette;
 import dev.spectune.world.Position;
 import dev.spectune.world.Scene;
 import dev.spectune.world.Size;
-import dev.spectune.world.StripedRing;
+import dev.spectune.world.StripedToy;
 import dev.spectune.world.WorldObject;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -35,11 +35,12 @@ public final class SubjectViews {
 
     /**
      * The subjects, in order: `demo` uses the first; `compare --subjects N` the first N; `compare --fusion`
-     * the first two, whose colours differ. None uses a background colour of the views; a context whose
-     * background is one of a subject's colours is changed for it ({@link #contexts(StripedRing, String)}).
+     * the first two, whose outlines and colours differ (a ring and a cross: two concepts a merge can
+     * blend, and that subject fidelity tells apart). None uses a background colour of the views; a
+     * context whose background is one of a subject's colours is changed for it ({@link #contexts(StripedToy, String)}).
      */
-    public static final List<StripedRing> SUBJECTS = List.of(new StripedRing(Palette.ORANGE, Palette.PURPLE), new StripedRing(Palette.RED, Palette.GREEN),
-            new StripedRing(Palette.PURPLE, Palette.YELLOW));
+    public static final List<StripedToy> SUBJECTS = List.of(new StripedToy(StripedToy.Outline.RING, Palette.ORANGE, Palette.PURPLE),
+            new StripedToy(StripedToy.Outline.CROSS, Palette.RED, Palette.GREEN), new StripedToy(StripedToy.Outline.RING, Palette.PURPLE, Palette.YELLOW));
 
     /** A rendered view: where the subject is drawn, and the caption that says so. */
     public record View(Palette background, Size size, Position position) {
@@ -57,7 +58,7 @@ public final class SubjectViews {
      * background's colour) becomes the first palette colour that is neither the subject's nor a
      * background of any view or context.
      */
-    public static List<String> contexts(StripedRing subject, String identifier) {
+    public static List<String> contexts(StripedToy subject, String identifier) {
         List<Palette> own = List.of(subject.first(), subject.second());
         java.util.Set<Palette> taken = new java.util.HashSet<>(own);
         for (View v : VIEWS) taken.add(v.background());
@@ -77,12 +78,12 @@ public final class SubjectViews {
             "a large sks toy on a black background", "a small sks toy at the bottom right on a white background");
 
     /** Writes the subject's views as PNGs with their captions beside them (viewNN.png, viewNN.txt); returns their pixels. */
-    public static List<int[]> write(StripedRing subject, Path folder, int side) throws IOException {
+    public static List<int[]> write(StripedToy subject, Path folder, int side) throws IOException {
         return write(subject, IDENTIFIER, folder, side);
     }
 
-    /** As {@link #write(StripedRing, Path, int)}, the captions calling the subject {@code identifier}. */
-    public static List<int[]> write(StripedRing subject, String identifier, Path folder, int side) throws IOException {
+    /** As {@link #write(StripedToy, Path, int)}, the captions calling the subject {@code identifier}. */
+    public static List<int[]> write(StripedToy subject, String identifier, Path folder, int side) throws IOException {
         Files.createDirectories(folder);
         List<int[]> pixels = new ArrayList<>();
         for (int i = 0; i < VIEWS.size(); i++) {
