@@ -25,7 +25,6 @@ import dev.spectune.cli.sweep.SweepPlan;
 import dev.spectune.cli.sweep.SweepResults;
 import dev.spectune.model.pipeline.StableDiffusionPipeline;
 import dev.spectune.runtime.Nd4jRuntime;
-import dev.spectune.world.StripedToy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -202,18 +201,20 @@ public final class CompareCommand implements Callable<Integer> {
         return spec.parameters(key, shape[0], shape[1]);
     }
 
-    /**
-     * An equal-budget setting: a rank, and the UNet targets it adapts — null for all of them (the
-     * default's), or a regex leaving out the attention modules {@code leftOut} — with its parameters.
-     */
-    record EqualBudget(int rank, String targets, List<String> leftOut, long parameters) {
+    /** An equal-budget setting: a rank, the attention modules it leaves out (none: every target, as the default), and its parameters. */
+    record EqualBudget(int rank, List<String> leftOut, long parameters) {
+        /** The UNet targets regex of this setting. */
+        String targets() {
+            return leaving(leftOut);
+        }
+
         String describe() {
             return "rank " + rank + (leftOut.isEmpty() ? "" : " without " + String.join(", ", leftOut)) + ", " + parameters + " parameters";
         }
     }
 
     /** The attention module of a target key: the key up to its attention block, e.g. "mid_block…transformer_blocks.0.attn2". */
-    static String module(String key) {
+    private static String module(String key) {
         return key.substring(0, key.indexOf(".attn") + ".attn1".length());
     }
 
@@ -243,7 +244,7 @@ public final class CompareCommand implements Callable<Integer> {
             }
             long all = java.util.Arrays.stream(cost).sum();
             if (Math.abs(all - target) <= 0.1 * target) {
-                if (best == null || !best.leftOut().isEmpty() || Math.abs(all - target) < Math.abs(best.parameters() - target)) best = new EqualBudget(r, null, List.of(), all);
+                if (best == null || !best.leftOut().isEmpty() || Math.abs(all - target) < Math.abs(best.parameters() - target)) best = new EqualBudget(r, List.of(), all);
                 continue;
             }
             if (best != null && best.leftOut().isEmpty() || modules.size() > 20) continue;         // a rank on every target beats any subset; 2^20 subsets at most
@@ -255,7 +256,7 @@ public final class CompareCommand implements Callable<Integer> {
                 if (kept > bestKept || kept == bestKept && Math.abs(sum - target) < Math.abs(best.parameters() - target)) {
                     List<String> leftOut = new ArrayList<>();
                     for (int i = 0; i < modules.size(); i++) if ((mask & (1 << i)) == 0) leftOut.add(modules.get(i));
-                    best = new EqualBudget(r, leaving(leftOut), leftOut, sum);
+                    best = new EqualBudget(r, leftOut, sum);
                 }
             }
         }
